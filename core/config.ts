@@ -1,0 +1,148 @@
+/**
+ * The config file: its schema (also published as JSON Schema by
+ * `evsim schema config`) and the defaults of every field.
+ *
+ * @module
+ */
+import * as v from "valibot";
+import { parseDuration, parseInstant } from "./time.ts";
+
+const Int = v.pipe(v.number(), v.integer());
+const Path = v.pipe(v.string(), v.minLength(1, "expected a path"));
+const Instant = v.pipe(
+  v.string(),
+  v.check(
+    (s) => parseInstant(s) !== undefined,
+    (i) =>
+      `expected a date (2026-01-05) or an ISO date-time with a zone, got ${
+        JSON.stringify(i.input)
+      }`,
+  ),
+);
+const Duration = v.pipe(
+  v.string(),
+  v.check(
+    (s) => parseDuration(s) !== undefined,
+    (i) => `expected a duration such as 7d, 12h or 1d12h, got ${JSON.stringify(i.input)}`,
+  ),
+);
+const HttpUrl = v.pipe(
+  v.string(),
+  v.check(
+    (s) => /^https?:\/\/[^/\s]+/.test(s) && URL.canParse(s),
+    (i) => `expected an http(s) URL, got ${JSON.stringify(i.input)}`,
+  ),
+);
+const Port = v.pipe(Int, v.minValue(0), v.maxValue(65535));
+
+/** Where an event stream goes. `type` selects the kind. */
+export const SinkConfigSchema = v.variant("type", [
+  v.strictObject({ type: v.literal("stdout") }),
+  v.strictObject({
+    type: v.literal("file"),
+    path: Path,
+    /** Rotate when the file would pass this size. */
+    maxBytes: v.optional(v.pipe(Int, v.minValue(1024)), 100 * 1024 * 1024),
+    /** Rotated files to keep: `path.1` … `path.N`. */
+    backups: v.optional(v.pipe(Int, v.minValue(0)), 5),
+  }),
+  v.strictObject({
+    type: v.literal("http"),
+    url: HttpUrl,
+    headers: v.optional(v.record(v.string(), v.string()), {}),
+    /** Sent as `Authorization: Bearer …`. */
+    token: v.optional(v.string()),
+    /** Name of an environment variable holding the token. */
+    tokenEnv: v.optional(v.string()),
+    batchSize: v.optional(v.pipe(Int, v.minValue(1)), 1),
+    flushIntervalMs: v.optional(v.pipe(Int, v.minValue(1)), 1000),
+    format: v.optional(v.picklist(["json", "ndjson"]), "json"),
+    concurrency: v.optional(v.pipe(Int, v.minValue(1)), 4),
+    timeoutMs: v.optional(v.pipe(Int, v.minValue(1)), 10_000),
+    maxAttempts: v.optional(v.pipe(Int, v.minValue(1)), 8),
+    deadLetter: v.optional(Path, "evsim-dead-letter.ndjson"),
+  }),
+  v.strictObject({
+    type: v.literal("server"),
+    port: Port,
+    host: v.optional(v.string(), "127.0.0.1"),
+    token: v.optional(v.string()),
+    tokenEnv: v.optional(v.string()),
+  }),
+]);
+export type SinkConfig = v.InferOutput<typeof SinkConfigSchema>;
+
+/** A plugin to load: an ES module path (relative to the config file) or `npm:` specifier. */
+export const PluginConfigSchema = v.strictObject({
+  module: v.pipe(v.string(), v.minLength(1)),
+  options: v.optional(v.unknown()),
+});
+
+const PeakHoursSchema = v.pipe(
+  v.strictObject({
+    from: v.pipe(Int, v.minValue(0), v.maxValue(23)),
+    to: v.pipe(Int, v.minValue(1), v.maxValue(24)),
+  }),
+  v.check((p) => p.from < p.to, "expected from < to"),
+);
+
+/** The whole config file. Every field is optional. */
+export const ConfigSchema = v.strictObject({
+  $schema: v.optional(v.string()),
+  /** Seed of every random draw: same seed, config and data ⇒ same events. */
+  seed: v.optional(v.pipe(Int, v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER)), 1),
+  time: v.optional(
+    v.strictObject({
+      /** `realtime` (wall clock), `accelerated` (`speed`×) or `backfill` (as fast as possible). */
+      mode: v.optional(v.picklist(["realtime", "accelerated", "backfill"])),
+      /** Simulated start; backfill defaults to 2026-01-05T00:00:00Z, the others to now. */
+      start: v.optional(Instant),
+      /** Simulated end (exclusive). */
+      end: v.optional(Instant),
+      /** Simulated length, instead of `end`. */
+      duration: v.optional(Duration),
+      /** Simulated seconds per wall-clock second in accelerated mode. */
+      speed: v.optional(v.pipe(v.number(), v.gtValue(0))),
+    }),
+    {},
+  ),
+  /** Simulated seconds between `session.updated` events of a session. */
+  updateIntervalSeconds: v.optional(v.pipe(v.number(), v.minValue(1)), 60),
+  /** Local hours of peak demand, in each city's own time zone. */
+  peakHours: v.optional(v.array(PeakHoursSchema), [{ from: 7, to: 10 }, { from: 16, to: 20 }]),
+  /** Arrival rate in peak hours relative to off-peak hours. */
+  peakMultiplier: v.optional(v.pipe(v.number(), v.gtValue(0)), 2),
+  /** Data files replacing the embedded ones, relative to the config file. */
+  data: v.optional(
+    v.strictObject({
+      cities: v.optional(Path),
+      chargers: v.optional(Path),
+      vehicles: v.optional(Path),
+      model: v.optional(Path),
+    }),
+    {},
+  ),
+  /** The original tool's API endpoint: a shortcut for one `http` sink. */
+  api: v.optional(
+    v.strictObject({
+      url: HttpUrl,
+      token: v.optional(v.string()),
+      tokenEnv: v.optional(v.string()),
+    }),
+  ),
+  /** Where events go. */
+  sinks: v.optional(v.array(SinkConfigSchema), [{ type: "stdout" }]),
+  plugins: v.optional(v.array(PluginConfigSchema), []),
+  log: v.optional(
+    v.strictObject({
+      /** Rotating log file; null for none. */
+      file: v.optional(v.nullable(Path), "charging_sessions.log"),
+      level: v.optional(v.picklist(["debug", "info", "warning", "error"]), "info"),
+      maxBytes: v.optional(v.pipe(Int, v.minValue(1024)), 10 * 1024 * 1024),
+      backups: v.optional(v.pipe(Int, v.minValue(0)), 5),
+    }),
+    {},
+  ),
+});
+export type Config = v.InferOutput<typeof ConfigSchema>;
+export type ConfigInput = v.InferInput<typeof ConfigSchema>;

@@ -1,0 +1,75 @@
+/**
+ * Errors a caller is meant to catch. Each message says what was wrong and where,
+ * e.g. `config.json: sinks[1].url: expected an http(s) URL, got "ftp://x"`.
+ *
+ * @module
+ */
+import * as v from "valibot";
+
+/** A config file, data file or command-line value is missing or invalid. */
+export class ConfigError extends Error {
+  /** Every problem found, one line each, each naming its place. */
+  readonly problems: readonly string[];
+
+  constructor(problems: string | readonly string[], options?: ErrorOptions) {
+    const list = typeof problems === "string" ? [problems] : problems;
+    super(list.join("\n"), options);
+    this.name = "ConfigError";
+    this.problems = list;
+  }
+}
+
+/** Formats a valibot issue path as `sinks[1].url`. */
+export function issuePath(issue: v.BaseIssue<unknown>): string {
+  let out = "";
+  for (const item of issue.path ?? []) {
+    const key = item.key;
+    if (typeof key === "number") out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out;
+}
+
+/** One line per issue: `where: path: expected …, got …`. */
+export function formatIssues(where: string, issues: readonly v.BaseIssue<unknown>[]): string[] {
+  return issues.map((issue) => {
+    const path = issuePath(issue);
+    const place = path ? `${where}: ${path}` : where;
+    const what = issue.kind === "schema" && issue.expected
+      ? `expected ${issue.expected}, got ${issue.received}`
+      : issue.message;
+    return `${place}: ${what}`;
+  });
+}
+
+/**
+ * Validates `input` with `schema`, or throws a {@link ConfigError} that lists
+ * every problem, each prefixed by `where` (a file name, "--seed", a plugin name).
+ */
+export function parseWith<S extends v.GenericSchema>(
+  schema: S,
+  input: unknown,
+  where: string,
+): v.InferOutput<S> {
+  const result = v.safeParse(schema, input);
+  if (result.success) return result.output;
+  throw new ConfigError(formatIssues(where, result.issues));
+}
+
+/** Parses JSON text, or throws a {@link ConfigError} naming the file, line and column. */
+export function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const at = /position (\d+)/.exec(message);
+    if (!at) throw new ConfigError(`${where}: invalid JSON: ${message}`, { cause: error });
+    const before = text.slice(0, Number(at[1]));
+    const line = before.split("\n").length;
+    const column = before.length - before.lastIndexOf("\n");
+    const reason = message.replace(/\s*(in JSON )?at position \d+.*$/, "");
+    throw new ConfigError(`${where}:${line}:${column}: invalid JSON: ${reason}`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The event contract: what every sink receives and what `evsim schema event`
+ * publishes. Keys are flat so that `jq` and column stores take them as they are.
+ *
+ * @module
+ */
+import * as v from "valibot";
+import { LevelSchema } from "./network.ts";
+
+/** Status of a session or a charger, as the original tool named them. */
+export const StatusSchema = v.picklist([
+  "In Use",
+  "Interruption",
+  "Completed",
+  "Failed",
+  "Maintenance",
+  "Idle",
+]);
+export type Status = v.InferOutput<typeof StatusSchema>;
+
+const IsoTime = v.pipe(v.string(), v.isoTimestamp());
+const Kw = v.pipe(v.number(), v.minValue(0));
+const Percent = v.pipe(v.number(), v.minValue(0), v.maxValue(100));
+
+/** Fields every event carries: identity, time, the charger and where it is. */
+const base = {
+  /** Strictly increasing within a run. */
+  seq: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  /** Stable across re-runs with the same seed: a receiver's idempotency key. */
+  eventId: v.string(),
+  /** Simulated time, ISO-8601 UTC. */
+  time: IsoTime,
+  chargerId: v.string(),
+  status: StatusSchema,
+  statusMessage: v.string(),
+  /** The charger's location name. */
+  locationName: v.string(),
+  city: v.string(),
+  state: v.string(),
+  country: v.string(),
+  latitude: v.number(),
+  longitude: v.number(),
+  level: LevelSchema,
+};
+
+/** Fields of every session event. */
+const session = {
+  ...base,
+  sessionId: v.string(),
+  userId: v.string(),
+  vehicleType: v.string(),
+  /** Power drawn at `time`. */
+  powerKw: Kw,
+  /** Energy delivered so far in the session. */
+  energyKwh: Kw,
+  socPercent: Percent,
+  /** Energy delivered / energy needed to reach the target, in percent. */
+  percentComplete: Percent,
+  startTime: IsoTime,
+  estimatedChargingMinutes: Kw,
+};
+
+/** A session starts, reports progress, pauses or resumes. */
+export const SessionEventSchema = v.strictObject({
+  type: v.picklist([
+    "session.started",
+    "session.updated",
+    "session.interrupted",
+    "session.resumed",
+  ]),
+  ...session,
+});
+
+/** A session ends: its target reached (`completed`) or given up (`failed`). */
+export const SessionEndEventSchema = v.strictObject({
+  type: v.picklist(["session.completed", "session.failed"]),
+  ...session,
+  endTime: IsoTime,
+  /** Minutes spent drawing power, pauses excluded. */
+  actualChargingMinutes: Kw,
+  totalEnergyKwh: Kw,
+});
+
+/** A charger changes status. */
+export const ChargerStatusEventSchema = v.strictObject({
+  type: v.literal("charger.status"),
+  ...base,
+});
+
+/** Any event evsim emits. */
+export const EventSchema = v.variant("type", [
+  SessionEventSchema,
+  SessionEndEventSchema,
+  ChargerStatusEventSchema,
+]);
+export type SimEvent = v.InferOutput<typeof EventSchema>;
+export type SessionEvent = v.InferOutput<typeof SessionEventSchema>;
+export type SessionEndEvent = v.InferOutput<typeof SessionEndEventSchema>;
+export type ChargerStatusEvent = v.InferOutput<typeof ChargerStatusEventSchema>;
+export type EventType = SimEvent["type"];
+
+/** Every event type, in the order a session meets them. */
+export const EVENT_TYPES: readonly EventType[] = [
+  "session.started",
+  "session.updated",
+  "session.interrupted",
+  "session.resumed",
+  "session.completed",
+  "session.failed",
+  "charger.status",
+];

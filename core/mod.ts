@@ -1,0 +1,61 @@
+/**
+ * The core: the engine, its physics and randomness, the event and config
+ * schemas, and the run loop. Web standards only, so it runs anywhere.
+ *
+ * @module
+ */
+export { ArrivalProcess, hourWeights, populationFactor } from "./arrivals.ts";
+export type { PeakHours } from "./arrivals.ts";
+export { ChargeCurve } from "./charge_curve.ts";
+export type { CurvePoint } from "./charge_curve.ts";
+export { systemClock } from "./clock.ts";
+export type { Clock } from "./clock.ts";
+export { ConfigSchema, PluginConfigSchema, SinkConfigSchema } from "./config.ts";
+export type { Config, ConfigInput, SinkConfig } from "./config.ts";
+export { ConfigError, formatIssues, parseJson, parseWith } from "./errors.ts";
+export {
+  ChargerStatusEventSchema,
+  EVENT_TYPES,
+  EventSchema,
+  SessionEndEventSchema,
+  SessionEventSchema,
+  StatusSchema,
+} from "./event.ts";
+export type {
+  ChargerStatusEvent,
+  EventType,
+  SessionEndEvent,
+  SessionEvent,
+  SimEvent,
+  Status,
+} from "./event.ts";
+export { dirname, loadConfig, loadInputs, readJson, resolvePath } from "./load.ts";
+export type { Defaults, ReadTextFile } from "./load.ts";
+export { isTimeZone, localClock } from "./local_time.ts";
+export type { LocalTime } from "./local_time.ts";
+export { ModelSchema } from "./model.ts";
+export type { Model } from "./model.ts";
+export {
+  ChargerSchema,
+  ChargersSchema,
+  checkNetwork,
+  CitiesSchema,
+  CitySchema,
+  flattenChargers,
+  LevelSchema,
+  SiteTypeSchema,
+  VehicleSchema,
+  VehiclesSchema,
+} from "./network.ts";
+export type { Charger, City, Level, Network, SiteType, Vehicle } from "./network.ts";
+export { DEFAULT_START, planRun } from "./plan.ts";
+export type { Overrides, RunPlan, TimeMode } from "./plan.ts";
+export { deriveState, Random } from "./random.ts";
+export type { RandomState } from "./random.ts";
+export { runSimulation } from "./run.ts";
+export type { Progress, RunEnd, RunOptions } from "./run.ts";
+export { Simulation } from "./simulation.ts";
+export type { SimulationOptions, SimulationStats } from "./simulation.ts";
+export { dispose, fanOut } from "./sink.ts";
+export type { DisposableSink, Sink } from "./sink.ts";
+export { parseDuration, parseInstant } from "./time.ts";

@@ -1,0 +1,48 @@
+/**
+ * The model's parameters: how often sessions arrive, what state of charge cars
+ * come with, how often things go wrong. The defaults live in `data/model.json`;
+ * a config or a plugin can replace any of them.
+ *
+ * @module
+ */
+import * as v from "valibot";
+
+const Positive = v.pipe(v.number(), v.gtValue(0));
+const NonNegative = v.pipe(v.number(), v.minValue(0));
+const Probability = v.pipe(v.number(), v.minValue(0), v.maxValue(1));
+const Percent = v.pipe(v.number(), v.minValue(0), v.maxValue(100));
+
+/** A normal distribution clipped to [min, max]. */
+const Clipped = v.strictObject({ mean: Percent, sd: NonNegative, min: Percent, max: Percent });
+export type Clipped = v.InferOutput<typeof Clipped>;
+
+const SocSchema = v.strictObject({ arrival: Clipped, target: Clipped });
+
+/** The model's parameters. */
+export const ModelSchema = v.strictObject({
+  $comment: v.optional(v.string()),
+  /** Mean sessions a charger of each level starts per day in a city of the reference size. */
+  sessionsPerChargerPerDay: v.strictObject({ L2: Positive, DCFC: Positive }),
+  /** Demand scales with `(population / reference) ^ exponent`. */
+  population: v.strictObject({ reference: Positive, exponent: NonNegative }),
+  /** Arrival and target state of charge, in percent, per level. */
+  soc: v.strictObject({ L2: SocSchema, DCFC: SocSchema }),
+  /** A session charges at least this many SoC points. */
+  minimumChargePercent: v.pipe(v.number(), v.gtValue(0), v.maxValue(50)),
+  /** Interruptions: the chance a session has one, then checks until it resumes or fails. */
+  interruption: v.strictObject({
+    probability: Probability,
+    checkMinutes: Positive,
+    resolveProbability: Probability,
+    maxChecks: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  }),
+  /** Maintenance: outages per charger per day (scaled like demand) and their log-normal length. */
+  maintenance: v.strictObject({
+    perChargerPerDay: NonNegative,
+    medianHours: Positive,
+    sigma: NonNegative,
+  }),
+  /** Size of the user ID pool. */
+  userCount: v.pipe(v.number(), v.integer(), v.minValue(1)),
+});
+export type Model = v.InferOutput<typeof ModelSchema>;

@@ -1,0 +1,454 @@
+/**
+ * The session engine: a discrete-event simulation over one priority queue.
+ *
+ * Each charger has at most one pending timer of each kind (session step,
+ * maintenance, arrival), keyed in the queue by `time · 4 + kind`, so ties at
+ * the same millisecond resolve the same way in every run. Every random draw of a
+ * charger comes from its own stream (seed + charger ID), so a charger behaves
+ * identically whether it is simulated alone or in the full network.
+ *
+ * @module
+ */
+import FlatQueue from "flatqueue";
+import { ArrivalProcess, hourWeights, type PeakHours, populationFactor } from "./arrivals.ts";
+import { ChargeCurve } from "./charge_curve.ts";
+import type { SimEvent, Status } from "./event.ts";
+import { localClock } from "./local_time.ts";
+import type { Clipped, Model } from "./model.ts";
+import { type Charger, type City, cityOf, type Network, type Vehicle } from "./network.ts";
+import { Random } from "./random.ts";
+
+/** Timer kinds, in the order they run when due at the same millisecond. */
+const SESSION = 0;
+const MAINTENANCE = 1;
+const ARRIVAL = 2;
+const KINDS = 4;
+
+/** Options of a {@link Simulation}. */
+export interface SimulationOptions {
+  /** Seed of every random stream. */
+  seed: number;
+  /** Simulated start, epoch milliseconds. */
+  start: number;
+  network: Network;
+  model: Model;
+  /** Seconds between `session.updated` events of an active session. @default {60} */
+  updateIntervalSeconds?: number;
+  /** Local hours of peak demand. @default {[]} */
+  peakHours?: readonly PeakHours[];
+  /** Demand in peak hours relative to the rest of the day. @default {1} */
+  peakMultiplier?: number;
+}
+
+/** Running totals of a simulation. */
+export interface SimulationStats {
+  events: number;
+  sessionsStarted: number;
+  sessionsCompleted: number;
+  sessionsFailed: number;
+  interruptions: number;
+  /** Arrivals that found their charger busy or out of service. */
+  missedArrivals: number;
+  maintenances: number;
+  energyKwh: number;
+}
+
+interface Session {
+  id: string;
+  userId: string;
+  vehicle: Vehicle;
+  curve: ChargeCurve;
+  startIso: string;
+  socStart: number;
+  socTarget: number;
+  estimatedMinutes: number;
+  /** SoC and time at which the current charging stretch began. */
+  segmentSoc: number;
+  segmentStart: number;
+  /** Charging milliseconds before the current stretch. */
+  chargedMs: number;
+  /** When the current stretch reaches the target, if nothing interrupts it. */
+  completeAt: number;
+  /** When the session will be interrupted, or Infinity. */
+  interruptAt: number;
+  checks: number;
+  soc: number;
+}
+
+interface ChargerState {
+  index: number;
+  charger: Charger;
+  city: City;
+  random: Random;
+  arrivals: ArrivalProcess;
+  maintenancePerMs: number;
+  status: Status;
+  session: Session | null;
+  maintenancePending: boolean;
+  sessions: number;
+  events: number;
+}
+
+const round = (x: number, digits: number) => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+const iso = (ms: number) => new Date(ms).toISOString();
+const clip = (r: Random, d: Clipped) => Math.min(d.max, Math.max(d.min, r.normal(d.mean, d.sd)));
+
+const INTERRUPTION_REASONS = [
+  "Ground fault detected",
+  "Communication lost with vehicle",
+  "Power supply fluctuation",
+  "Connector overheating",
+  "Payment authorization lost",
+];
+const MAINTENANCE_REASONS = [
+  "Scheduled maintenance",
+  "Connector replacement",
+  "Firmware update",
+  "Hardware fault: site visit required",
+  "Remote reset after fault",
+];
+
+/** The discrete-event engine. Call {@link Simulation.step} until {@link Simulation.peek} passes your end. */
+export class Simulation {
+  readonly stats: SimulationStats = {
+    events: 0,
+    sessionsStarted: 0,
+    sessionsCompleted: 0,
+    sessionsFailed: 0,
+    interruptions: 0,
+    missedArrivals: 0,
+    maintenances: 0,
+    energyKwh: 0,
+  };
+  readonly #model: Model;
+  readonly #chargers: ChargerState[];
+  readonly #queue = new FlatQueue<number>();
+  readonly #updateMs: number;
+  readonly #vehicles: Vehicle[];
+  readonly #shares: number[];
+  readonly #shareTotal: number;
+  readonly #curves = new Map<string, ChargeCurve>();
+  #now: number;
+  #seq = 0;
+  #out: SimEvent[] = [];
+
+  constructor(options: SimulationOptions) {
+    const { network, model, seed } = options;
+    this.#model = model;
+    this.#now = options.start;
+    this.#updateMs = (options.updateIntervalSeconds ?? 60) * 1000;
+    this.#vehicles = network.vehicles;
+    this.#shares = network.vehicles.map((v) => v.share);
+    this.#shareTotal = this.#shares.reduce((a, b) => a + b, 0);
+    const weights = hourWeights(options.peakHours ?? [], options.peakMultiplier ?? 1);
+    const clocks = new Map<string, ReturnType<typeof localClock>>();
+    const find = cityOf(network);
+    this.#chargers = network.chargers.map((charger, index) => {
+      const city = find(charger);
+      let local = clocks.get(city.timeZone);
+      if (!local) clocks.set(city.timeZone, local = localClock(city.timeZone));
+      const scale = populationFactor(
+        city.population,
+        model.population.reference,
+        model.population.exponent,
+      );
+      return {
+        index,
+        charger,
+        city,
+        random: Random.stream(seed, charger.id),
+        arrivals: new ArrivalProcess(
+          model.sessionsPerChargerPerDay[charger.level] * scale,
+          weights,
+          local,
+        ),
+        maintenancePerMs: model.maintenance.perChargerPerDay * scale / 86_400_000,
+        status: "Idle",
+        session: null,
+        maintenancePending: false,
+        sessions: 0,
+        events: 0,
+      };
+    });
+    for (const c of this.#chargers) {
+      this.#schedule(c, ARRIVAL, c.arrivals.nextCandidate(this.#now, c.random));
+      this.#scheduleMaintenance(c, this.#now);
+    }
+  }
+
+  /** Simulated time of the last processed timer (or the start). */
+  get now(): number {
+    return this.#now;
+  }
+
+  /** Time of the next pending timer, or Infinity when nothing is pending. */
+  peek(): number {
+    const key = this.#queue.peekValue();
+    return key === undefined ? Infinity : Math.floor(key / KINDS);
+  }
+
+  /**
+   * Runs the next timer and appends the events it produced to `out`.
+   * Returns the number of events appended.
+   */
+  step(out: SimEvent[]): number {
+    const key = this.#queue.peekValue();
+    if (key === undefined) return 0;
+    const id = this.#queue.pop()!;
+    const time = Math.floor(key / KINDS);
+    const c = this.#chargers[Math.floor(id / KINDS)];
+    this.#now = time;
+    this.#out = out;
+    const before = out.length;
+    switch (id % KINDS) {
+      case SESSION:
+        this.#sessionStep(c, time);
+        break;
+      case MAINTENANCE:
+        this.#maintenance(c, time);
+        break;
+      case ARRIVAL:
+        if (c.arrivals.accept(time, c.random)) this.#arrive(c, time);
+        this.#schedule(c, ARRIVAL, c.arrivals.nextCandidate(time, c.random));
+        break;
+    }
+    return out.length - before;
+  }
+
+  #schedule(c: ChargerState, kind: number, time: number) {
+    this.#queue.push(c.index * KINDS + kind, time * KINDS + kind);
+  }
+
+  #scheduleMaintenance(c: ChargerState, from: number) {
+    if (c.maintenancePerMs > 0) {
+      const wait = Math.ceil(c.random.exponential(c.maintenancePerMs));
+      this.#schedule(c, MAINTENANCE, from + Math.max(1, wait));
+    }
+  }
+
+  #arrive(c: ChargerState, time: number) {
+    if (c.status !== "Idle") {
+      this.stats.missedArrivals++;
+      return;
+    }
+    const r = c.random;
+    const m = this.#model;
+    const vehicle = this.#vehicles[r.weighted(this.#shares, this.#shareTotal)];
+    const soc = m.soc[c.charger.level];
+    const socStart = Math.min(clip(r, soc.arrival), 100 - m.minimumChargePercent);
+    const socTarget = Math.min(
+      100,
+      Math.max(clip(r, soc.target), socStart + m.minimumChargePercent),
+    );
+    const userId = `U${String(r.int(1, m.userCount)).padStart(6, "0")}`;
+    const curve = this.#curve(vehicle, c.charger);
+    const chargeMs = Math.ceil(curve.secondsBetween(socStart, socTarget) * 1000);
+    c.sessions++;
+    const s: Session = {
+      id: `${c.charger.id}-S${c.sessions}`,
+      userId,
+      vehicle,
+      curve,
+      startIso: iso(time),
+      socStart,
+      socTarget,
+      estimatedMinutes: round(chargeMs / 60_000, 1),
+      segmentSoc: socStart,
+      segmentStart: time,
+      chargedMs: 0,
+      completeAt: time + chargeMs,
+      interruptAt: r.chance(m.interruption.probability)
+        ? time + Math.max(1, Math.floor(r.next() * chargeMs))
+        : Infinity,
+      checks: 0,
+      soc: socStart,
+    };
+    c.session = s;
+    this.stats.sessionsStarted++;
+    this.#chargerStatus(c, time, "In Use", "Vehicle connected");
+    this.#emitSession(c, s, time, "session.started", "In Use", "Charging session started");
+    this.#scheduleStep(c, s, time);
+  }
+
+  #curve(vehicle: Vehicle, charger: Charger): ChargeCurve {
+    const dc = charger.level === "DCFC";
+    const key = `${vehicle.name}|${charger.level}|${charger.powerKw}`;
+    let curve = this.#curves.get(key);
+    if (!curve) {
+      const limit = Math.min(charger.powerKw, dc ? vehicle.maxDcKw : vehicle.maxAcKw);
+      curve = new ChargeCurve(vehicle.batteryKwh, limit, dc ? vehicle.dcCurve : undefined);
+      this.#curves.set(key, curve);
+    }
+    return curve;
+  }
+
+  #scheduleStep(c: ChargerState, s: Session, time: number) {
+    this.#schedule(c, SESSION, Math.min(time + this.#updateMs, s.completeAt, s.interruptAt));
+  }
+
+  #sessionStep(c: ChargerState, time: number) {
+    const s = c.session!;
+    const m = this.#model.interruption;
+    if (c.status === "Interruption") {
+      if (c.random.chance(m.resolveProbability)) {
+        s.segmentStart = time;
+        s.segmentSoc = s.soc;
+        s.completeAt = time + Math.ceil(s.curve.secondsBetween(s.soc, s.socTarget) * 1000);
+        this.#chargerStatus(c, time, "In Use", "Fault cleared");
+        this.#emitSession(c, s, time, "session.resumed", "In Use", "Charging resumed");
+        this.#scheduleStep(c, s, time);
+      } else if (++s.checks >= m.maxChecks) {
+        this.stats.sessionsFailed++;
+        this.#end(c, s, time, "session.failed", "Failed", "Charging failed: fault not resolved");
+      } else {
+        this.#schedule(c, SESSION, time + m.checkMinutes * 60_000);
+      }
+      return;
+    }
+    if (time >= s.completeAt) {
+      s.soc = s.socTarget;
+      s.chargedMs += time - s.segmentStart;
+      this.stats.sessionsCompleted++;
+      this.#end(c, s, time, "session.completed", "Completed", "Charging complete");
+      return;
+    }
+    s.soc = s.curve.socAfter(s.segmentSoc, (time - s.segmentStart) / 1000);
+    if (time >= s.interruptAt) {
+      s.interruptAt = Infinity;
+      s.chargedMs += time - s.segmentStart;
+      this.stats.interruptions++;
+      const reason = INTERRUPTION_REASONS[c.random.int(0, INTERRUPTION_REASONS.length - 1)];
+      this.#chargerStatus(c, time, "Interruption", reason);
+      this.#emitSession(c, s, time, "session.interrupted", "Interruption", reason);
+      this.#schedule(c, SESSION, time + m.checkMinutes * 60_000);
+      return;
+    }
+    this.#emitSession(c, s, time, "session.updated", "In Use", "Charging in progress");
+    this.#scheduleStep(c, s, time);
+  }
+
+  #end(
+    c: ChargerState,
+    s: Session,
+    time: number,
+    type: "session.completed" | "session.failed",
+    status: Status,
+    message: string,
+  ) {
+    const energy = s.curve.energyBetween(s.socStart, s.soc);
+    this.stats.energyKwh += energy;
+    const e = this.#sessionFields(c, s, time, type, status, message);
+    this.#push({
+      ...e,
+      endTime: e.time,
+      actualChargingMinutes: round(s.chargedMs / 60_000, 1),
+      totalEnergyKwh: e.energyKwh,
+    }, c);
+    c.session = null;
+    if (c.maintenancePending) this.#startMaintenance(c, time);
+    else this.#chargerStatus(c, time, "Idle", "Available");
+  }
+
+  #maintenance(c: ChargerState, time: number) {
+    if (c.status === "Maintenance") {
+      this.#chargerStatus(c, time, "Idle", "Back in service");
+      this.#scheduleMaintenance(c, time);
+    } else if (c.status === "Idle") {
+      this.#startMaintenance(c, time);
+    } else {
+      c.maintenancePending = true;
+    }
+  }
+
+  #startMaintenance(c: ChargerState, time: number) {
+    const m = this.#model.maintenance;
+    c.maintenancePending = false;
+    this.stats.maintenances++;
+    const hours = c.random.logNormal(m.medianHours, m.sigma);
+    const reason = MAINTENANCE_REASONS[c.random.int(0, MAINTENANCE_REASONS.length - 1)];
+    this.#chargerStatus(c, time, "Maintenance", reason);
+    this.#schedule(c, MAINTENANCE, time + Math.max(60_000, Math.ceil(hours * 3_600_000)));
+  }
+
+  #chargerStatus(c: ChargerState, time: number, status: Status, message: string) {
+    c.status = status;
+    const ch = c.charger;
+    const city = c.city;
+    this.#push({
+      type: "charger.status",
+      seq: 0,
+      eventId: "",
+      time: iso(time),
+      chargerId: ch.id,
+      status,
+      statusMessage: message,
+      locationName: ch.name,
+      city: city.name,
+      state: city.state,
+      country: city.country,
+      latitude: ch.latitude,
+      longitude: ch.longitude,
+      level: ch.level,
+    }, c);
+  }
+
+  #sessionFields<T extends SimEvent["type"]>(
+    c: ChargerState,
+    s: Session,
+    time: number,
+    type: T,
+    status: Status,
+    message: string,
+  ) {
+    const ch = c.charger;
+    const city = c.city;
+    const charging = status === "In Use";
+    const energy = s.curve.energyBetween(s.socStart, s.soc);
+    return {
+      type,
+      seq: 0,
+      eventId: "",
+      time: iso(time),
+      chargerId: ch.id,
+      status,
+      statusMessage: message,
+      locationName: ch.name,
+      city: city.name,
+      state: city.state,
+      country: city.country,
+      latitude: ch.latitude,
+      longitude: ch.longitude,
+      level: ch.level,
+      sessionId: s.id,
+      userId: s.userId,
+      vehicleType: s.vehicle.name,
+      powerKw: charging ? round(s.curve.powerAt(s.soc), 2) : 0,
+      energyKwh: round(energy, 3),
+      socPercent: round(s.soc, 2),
+      percentComplete: round(100 * (s.soc - s.socStart) / (s.socTarget - s.socStart), 2),
+      startTime: s.startIso,
+      estimatedChargingMinutes: s.estimatedMinutes,
+    };
+  }
+
+  #emitSession(
+    c: ChargerState,
+    s: Session,
+    time: number,
+    type: "session.started" | "session.updated" | "session.interrupted" | "session.resumed",
+    status: Status,
+    message: string,
+  ) {
+    this.#push(this.#sessionFields(c, s, time, type, status, message), c);
+  }
+
+  #push(event: SimEvent, c: ChargerState) {
+    event.seq = ++this.#seq;
+    event.eventId = `${event.chargerId}:${++c.events}`;
+    this.stats.events++;
+    this.#out.push(event);
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Parsing of the instants and durations people type: `2026-01-05`,
+ * `2026-01-05T08:00:00-05:00`, `7d`, `1d12h`, `90s`.
+ *
+ * @module
+ */
+
+const UNITS: Record<string, number> = {
+  w: 604_800_000,
+  d: 86_400_000,
+  h: 3_600_000,
+  m: 60_000,
+  s: 1_000,
+  ms: 1,
+};
+
+/**
+ * Milliseconds in a duration such as `7d`, `1d12h`, `90m` or `1.5h`
+ * (units w, d, h, m, s, ms), or undefined if it is not one.
+ */
+export function parseDuration(text: string): number | undefined {
+  const parts = text.trim().match(/(\d+(?:\.\d+)?)(ms|w|d|h|m|s)/g);
+  if (!parts || parts.join("") !== text.trim()) return undefined;
+  let ms = 0;
+  for (const part of parts) {
+    const [, n, unit] = /^(\d+(?:\.\d+)?)(ms|w|d|h|m|s)$/.exec(part)!;
+    ms += Number(n) * UNITS[unit];
+  }
+  return ms > 0 ? Math.round(ms) : undefined;
+}
+
+/**
+ * Epoch milliseconds of a date (`2026-01-05`, midnight UTC) or an ISO-8601
+ * date-time with `Z` or an offset; undefined otherwise. A date-time without a
+ * zone is refused, so the same text means the same instant on every machine.
+ */
+export function parseInstant(text: string): number | undefined {
+  const t = text.trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(t)) {
+    const ms = Date.parse(`${t}T00:00:00Z`);
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(t)) {
+    return undefined;
+  }
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? undefined : ms;
+}

@@ -1,0 +1,29 @@
+import assert from "node:assert/strict";
+import { parseDuration, parseInstant } from "./time.ts";
+
+Deno.test("parseDuration() reads single and compound durations", () => {
+  assert.equal(parseDuration("7d"), 7 * 86_400_000);
+  assert.equal(parseDuration("1d12h"), 36 * 3_600_000);
+  assert.equal(parseDuration("90s"), 90_000);
+  assert.equal(parseDuration("1.5h"), 5_400_000);
+  assert.equal(parseDuration("2w"), 14 * 86_400_000);
+  assert.equal(parseDuration("250ms"), 250);
+});
+
+Deno.test("parseDuration() refuses what is not a duration", () => {
+  for (const bad of ["", "7", "d", "7 days", "-1d", "0s", "1d x"]) {
+    assert.equal(parseDuration(bad), undefined, bad);
+  }
+});
+
+Deno.test("parseInstant() reads dates as UTC midnight and date-times with a zone", () => {
+  assert.equal(parseInstant("2026-01-05"), Date.UTC(2026, 0, 5));
+  assert.equal(parseInstant("2026-01-05T08:00:00Z"), Date.UTC(2026, 0, 5, 8));
+  assert.equal(parseInstant("2026-01-05T08:00-05:00"), Date.UTC(2026, 0, 5, 13));
+});
+
+Deno.test("parseInstant() refuses zoneless date-times and nonsense", () => {
+  for (const bad of ["2026-01-05T08:00:00", "yesterday", "2026-13-45", "05/01/2026"]) {
+    assert.equal(parseInstant(bad), undefined, bad);
+  }
+});

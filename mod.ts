@@ -1,0 +1,17 @@
+/**
+ * evsim as a library: the session engine, its schemas and the sinks, for
+ * programs that want the event stream without the command line.
+ *
+ * ```ts
+ * import { defaults, getStdoutSink, runSimulation, Simulation } from "./mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1, start: Date.UTC(2026, 0, 5), ...defaults });
+ * await using sink = getStdoutSink();
+ * await runSimulation(sim, sink, { end: Date.UTC(2026, 0, 6) });
+ * ```
+ *
+ * @module
+ */
+export * from "./core/mod.ts";
+export * from "./sinks/mod.ts";
+export { defaults } from "./data/mod.ts";

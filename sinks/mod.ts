@@ -1,0 +1,8 @@
+/**
+ * Sinks: where events go.
+ *
+ * @module
+ */
+export { getNdjsonSink } from "./ndjson.ts";
+export type { NdjsonSinkOptions, Writer } from "./ndjson.ts";
+export { getStdoutSink } from "./stdout.ts";

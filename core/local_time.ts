@@ -45,7 +45,7 @@ export function localClock(timeZone: string): (ms: number) => LocalTime {
         else if (part.type === "weekday") weekday = WEEKDAYS[part.value];
       }
       // Keep memory flat on long runs: the engine moves forward in time.
-      if (cache.size >= 4096) cache.clear();
+      if (cache.size >= 1024) cache.clear();
       local = { hour, weekday };
       cache.set(slot, local);
     }

@@ -15,8 +15,9 @@ import { ChargeCurve } from "./charge_curve.ts";
 import type { SimEvent, Status } from "./event.ts";
 import { localClock } from "./local_time.ts";
 import type { Clipped, Model } from "./model.ts";
-import { type Charger, type City, cityOf, type Network, type Vehicle } from "./network.ts";
+import { cityOf, type Level, type Network, type Vehicle } from "./network.ts";
 import { Random } from "./random.ts";
+import { isoTime } from "./time.ts";
 
 /** Timer kinds, in the order they run when due at the same millisecond. */
 const SESSION = 0;
@@ -75,10 +76,18 @@ interface Session {
   soc: number;
 }
 
+/** A charger's state, with the fields its events repeat copied in (one object to read). */
 interface ChargerState {
   index: number;
-  charger: Charger;
-  city: City;
+  id: string;
+  name: string;
+  latitude: number;
+  longitude: number;
+  level: Level;
+  powerKw: number;
+  cityName: string;
+  state: string;
+  country: string;
   random: Random;
   arrivals: ArrivalProcess;
   maintenancePerMs: number;
@@ -93,7 +102,12 @@ const round = (x: number, digits: number) => {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 };
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = isoTime;
+/**
+ * A flat copy of a string. V8 keeps concatenations as ropes; a string kept for
+ * a whole session and serialized with every event is read in one piece when flat.
+ */
+const flat = (s: string) => s.normalize();
 const clip = (r: Random, d: Clipped) => Math.min(d.max, Math.max(d.min, r.normal(d.mean, d.sd)));
 
 const INTERRUPTION_REASONS = [
@@ -144,7 +158,9 @@ export class Simulation {
     this.#shares = network.vehicles.map((v) => v.share);
     this.#shareTotal = this.#shares.reduce((a, b) => a + b, 0);
     const weights = hourWeights(options.peakHours ?? [], options.peakMultiplier ?? 1);
+    // Chargers of one city and level share their arrival process (and its caches).
     const clocks = new Map<string, ReturnType<typeof localClock>>();
+    const processes = new Map<string, ArrivalProcess>();
     const find = cityOf(network);
     this.#chargers = network.chargers.map((charger, index) => {
       const city = find(charger);
@@ -155,22 +171,32 @@ export class Simulation {
         model.population.reference,
         model.population.exponent,
       );
+      const key = `${city.name}, ${city.state}|${charger.level}`;
+      let arrivals = processes.get(key);
+      if (!arrivals) {
+        const perDay = model.sessionsPerChargerPerDay[charger.level] * scale;
+        processes.set(key, arrivals = new ArrivalProcess(perDay, weights, local));
+      }
+      // Hot fields first: V8 lays them out in this order, so an update reads one cache line.
       return {
-        index,
-        charger,
-        city,
-        random: Random.stream(seed, charger.id),
-        arrivals: new ArrivalProcess(
-          model.sessionsPerChargerPerDay[charger.level] * scale,
-          weights,
-          local,
-        ),
-        maintenancePerMs: model.maintenance.perChargerPerDay * scale / 86_400_000,
-        status: "Idle",
         session: null,
+        status: "Idle",
+        events: 0,
+        id: flat(charger.id),
+        name: flat(charger.name),
+        level: charger.level,
+        cityName: city.name,
+        state: city.state,
+        country: city.country,
+        latitude: charger.latitude,
+        longitude: charger.longitude,
+        index,
+        powerKw: charger.powerKw,
+        random: Random.stream(seed, charger.id),
+        arrivals,
+        maintenancePerMs: model.maintenance.perChargerPerDay * scale / 86_400_000,
         maintenancePending: false,
         sessions: 0,
-        events: 0,
       };
     });
     for (const c of this.#chargers) {
@@ -237,22 +263,22 @@ export class Simulation {
     const r = c.random;
     const m = this.#model;
     const vehicle = this.#vehicles[r.weighted(this.#shares, this.#shareTotal)];
-    const soc = m.soc[c.charger.level];
+    const soc = m.soc[c.level];
     const socStart = Math.min(clip(r, soc.arrival), 100 - m.minimumChargePercent);
     const socTarget = Math.min(
       100,
       Math.max(clip(r, soc.target), socStart + m.minimumChargePercent),
     );
     const userId = `U${String(r.int(1, m.userCount)).padStart(6, "0")}`;
-    const curve = this.#curve(vehicle, c.charger);
+    const curve = this.#curve(vehicle, c);
     const chargeMs = Math.ceil(curve.secondsBetween(socStart, socTarget) * 1000);
     c.sessions++;
     const s: Session = {
-      id: `${c.charger.id}-S${c.sessions}`,
+      id: flat(`${c.id}-S${c.sessions}`),
       userId,
       vehicle,
       curve,
-      startIso: iso(time),
+      startIso: flat(iso(time)),
       socStart,
       socTarget,
       estimatedMinutes: round(chargeMs / 60_000, 1),
@@ -273,7 +299,7 @@ export class Simulation {
     this.#scheduleStep(c, s, time);
   }
 
-  #curve(vehicle: Vehicle, charger: Charger): ChargeCurve {
+  #curve(vehicle: Vehicle, charger: { level: Level; powerKw: number }): ChargeCurve {
     const dc = charger.level === "DCFC";
     const key = `${vehicle.name}|${charger.level}|${charger.powerKw}`;
     let curve = this.#curves.get(key);
@@ -375,23 +401,21 @@ export class Simulation {
 
   #chargerStatus(c: ChargerState, time: number, status: Status, message: string) {
     c.status = status;
-    const ch = c.charger;
-    const city = c.city;
     this.#push({
       type: "charger.status",
       seq: 0,
       eventId: "",
       time: iso(time),
-      chargerId: ch.id,
+      chargerId: c.id,
       status,
       statusMessage: message,
-      locationName: ch.name,
-      city: city.name,
-      state: city.state,
-      country: city.country,
-      latitude: ch.latitude,
-      longitude: ch.longitude,
-      level: ch.level,
+      locationName: c.name,
+      city: c.cityName,
+      state: c.state,
+      country: c.country,
+      latitude: c.latitude,
+      longitude: c.longitude,
+      level: c.level,
     }, c);
   }
 
@@ -403,8 +427,6 @@ export class Simulation {
     status: Status,
     message: string,
   ) {
-    const ch = c.charger;
-    const city = c.city;
     const charging = status === "In Use";
     const energy = s.curve.energyBetween(s.socStart, s.soc);
     return {
@@ -412,16 +434,16 @@ export class Simulation {
       seq: 0,
       eventId: "",
       time: iso(time),
-      chargerId: ch.id,
+      chargerId: c.id,
       status,
       statusMessage: message,
-      locationName: ch.name,
-      city: city.name,
-      state: city.state,
-      country: city.country,
-      latitude: ch.latitude,
-      longitude: ch.longitude,
-      level: ch.level,
+      locationName: c.name,
+      city: c.cityName,
+      state: c.state,
+      country: c.country,
+      latitude: c.latitude,
+      longitude: c.longitude,
+      level: c.level,
       sessionId: s.id,
       userId: s.userId,
       vehicleType: s.vehicle.name,

@@ -46,3 +46,29 @@ export function parseInstant(text: string): number | undefined {
   const ms = Date.parse(t);
   return Number.isNaN(ms) ? undefined : ms;
 }
+
+const DAY_MS = 86_400_000;
+let cachedDay = NaN;
+let cachedPrefix = "";
+const pad2 = (n: number) => (n < 10 ? "0" : "") + n;
+
+/**
+ * `new Date(ms).toISOString()`, several times faster for times on the same day
+ * as the previous call (the engine's common case).
+ */
+export function isoTime(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedPrefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+  }
+  let rest = ms - day * DAY_MS;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const s = Math.floor(rest / 1000);
+  const milli = rest - s * 1000;
+  const mmm = milli < 10 ? "00" + milli : milli < 100 ? "0" + milli : "" + milli;
+  return `${cachedPrefix}${pad2(h)}:${pad2(m)}:${pad2(s)}.${mmm}Z`;
+}

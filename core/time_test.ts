@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { parseDuration, parseInstant } from "./time.ts";
+import fc from "fast-check";
+import { isoTime, parseDuration, parseInstant } from "./time.ts";
 
 Deno.test("parseDuration() reads single and compound durations", () => {
   assert.equal(parseDuration("7d"), 7 * 86_400_000);
@@ -26,4 +27,16 @@ Deno.test("parseInstant() refuses zoneless date-times and nonsense", () => {
   for (const bad of ["2026-01-05T08:00:00", "yesterday", "2026-13-45", "05/01/2026"]) {
     assert.equal(parseInstant(bad), undefined, bad);
   }
+});
+
+Deno.test("isoTime() matches Date.prototype.toISOString for whole milliseconds", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 253_402_300_799_999 }), (ms) => {
+      assert.equal(isoTime(ms), new Date(ms).toISOString());
+    }),
+    { numRuns: 2000 },
+  );
+  const t = Date.UTC(2026, 0, 5, 23, 59, 59, 999);
+  assert.equal(isoTime(t), "2026-01-05T23:59:59.999Z");
+  assert.equal(isoTime(t + 1), "2026-01-06T00:00:00.000Z");
 });

@@ -4,5 +4,5 @@
  * @module
  */
 export { getNdjsonSink } from "./ndjson.ts";
-export type { NdjsonSinkOptions, Writer } from "./ndjson.ts";
+export type { NdjsonSink, NdjsonSinkOptions, Writer } from "./ndjson.ts";
 export { getStdoutSink } from "./stdout.ts";

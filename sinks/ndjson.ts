@@ -24,8 +24,11 @@ async function writeAll(writer: Writer, bytes: Uint8Array): Promise<void> {
   while (done < bytes.length) done += await writer.write(bytes.subarray(done));
 }
 
+/** An NDJSON sink; `flush()` writes what it has gathered. */
+export type NdjsonSink = DisposableSink & { flush(): Promise<void> };
+
 /** A sink writing each event as one JSON line to `writer`. */
-export function getNdjsonSink(writer: Writer, options: NdjsonSinkOptions = {}): DisposableSink {
+export function getNdjsonSink(writer: Writer, options: NdjsonSinkOptions = {}): NdjsonSink {
   const bufferSize = options.bufferSize ?? 65536;
   const encoder = new TextEncoder();
   let pending = "";

@@ -3,10 +3,9 @@
  *
  * @module
  */
-import type { DisposableSink } from "../core/sink.ts";
-import { getNdjsonSink, type NdjsonSinkOptions } from "./ndjson.ts";
+import { getNdjsonSink, type NdjsonSink, type NdjsonSinkOptions } from "./ndjson.ts";
 
 /** A sink writing each event as one JSON line to stdout. */
-export function getStdoutSink(options: NdjsonSinkOptions = {}): DisposableSink {
+export function getStdoutSink(options: NdjsonSinkOptions = {}): NdjsonSink {
   return getNdjsonSink(Deno.stdout, options);
 }

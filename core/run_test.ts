@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { defaults } from "../data/mod.ts";
+import type { Clock } from "./clock.ts";
+import type { SimEvent } from "./event.ts";
+import { runSimulation } from "./run.ts";
+import { Simulation } from "./simulation.ts";
+import { fanOut, type Sink } from "./sink.ts";
+
+const START = Date.UTC(2026, 0, 5);
+const HOUR = 3_600_000;
+
+/** A clock whose sleeps advance it instantly, recording each wait. */
+function fakeClock(): Clock & { waits: number[]; t: number } {
+  return {
+    t: 1_000_000,
+    waits: [],
+    now() {
+      return this.t;
+    },
+    sleep(ms) {
+      this.waits.push(ms);
+      this.t += ms;
+      return Promise.resolve();
+    },
+  };
+}
+
+const network = {
+  ...defaults.network,
+  chargers: defaults.network.chargers.filter((c) => c.city === "Chicago"),
+};
+const newSim = () => new Simulation({ seed: 1, start: START, network, model: defaults.model });
+
+Deno.test("runSimulation() backfills to the end without touching the clock's sleep", async () => {
+  const clock = fakeClock();
+  const events: SimEvent[] = [];
+  const end = await runSimulation(newSim(), (e) => void events.push(e), {
+    end: START + 6 * HOUR,
+    clock,
+  });
+  assert.equal(end, "finished");
+  assert.equal(clock.waits.length, 0);
+  assert.ok(events.length > 100);
+  assert.ok(events.every((e) => Date.parse(e.time) < START + 6 * HOUR));
+});
+
+Deno.test("runSimulation() paces accelerated runs: simulated time = speed × wall time", async () => {
+  const clock = fakeClock();
+  const wallStart = clock.t;
+  let lateness = 0;
+  const sink: Sink = (e) => {
+    const due = wallStart + (Date.parse(e.time) - START) / 60;
+    lateness = Math.max(lateness, Math.abs(clock.t - due));
+  };
+  await runSimulation(newSim(), sink, { end: START + 2 * HOUR, speed: 60, clock });
+  assert.ok(clock.waits.length > 10);
+  assert.ok(lateness < 1, `event off its wall time by ${lateness} ms`);
+  assert.ok(Math.abs(clock.t - wallStart - 2 * HOUR / 60) < 60_000 / 60 + 1);
+});
+
+Deno.test("runSimulation() flushes the sink before it waits on the clock", async () => {
+  const clock = fakeClock();
+  let flushes = 0;
+  const sink: Sink = Object.assign(() => {}, {
+    flush: () => {
+      flushes++;
+      return Promise.resolve();
+    },
+  });
+  await runSimulation(newSim(), sink, { end: START + HOUR, speed: 1, clock });
+  assert.ok(flushes >= clock.waits.length);
+});
+
+Deno.test("runSimulation() stops when its signal aborts", async () => {
+  const controller = new AbortController();
+  let count = 0;
+  const end = await runSimulation(newSim(), () => {
+    if (++count === 50) controller.abort();
+  }, { end: Infinity, signal: controller.signal });
+  assert.equal(end, "stopped");
+  assert.ok(count >= 50 && count < 60);
+});
+
+Deno.test("runSimulation() waits for a slow sink before producing more", async () => {
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const slow: Sink = () => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    return new Promise((resolve) =>
+      setTimeout(() => {
+        inFlight--;
+        resolve();
+      }, 0)
+    );
+  };
+  await runSimulation(newSim(), fanOut([slow, () => {}]), { end: START + HOUR / 4 });
+  assert.equal(maxInFlight, 1);
+});

@@ -1,0 +1,97 @@
+/**
+ * Backfill throughput: the engine writing NDJSON to a null writer, against the
+ * ceiling of merely serializing the same events. Each iteration handles
+ * {@link BATCH} events, so events/s = BATCH × iter/s. Figures are in the README.
+ */
+import { defaults } from "../data/mod.ts";
+import { generateChargers } from "../plugins/population_chargers.ts";
+import { getNdjsonSink } from "../sinks/ndjson.ts";
+import type { SimEvent } from "./event.ts";
+import type { Network } from "./network.ts";
+import { Simulation } from "./simulation.ts";
+
+const BATCH = 20_000;
+const START = Date.UTC(2026, 0, 5);
+const WARM_UP_MS = 3 * 3_600_000;
+const nullWriter = { write: (p: Uint8Array) => Promise.resolve(p.length) };
+
+/** A network of about `count` chargers spread over the default cities by population. */
+function network(count: number): Network {
+  const population = defaults.network.cities.reduce((a, c) => a + c.population, 0);
+  const chargers = generateChargers(defaults.network.cities, {
+    perHundredThousand: count / population * 1e5,
+    minimumPerCity: 1,
+  });
+  return { ...defaults.network, chargers };
+}
+
+/** A simulation past its first hours, so the mix of events is steady. */
+function warmed(count: number): Simulation {
+  const sim = new Simulation({
+    seed: 1,
+    start: START,
+    network: network(count),
+    model: defaults.model,
+    peakHours: [{ from: 7, to: 10 }, { from: 16, to: 20 }],
+    peakMultiplier: 2,
+  });
+  const out: SimEvent[] = [];
+  while (sim.peek() < START + WARM_UP_MS) {
+    sim.step(out);
+    out.length = 0;
+  }
+  return sim;
+}
+
+async function engineBatch(sim: Simulation) {
+  const sink = getNdjsonSink(nullWriter);
+  const out: SimEvent[] = [];
+  let n = 0;
+  while (n < BATCH) {
+    out.length = 0;
+    n += sim.step(out);
+    for (const e of out) {
+      const r = sink(e);
+      if (r) await r;
+    }
+  }
+  await sink.flush();
+}
+
+const small = warmed(1_000);
+const large = warmed(100_000);
+const recorded: SimEvent[] = [];
+{
+  const sim = warmed(1_000);
+  while (recorded.length < BATCH) sim.step(recorded);
+}
+
+Deno.bench({
+  name: `serialize ${BATCH} recorded events (ceiling)`,
+  group: "backfill",
+  baseline: true,
+  async fn() {
+    const sink = getNdjsonSink(nullWriter);
+    for (const e of recorded) {
+      const r = sink(e);
+      if (r) await r;
+    }
+    await sink.flush();
+  },
+});
+
+Deno.bench({
+  name: `engine + serialize ${BATCH} events, 1,000 chargers`,
+  group: "backfill",
+  async fn() {
+    await engineBatch(small);
+  },
+});
+
+Deno.bench({
+  name: `engine + serialize ${BATCH} events, 100,000 chargers`,
+  group: "backfill",
+  async fn() {
+    await engineBatch(large);
+  },
+});

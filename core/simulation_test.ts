@@ -1,0 +1,224 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import * as v from "valibot";
+import { defaults } from "../data/mod.ts";
+import { EventSchema, type SimEvent } from "./event.ts";
+import type { Model } from "./model.ts";
+import type { Charger, Network } from "./network.ts";
+import { Simulation, type SimulationOptions } from "./simulation.ts";
+
+const START = Date.UTC(2026, 0, 5);
+const DAY = 86_400_000;
+
+/** Runs a simulation to `end` and returns every event. */
+function simulate(options: Partial<SimulationOptions> & { days?: number }): SimEvent[] {
+  const sim = new Simulation({
+    seed: 1,
+    start: START,
+    network: defaults.network,
+    model: defaults.model,
+    ...options,
+  });
+  const end = START + (options.days ?? 1) * DAY;
+  const out: SimEvent[] = [];
+  while (sim.peek() < end) sim.step(out);
+  return out;
+}
+
+/** A network of the first `n` chargers of the cities named. */
+function smallNetwork(ids: readonly string[]): Network {
+  const chargers = defaults.network.chargers.filter((c) => ids.includes(c.id));
+  return { ...defaults.network, chargers };
+}
+
+const withModel = (patch: (m: Model) => void): Model => {
+  const m = structuredClone(defaults.model);
+  patch(m);
+  return m;
+};
+
+const chargerArb = fc.constantFrom(...defaults.network.chargers.slice(0, 400));
+
+/** Checks every invariant of one run's event stream. */
+function checkStream(events: SimEvent[], chargers: readonly Charger[]): void {
+  const byId = new Map(chargers.map((c) => [c.id, c]));
+  const vehicles = new Map(defaults.network.vehicles.map((x) => [x.name, x]));
+  const open = new Map<string, SimEvent & { sessionId: string }>();
+  const activeOn = new Map<string, string>();
+  const ended = new Set<string>();
+  let lastSeq = 0;
+  let lastTime = "";
+  for (const e of events) {
+    const parsed = v.safeParse(EventSchema, e);
+    assert.ok(parsed.success, JSON.stringify(parsed.issues?.[0]));
+    assert.ok(e.seq > lastSeq, "seq strictly increasing");
+    assert.ok(e.time >= lastTime, "time never goes back");
+    lastSeq = e.seq;
+    lastTime = e.time;
+    if (e.type === "charger.status") continue;
+    assert.ok(!ended.has(e.sessionId), `event after the end of ${e.sessionId}`);
+    const charger = byId.get(e.chargerId)!;
+    const vehicle = vehicles.get(e.vehicleType)!;
+    const limit = Math.min(
+      charger.powerKw,
+      charger.level === "DCFC" ? vehicle.maxDcKw : vehicle.maxAcKw,
+    );
+    assert.ok(e.powerKw <= limit + 0.01, `power ${e.powerKw} above ${limit}`);
+    assert.ok(e.socPercent >= 0 && e.socPercent <= 100);
+    if (e.type === "session.started") {
+      assert.ok(!activeOn.has(e.chargerId), `two sessions at once on ${e.chargerId}`);
+      activeOn.set(e.chargerId, e.sessionId);
+      assert.equal(e.energyKwh, 0);
+    } else {
+      const prev = open.get(e.sessionId);
+      assert.ok(prev && prev.type !== "charger.status", `${e.type} before session.started`);
+      assert.ok(e.socPercent >= prev.socPercent, "SoC only rises");
+      assert.ok(e.energyKwh >= prev.energyKwh, "energy only rises");
+      assert.ok(e.percentComplete >= prev.percentComplete, "percent complete only rises");
+      const hours = (Date.parse(e.time) - Date.parse(prev.time)) / 3_600_000;
+      assert.ok(
+        e.energyKwh - prev.energyKwh <= limit * hours + 0.002,
+        "energy within power × time",
+      );
+      const stored = (e.socPercent - prev.socPercent) * vehicle.batteryKwh / 100;
+      assert.ok(Math.abs(stored - (e.energyKwh - prev.energyKwh)) < 0.02, "energy matches SoC");
+    }
+    open.set(e.sessionId, e);
+    if (e.type === "session.completed" || e.type === "session.failed") {
+      ended.add(e.sessionId);
+      activeOn.delete(e.chargerId);
+      assert.equal(e.totalEnergyKwh, e.energyKwh);
+      assert.equal(e.endTime, e.time);
+      if (e.type === "session.completed") assert.equal(e.percentComplete, 100);
+    }
+  }
+  for (const id of open.keys()) {
+    if (!ended.has(id)) assert.ok(activeOn.has(open.get(id)!.chargerId), `${id} vanished`);
+  }
+}
+
+Deno.test("Simulation keeps every physical and lifecycle invariant", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 2 ** 31 }),
+      fc.uniqueArray(chargerArb, { minLength: 1, maxLength: 6, selector: (c) => c.id }),
+      fc.integer({ min: 10, max: 900 }),
+      fc.double({ min: 0, max: 0.5, noNaN: true }),
+      (seed, chargers, interval, interruption) => {
+        const network = { ...defaults.network, chargers };
+        const model = withModel((m) => {
+          m.interruption.probability = interruption;
+          m.maintenance.perChargerPerDay = 0.5;
+          m.sessionsPerChargerPerDay = { L2: 4, DCFC: 12 };
+        });
+        const events = simulate({ seed, network, model, days: 2, updateIntervalSeconds: interval });
+        checkStream(events, chargers);
+      },
+    ),
+    { numRuns: 40 },
+  );
+});
+
+Deno.test("Simulation gives the same events for the same seed and different ones otherwise", () => {
+  const network = smallNetwork(defaults.network.chargers.slice(0, 200).map((c) => c.id));
+  const a = JSON.stringify(simulate({ seed: 5, network }));
+  const b = JSON.stringify(simulate({ seed: 5, network }));
+  const c = JSON.stringify(simulate({ seed: 6, network }));
+  assert.equal(a, b);
+  assert.notEqual(a, c);
+});
+
+Deno.test("Simulation runs a charger alone exactly as inside the whole network", () => {
+  const ids = defaults.network.chargers.map((c) => c.id);
+  const subset = ids.filter((_, i) => i % 97 === 3);
+  const strip = (e: SimEvent) => JSON.stringify({ ...e, seq: 0 });
+  const full = simulate({ seed: 3, days: 2 }).filter((e) => subset.includes(e.chargerId));
+  const alone = simulate({ seed: 3, days: 2, network: smallNetwork(subset) });
+  assert.ok(alone.length > 100);
+  assert.deepEqual(alone.map(strip).sort(), full.map(strip).sort());
+});
+
+Deno.test("Simulation gives chargers in larger cities more sessions", () => {
+  const events = simulate({ seed: 2, days: 14, updateIntervalSeconds: 86_400 });
+  const perCharger = (city: string) => {
+    const chargers = defaults.network.chargers.filter((c) => c.city === city && c.level === "L2");
+    const sessions = events.filter((e) => e.type === "session.started" && e.city === city);
+    return sessions.length / chargers.length;
+  };
+  assert.ok(perCharger("New York") > 1.3 * perCharger("Arlington"));
+});
+
+Deno.test("Simulation starts more sessions in local peak hours", () => {
+  const events = simulate({
+    seed: 4,
+    days: 7,
+    updateIntervalSeconds: 86_400,
+    peakHours: [{ from: 17, to: 20 }],
+    peakMultiplier: 4,
+  });
+  const formats = new Map(defaults.network.cities.map((c) => [
+    c.name,
+    new Intl.DateTimeFormat("en-US", { timeZone: c.timeZone, hour: "numeric", hourCycle: "h23" }),
+  ]));
+  const local = (e: SimEvent) => Number(formats.get(e.city)!.format(Date.parse(e.time)));
+  const hours = new Array(24).fill(0);
+  for (const e of events) if (e.type === "session.started") hours[local(e)]++;
+  const peak = (hours[17] + hours[18] + hours[19]) / 3;
+  const off = hours.reduce((a, b) => a + b, 0) - 3 * peak;
+  assert.ok(peak > 3 * (off / 21), `peak ${peak}/h vs off-peak ${off / 21}/h`);
+});
+
+Deno.test("Simulation fails an interrupted session that never recovers", () => {
+  const model = withModel((m) => {
+    m.interruption = { probability: 1, checkMinutes: 5, resolveProbability: 0, maxChecks: 3 };
+  });
+  const events = simulate({
+    seed: 1,
+    model,
+    network: smallNetwork(["NY-NY-0001", "NY-NY-0002"]),
+    days: 3,
+  });
+  const types = new Set(events.map((e) => e.type));
+  assert.ok(types.has("session.failed") && !types.has("session.completed"));
+  for (const e of events) {
+    if (e.type === "session.failed") {
+      assert.equal(e.status, "Failed");
+      assert.ok(e.percentComplete < 100);
+    }
+  }
+});
+
+Deno.test("Simulation resumes interrupted sessions that recover and completes them", () => {
+  const model = withModel((m) => {
+    m.interruption = { probability: 1, checkMinutes: 5, resolveProbability: 1, maxChecks: 3 };
+  });
+  const events = simulate({ seed: 1, model, network: smallNetwork(["NY-NY-0001"]), days: 5 });
+  const count = (t: string) => events.filter((e) => e.type === t).length;
+  assert.ok(count("session.interrupted") > 0);
+  assert.equal(count("session.resumed"), count("session.interrupted"));
+  assert.equal(count("session.failed"), 0);
+});
+
+Deno.test("Simulation takes chargers out of service for maintenance and back", () => {
+  const model = withModel((m) => {
+    m.maintenance = { perChargerPerDay: 2, medianHours: 3, sigma: 0.2 };
+  });
+  const events = simulate({ seed: 1, model, network: smallNetwork(["CA-LA-0001"]), days: 5 });
+  let inMaintenance = false;
+  let outages = 0;
+  for (const e of events) {
+    if (e.type === "charger.status") {
+      if (e.status === "Maintenance") {
+        assert.ok(!inMaintenance);
+        inMaintenance = true;
+        outages++;
+      } else if (inMaintenance) {
+        assert.equal(e.status, "Idle");
+        inMaintenance = false;
+      }
+    } else {
+      assert.ok(!inMaintenance, "no session while in maintenance");
+    }
+  }
+  assert.ok(outages >= 3);
+});

@@ -1,0 +1,213 @@
+/**
+ * The command line end to end: real processes through `Deno.Command`, run with
+ * the permissions of `deno task sim`, each in its own temporary folder.
+ */
+import assert from "node:assert/strict";
+import * as v from "valibot";
+import { EventSchema } from "../core/event.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env", "--allow-net"];
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function command(args: string[], cwd: string): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMISSIONS, MAIN, ...args],
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  });
+}
+
+async function evsim(args: string[], files: Record<string, string> = {}): Promise<Result> {
+  const cwd = await Deno.makeTempDir({ prefix: "evsim-cli-" });
+  try {
+    for (const [name, text] of Object.entries(files)) {
+      await Deno.writeTextFile(`${cwd}/${name}`, text);
+    }
+    const { code, stdout, stderr } = await command(args, cwd).output();
+    const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+    return { code, stdout: decode(stdout), stderr: decode(stderr) };
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+}
+
+Deno.test("evsim backfills NDJSON events that validate against the event schema", async () => {
+  const { code, stdout, stderr } = await evsim(["--duration", "3h", "--seed", "11"]);
+  assert.equal(code, 0, stderr);
+  const lines = stdout.trimEnd().split("\n");
+  assert.ok(lines.length > 1000);
+  for (const line of lines) {
+    const result = v.safeParse(EventSchema, JSON.parse(line));
+    assert.ok(result.success, line);
+  }
+  assert.match(stderr, /finished backfill from 2026-01-05T00:00:00.000Z/);
+  assert.match(stderr, /sessions started [\d,]+ · completed/);
+});
+
+Deno.test("evsim gives the same bytes for the same seed and other bytes for another", async () => {
+  const args = ["--from", "2026-03-07", "--to", "2026-03-07T06:00:00Z", "--update-interval", "300"];
+  const [a, b, c] = await Promise.all([
+    evsim([...args, "--seed", "5"]),
+    evsim([...args, "--seed", "5"]),
+    evsim([...args, "--seed", "6"]),
+  ]);
+  assert.ok(a.stdout.length > 10_000);
+  assert.equal(a.stdout, b.stdout);
+  assert.notEqual(a.stdout, c.stdout);
+});
+
+Deno.test("evsim writes its log to charging_sessions.log", async () => {
+  const cwd = await Deno.makeTempDir({ prefix: "evsim-cli-" });
+  try {
+    const { code } = await command(["--duration", "1h"], cwd).output();
+    assert.equal(code, 0);
+    const log = await Deno.readTextFile(`${cwd}/charging_sessions.log`);
+    assert.match(log, /Loaded 50 cities, \d+ chargers, \d+ vehicle models/);
+    assert.match(log, /Run finished/);
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});
+
+Deno.test("evsim ends quietly with exit 0 when its reader goes away (| head -1)", async () => {
+  const cwd = await Deno.makeTempDir({ prefix: "evsim-cli-" });
+  try {
+    const child = command(["--duration", "30d"], cwd).spawn();
+    const reader = child.stdout.getReader();
+    const first = await reader.read();
+    assert.ok(first.value && first.value.length > 0);
+    await reader.cancel();
+    const [status, stderr] = await Promise.all([child.status, new Response(child.stderr).text()]);
+    assert.equal(status.code, 0, stderr);
+    assert.equal(stderr, "");
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});
+
+Deno.test("evsim stops cleanly on SIGTERM and SIGINT with a summary", async (t) => {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    await t.step(signal, async () => {
+      const cwd = await Deno.makeTempDir({ prefix: "evsim-cli-" });
+      try {
+        const child = command(["--speed", "3600"], cwd).spawn();
+        const reader = child.stdout.getReader();
+        let seen = 0;
+        while (seen < 2000) seen += (await reader.read()).value?.length ?? 0;
+        child.kill(signal);
+        while (!(await reader.read()).done);
+        const [status, stderr] = await Promise.all([
+          child.status,
+          new Response(child.stderr).text(),
+        ]);
+        assert.equal(status.code, 0, stderr);
+        assert.match(stderr, /stopped accelerated at 3600× from .* until stopped/);
+        assert.match(stderr, /events [\d,]+ · sessions started/);
+      } finally {
+        await Deno.remove(cwd, { recursive: true });
+      }
+    });
+  }
+});
+
+Deno.test("evsim explains bad input without a stack trace", async (t) => {
+  const cases: [string, string[], Record<string, string>, number, RegExp][] = [
+    ["missing config", ["--config", "nope.json"], {}, 2, /nope\.json: config file not found/],
+    [
+      "invalid JSON",
+      ["-c", "c.json"],
+      { "c.json": '{\n  "seed": 1\n  "x": 2\n}' },
+      2,
+      /c\.json:3:3: invalid JSON/,
+    ],
+    [
+      "schema error",
+      ["-c", "c.json"],
+      { "c.json": '{"time": {"speed": "fast"}}' },
+      2,
+      /c\.json: time\.speed: expected number, got "fast"/,
+    ],
+    [
+      "missing data file",
+      ["-c", "c.json"],
+      { "c.json": '{"data": {"cities": "cities.json"}}' },
+      2,
+      /cities\.json: cities file not found/,
+    ],
+    ["unknown flag", ["--sped", "2"], {}, 2, /Unknown option '--sped'[\s\S]*Usage:/],
+    [
+      "bad flag value",
+      ["--seed", "abc"],
+      {},
+      2,
+      /--seed: expected a whole number ≥ 0, got "abc"[\s\S]*Usage:/,
+    ],
+    ["bad command", ["fly"], {}, 2, /unknown command "fly"/],
+  ];
+  for (const [name, args, files, exit, message] of cases) {
+    await t.step(name, async () => {
+      const { code, stdout, stderr } = await evsim(args, files);
+      assert.equal(code, exit);
+      assert.equal(stdout, "");
+      assert.match(stderr, message);
+      assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
+    });
+  }
+});
+
+Deno.test("evsim validate lists every problem and exits 1, or says ok", async () => {
+  const bad = await evsim(["validate", "-c", "c.json"], {
+    "c.json": JSON.stringify({ seed: -1, updateIntervalSeconds: 0, data: { chargers: "ch.json" } }),
+  });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /c\.json: seed/);
+  assert.match(bad.stderr, /c\.json: updateIntervalSeconds/);
+  const good = await evsim(["validate"]);
+  assert.equal(good.code, 0);
+  assert.match(good.stdout, /embedded config: ok \(50 cities, \d+ chargers, \d+ vehicle models\)/);
+});
+
+Deno.test("evsim schema prints the JSON Schema of an event and of the config", async () => {
+  const event = JSON.parse((await evsim(["schema", "event"])).stdout);
+  const text = JSON.stringify(event);
+  for (const type of ["session.started", "session.completed", "charger.status"]) {
+    assert.ok(text.includes(type), type);
+  }
+  assert.ok(text.includes("percentComplete"));
+  const config = JSON.parse((await evsim(["schema", "config"])).stdout);
+  assert.equal(config.type, "object");
+  assert.ok("sinks" in config.properties && "seed" in config.properties);
+  assert.equal((await evsim(["schema", "nope"])).code, 2);
+});
+
+Deno.test("evsim --help and --version answer and exit 0", async () => {
+  const help = await evsim(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Usage:/);
+  const version = await evsim(["--version"]);
+  assert.match(version.stdout, /^evsim \d+\.\d+\.\d+/);
+});
+
+Deno.test("config.schema.json is the JSON Schema that evsim schema config prints", async () => {
+  const shipped = await Deno.readTextFile(new URL("../config.schema.json", import.meta.url));
+  const printed = (await evsim(["schema", "config"])).stdout;
+  assert.deepEqual(JSON.parse(printed), JSON.parse(shipped));
+});
+
+Deno.test("config.example.json is valid", async () => {
+  const example = await Deno.readTextFile(new URL("../config.example.json", import.meta.url));
+  const { code, stdout } = await evsim(["validate", "-c", "config.example.json"], {
+    "config.example.json": example,
+  });
+  assert.equal(code, 0);
+  assert.match(stdout, /ok/);
+});

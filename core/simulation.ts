@@ -78,7 +78,6 @@ interface Session {
 
 /** A charger's state, with the fields its events repeat copied in (one object to read). */
 interface ChargerState {
-  index: number;
   id: string;
   name: string;
   latitude: number;
@@ -139,7 +138,7 @@ export class Simulation {
   };
   readonly #model: Model;
   readonly #chargers: ChargerState[];
-  readonly #queue = new FlatQueue<number>();
+  readonly #queue = new FlatQueue<ChargerState>();
   readonly #updateMs: number;
   readonly #vehicles: Vehicle[];
   readonly #shares: number[];
@@ -162,7 +161,7 @@ export class Simulation {
     const clocks = new Map<string, ReturnType<typeof localClock>>();
     const processes = new Map<string, ArrivalProcess>();
     const find = cityOf(network);
-    this.#chargers = network.chargers.map((charger, index) => {
+    this.#chargers = network.chargers.map((charger) => {
       const city = find(charger);
       let local = clocks.get(city.timeZone);
       if (!local) clocks.set(city.timeZone, local = localClock(city.timeZone));
@@ -190,7 +189,6 @@ export class Simulation {
         country: city.country,
         latitude: charger.latitude,
         longitude: charger.longitude,
-        index,
         powerKw: charger.powerKw,
         random: Random.stream(seed, charger.id),
         arrivals,
@@ -223,13 +221,12 @@ export class Simulation {
   step(out: SimEvent[]): number {
     const key = this.#queue.peekValue();
     if (key === undefined) return 0;
-    const id = this.#queue.pop()!;
+    const c = this.#queue.pop()!;
     const time = Math.floor(key / KINDS);
-    const c = this.#chargers[Math.floor(id / KINDS)];
     this.#now = time;
     this.#out = out;
     const before = out.length;
-    switch (id % KINDS) {
+    switch (key % KINDS) {
       case SESSION:
         this.#sessionStep(c, time);
         break;
@@ -245,7 +242,7 @@ export class Simulation {
   }
 
   #schedule(c: ChargerState, kind: number, time: number) {
-    this.#queue.push(c.index * KINDS + kind, time * KINDS + kind);
+    this.#queue.push(c, time * KINDS + kind);
   }
 
   #scheduleMaintenance(c: ChargerState, from: number) {

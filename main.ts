@@ -18,7 +18,7 @@ import {
 } from "@logtape/logtape";
 import { getRotatingFileSink } from "@logtape/file";
 import { toJsonSchema } from "@valibot/to-json-schema";
-import type { Config } from "./core/config.ts";
+import type { Config, SinkConfig } from "./core/config.ts";
 import { ConfigSchema } from "./core/config.ts";
 import { ConfigError } from "./core/errors.ts";
 import { EventSchema } from "./core/event.ts";
@@ -26,18 +26,23 @@ import { dirname, loadConfig, loadInputs, type ReadTextFile } from "./core/load.
 import { type Overrides, planRun, type RunPlan } from "./core/plan.ts";
 import { runSimulation } from "./core/run.ts";
 import { Simulation } from "./core/simulation.ts";
-import { type DisposableSink, fanOut, type Sink } from "./core/sink.ts";
-import { formatProgress, formatSummary } from "./core/summary.ts";
+import { fanOut, type Sink } from "./core/sink.ts";
+import { parseSinkSpec } from "./core/sink_spec.ts";
+import { formatProgress, formatSinkStats, formatSummary } from "./core/summary.ts";
+import { readEvents, readLines } from "./core/ndjson.ts";
 import { defaults } from "./data/mod.ts";
 import { getLogSink } from "./sinks/log.ts";
-import { getStdoutSink } from "./sinks/stdout.ts";
+import { createSinks, sinkConfigs } from "./sinks/from_config.ts";
+import { serveEcho } from "./sinks/server.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
 const USAGE =
   `evsim ${denoJson.version}: simulates the EV charging network of US cities as a stream of events.
 
 Usage:
-  evsim [run] [options]        run the simulation; events go to stdout as NDJSON
+  evsim [run] [options]        run the simulation; events go to the sinks (stdout by default)
+  evsim replay FILE|- [options] send an NDJSON file of events (or a dead-letter file) again
+  evsim serve [options]        run the webhook echo server alone
   evsim validate [options]     check the config and data files; print every problem
   evsim schema event|config    print the JSON Schema of an event or of config.json
 
@@ -50,6 +55,11 @@ Options:
       --speed X                accelerated: X simulated seconds per wall second
       --realtime               follow the wall clock until Ctrl-C (the default)
       --update-interval S      simulated seconds between session.updated events (default 60)
+      --sink SINK              where events go, instead of the config's sinks; repeatable:
+                               stdout, file:PATH, http(s)://URL, server:PORT
+      --port N                 serve: port of the echo server (default 8787; 0 for any)
+      --host HOST              serve: address to bind (default 127.0.0.1)
+      --token TOKEN            serve: bearer token clients must send
   -v, --verbose                also log to stderr what goes to the log file
   -h, --help                   show this help
   -V, --version                show the version
@@ -59,7 +69,9 @@ fast as possible and exit; a backfill with no --from starts at 2026-01-05T00:00:
 
 Examples:
   evsim --duration 1d | jq 'select(.type == "session.completed")'
-  evsim --speed 60 --seed 7
+  evsim --speed 60 --sink http://127.0.0.1:8787/events --sink file:out/sessions.ndjson
+  evsim serve --port 8787
+  evsim replay evsim-dead-letter.ndjson --sink http://127.0.0.1:8787/events
   evsim validate --config config.json
 `;
 
@@ -72,6 +84,10 @@ const OPTIONS = {
   speed: { type: "string" },
   realtime: { type: "boolean" },
   "update-interval": { type: "string" },
+  sink: { type: "string", multiple: true },
+  port: { type: "string" },
+  host: { type: "string" },
+  token: { type: "string" },
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
@@ -125,15 +141,35 @@ async function setUpLogging(config: Config, verbose: boolean): Promise<void> {
   });
 }
 
-/** The sinks the config lists. */
-function makeSinks(config: Config, onClosed: () => void): DisposableSink[] {
-  if (config.api) {
-    throw new ConfigError("config: api: the http sink is not available in this version");
+/** The sink configs: `--sink` flags if any, else the config's. */
+function chosenSinks(config: Config, flags: Flags): SinkConfig[] {
+  if (!flags.sink?.length) return sinkConfigs(config);
+  try {
+    return flags.sink.map(parseSinkSpec);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
   }
-  return config.sinks.map((s, i) => {
-    if (s.type === "stdout") return getStdoutSink({ onClosed });
-    throw new ConfigError(`config: sinks[${i}].type: "${s.type}" is not available in this version`);
-  });
+}
+
+/** Aborts `controller` on the first Ctrl-C or SIGTERM; a second one exits at once. */
+function onSignals(controller: AbortController): () => void {
+  const stop = () => {
+    if (controller.signal.aborted) Deno.exit(130);
+    controller.abort();
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  return () => {
+    Deno.removeSignalListener("SIGINT", stop);
+    Deno.removeSignalListener("SIGTERM", stop);
+  };
+}
+
+/** Logs and prints a summary block. */
+function report(headline: string, lines: string[]): void {
+  logger.info("{headline}: {details}", { headline, details: lines.join("; ") });
+  console.error([`evsim: ${headline}`, ...lines.map((l) => `  ${l}`)].join("\n"));
 }
 
 /** The run plan; a bad flag value is a usage error. */
@@ -158,29 +194,32 @@ function describe(plan: RunPlan): string {
 async function run(flags: Flags): Promise<number> {
   const config = await loadConfig(readTextFile, flags.config);
   const plan = planFromFlags(config, flags);
+  const sinkList = chosenSinks(config, flags);
   await setUpLogging(config, flags.verbose ?? false);
   const { network, model } = await loadInputs(config, {
     read: readTextFile,
     baseDir: flags.config ? dirname(flags.config) : ".",
     defaults,
   });
-  logger.info(
-    "Loaded {cities} cities, {chargers} chargers, {vehicles} vehicle models",
-    {
-      cities: network.cities.length,
-      chargers: network.chargers.length,
-      vehicles: network.vehicles.length,
-    },
-  );
+  logger.info("Loaded {cities} cities, {chargers} chargers, {vehicles} vehicle models", {
+    cities: network.cities.length,
+    chargers: network.chargers.length,
+    vehicles: network.vehicles.length,
+  });
 
   const controller = new AbortController();
   let pipeClosed = false;
-  const outputs: Sink[] = makeSinks(config, () => {
-    pipeClosed = true;
-    controller.abort();
-  });
+  const outputs: Sink[] = await createSinks(sinkList, {
+    backfill: plan.mode === "backfill",
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    env: (name) => Deno.env.get(name),
+    onStdoutClosed: () => {
+      pipeClosed = true;
+      controller.abort();
+    },
+  }, flags.sink?.length ? "--sink" : "sinks");
   if (logger.isEnabledFor("debug")) outputs.push(getLogSink(logger.getChild("sessions")));
-  await using sink = fanOut(outputs);
+  const sink = fanOut(outputs);
 
   const sim = new Simulation({
     seed: plan.seed,
@@ -193,14 +232,13 @@ async function run(flags: Flags): Promise<number> {
   });
   logger.info("Simulating {plan}", { plan: describe(plan) });
 
-  const stop = () => controller.abort();
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
+  const removeSignals = onSignals(controller);
   const showProgress = plan.mode === "backfill" && Deno.stderr.isTerminal();
   const encoder = new TextEncoder();
   const started = performance.now();
+  let end;
   try {
-    const end = await runSimulation(sim, sink, {
+    end = await runSimulation(sim, sink, {
       end: plan.end,
       speed: plan.speed,
       signal: controller.signal,
@@ -209,21 +247,93 @@ async function run(flags: Flags): Promise<number> {
         : undefined,
     });
     if (showProgress) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
-    if (pipeClosed) return 0;
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    const how = end === "finished" ? "finished" : "stopped";
-    const summary = `${how} ${describe(plan)} in ${seconds} s\n  ${formatSummary(sim.stats)}`;
-    logger.info("Run {how} in {seconds} s: {stats}", {
-      how,
-      seconds,
-      stats: formatSummary(sim.stats),
-    });
-    console.error(`evsim: ${summary}`);
-    return 0;
   } finally {
-    Deno.removeSignalListener("SIGINT", stop);
-    Deno.removeSignalListener("SIGTERM", stop);
+    await sink[Symbol.asyncDispose]();
+    removeSignals();
   }
+  if (pipeClosed) return 0;
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const how = end === "finished" ? "finished" : "stopped";
+  report(`${how} ${describe(plan)} in ${seconds} s`, [
+    formatSummary(sim.stats),
+    ...outputs.flatMap((o) => (o.stats ? [formatSinkStats(o.stats)] : [])),
+  ]);
+  return 0;
+}
+
+async function replay(flags: Flags, file: string | undefined): Promise<number> {
+  if (file === undefined) throw new UsageError("replay: expected a file (or - for stdin)");
+  const config = await loadConfig(readTextFile, flags.config);
+  const sinkList = chosenSinks(config, flags);
+  await setUpLogging(config, flags.verbose ?? false);
+  let input: ReadableStream<Uint8Array>;
+  try {
+    input = file === "-" ? Deno.stdin.readable : (await Deno.open(file)).readable;
+  } catch (error) {
+    throw new ConfigError(
+      error instanceof Deno.errors.NotFound ? `${file}: file not found` : `${file}: ${error}`,
+    );
+  }
+  const controller = new AbortController();
+  const outputs = await createSinks(sinkList, {
+    backfill: true,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    env: (name) => Deno.env.get(name),
+    onStdoutClosed: () => controller.abort(),
+  }, flags.sink?.length ? "--sink" : "sinks");
+  const sink = fanOut(outputs);
+  const removeSignals = onSignals(controller);
+  let events = 0;
+  let bad = 0;
+  try {
+    for await (
+      const event of readEvents(readLines(input), ({ line, problem }) => {
+        bad++;
+        logger.warn("{file}:{line}: skipped, not an event: {problem}", { file, line, problem });
+      })
+    ) {
+      if (controller.signal.aborted) break;
+      events++;
+      const r = sink(event);
+      if (r) await r;
+    }
+  } finally {
+    await sink[Symbol.asyncDispose]();
+    removeSignals();
+    if (controller.signal.aborted) await input.cancel().catch(() => {});
+  }
+  const lost = outputs.reduce(
+    (n, o) => n + (o.stats ? o.stats.deadLettered + o.stats.dropped : 0),
+    0,
+  );
+  report(
+    `replayed ${events} event(s) from ${file}${bad ? `, skipped ${bad} bad line(s)` : ""}`,
+    outputs.flatMap((o) => (o.stats ? [formatSinkStats(o.stats)] : [])),
+  );
+  return bad > 0 || lost > 0 ? 1 : 0;
+}
+
+async function serve(flags: Flags): Promise<number> {
+  const config = await loadConfig(readTextFile, flags.config);
+  await setUpLogging(config, true);
+  const port = flags.port === undefined ? 8787 : Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(
+      `--port: expected a port number 0–65535, got ${JSON.stringify(flags.port)}`,
+    );
+  }
+  const controller = new AbortController();
+  const removeSignals = onSignals(controller);
+  const server = await serveEcho({ port, hostname: flags.host ?? "127.0.0.1", token: flags.token });
+  console.error(`evsim: echo server listening on ${server.url} (Ctrl-C to stop)`);
+  await new Promise<void>((resolve) =>
+    controller.signal.addEventListener("abort", () => resolve())
+  );
+  await server[Symbol.asyncDispose]();
+  removeSignals();
+  const stats = server.store.stats();
+  report("echo server stopped", [JSON.stringify(stats)]);
+  return 0;
 }
 
 async function validate(flags: Flags): Promise<number> {
@@ -231,6 +341,7 @@ async function validate(flags: Flags): Promise<number> {
   try {
     const config = await loadConfig(readTextFile, flags.config);
     planFromFlags(config, flags);
+    chosenSinks(config, flags);
     ({ network } = await loadInputs(config, {
       read: readTextFile,
       baseDir: flags.config ? dirname(flags.config) : ".",
@@ -291,6 +402,12 @@ async function main(args: string[]): Promise<number> {
     case "schema":
       expectArgs(1);
       return schema(rest[0]);
+    case "replay":
+      expectArgs(1);
+      return await replay(flags, rest[0]);
+    case "serve":
+      expectArgs(0);
+      return await serve(flags);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -35,13 +35,25 @@ const HttpUrl = v.pipe(
 );
 const Port = v.pipe(Int, v.minValue(0), v.maxValue(65535));
 
+/** How a sink holds events it cannot deliver yet. */
+const buffering = {
+  /** Events a sink may hold before it pushes back. */
+  bufferSize: v.optional(v.pipe(Int, v.minValue(1)), 10_000),
+  /**
+   * In realtime and accelerated runs, what a full buffer does: `block` slows the
+   * simulation, `drop` drops (and counts) the event. A backfill always blocks.
+   */
+  onFull: v.optional(v.picklist(["block", "drop"]), "block"),
+};
+
 /** Where an event stream goes. `type` selects the kind. */
 export const SinkConfigSchema = v.variant("type", [
   v.strictObject({ type: v.literal("stdout") }),
   v.strictObject({
     type: v.literal("file"),
+    /** NDJSON file, appended to; relative to the working folder. */
     path: Path,
-    /** Rotate when the file would pass this size. */
+    /** Rotate before the file would pass this size. */
     maxBytes: v.optional(v.pipe(Int, v.minValue(1024)), 100 * 1024 * 1024),
     /** Rotated files to keep: `path.1` … `path.N`. */
     backups: v.optional(v.pipe(Int, v.minValue(0)), 5),
@@ -54,18 +66,32 @@ export const SinkConfigSchema = v.variant("type", [
     token: v.optional(v.string()),
     /** Name of an environment variable holding the token. */
     tokenEnv: v.optional(v.string()),
+    /** Events per request; 1 sends each alone with an `Idempotency-Key` header. */
     batchSize: v.optional(v.pipe(Int, v.minValue(1)), 1),
+    /** Longest wait before a partial batch is sent. */
     flushIntervalMs: v.optional(v.pipe(Int, v.minValue(1)), 1000),
+    /** Body of a batch: a JSON array or NDJSON. */
     format: v.optional(v.picklist(["json", "ndjson"]), "json"),
+    /** Requests in flight at once. */
     concurrency: v.optional(v.pipe(Int, v.minValue(1)), 4),
+    /** Per-request timeout. */
     timeoutMs: v.optional(v.pipe(Int, v.minValue(1)), 10_000),
+    /** Attempts per request before its events are dead-lettered. */
     maxAttempts: v.optional(v.pipe(Int, v.minValue(1)), 8),
+    /** First retry delay bound, doubling each attempt (full jitter). */
+    retryBaseMs: v.optional(v.pipe(Int, v.minValue(1)), 200),
+    /** Largest retry delay, also the cap on Retry-After. */
+    retryMaxMs: v.optional(v.pipe(Int, v.minValue(1)), 30_000),
+    /** NDJSON file for events that cannot be delivered. */
     deadLetter: v.optional(Path, "evsim-dead-letter.ndjson"),
+    ...buffering,
   }),
   v.strictObject({
     type: v.literal("server"),
+    /** Port of the webhook echo server (0: any free port). */
     port: Port,
     host: v.optional(v.string(), "127.0.0.1"),
+    /** Bearer token clients must send to POST events. */
     token: v.optional(v.string()),
     tokenEnv: v.optional(v.string()),
   }),
@@ -132,6 +158,8 @@ export const ConfigSchema = v.strictObject({
   ),
   /** Where events go. */
   sinks: v.optional(v.array(SinkConfigSchema), [{ type: "stdout" }]),
+  /** On shutdown, how long sinks may keep delivering before the rest is dead-lettered. */
+  shutdownTimeoutMs: v.optional(v.pipe(Int, v.minValue(0)), 10_000),
   plugins: v.optional(v.array(PluginConfigSchema), []),
   log: v.optional(
     v.strictObject({

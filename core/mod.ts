@@ -56,6 +56,18 @@ export { runSimulation } from "./run.ts";
 export type { Progress, RunEnd, RunOptions } from "./run.ts";
 export { Simulation } from "./simulation.ts";
 export type { SimulationOptions, SimulationStats } from "./simulation.ts";
-export { dispose, fanOut } from "./sink.ts";
-export type { DisposableSink, Sink } from "./sink.ts";
+export {
+  dispose,
+  fanOut,
+  isolate,
+  LATENCY_BUCKETS_MS,
+  latencyQuantile,
+  newSinkStats,
+  recordLatency,
+} from "./sink.ts";
+export type { DisposableSink, LatencyStats, Sink, SinkStats } from "./sink.ts";
+export { parseSinkSpec } from "./sink_spec.ts";
+export { readEvents, readLines } from "./ndjson.ts";
+export type { BadLine } from "./ndjson.ts";
+export { formatProgress, formatSinkStats, formatSummary } from "./summary.ts";
 export { parseDuration, parseInstant } from "./time.ts";

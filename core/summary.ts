@@ -5,6 +5,7 @@
  */
 import type { Progress } from "./run.ts";
 import type { SimulationStats } from "./simulation.ts";
+import { latencyQuantile, type SinkStats } from "./sink.ts";
 
 const count = (n: number) => Math.round(n).toLocaleString("en-US");
 
@@ -26,4 +27,31 @@ export function formatProgress(p: Progress): string {
   return `simulated ${new Date(p.simTime).toISOString().slice(0, 16)}Z · ${
     count(p.events)
   } events · ${count(rate)} events/s`;
+}
+
+const bytes = (n: number) =>
+  n >= 1e9
+    ? `${(n / 1e9).toFixed(2)} GB`
+    : n >= 1e6
+    ? `${(n / 1e6).toFixed(1)} MB`
+    : `${(n / 1e3).toFixed(1)} kB`;
+
+/** One line of a sink's delivery counters, leaving out those it does not use. */
+export function formatSinkStats(s: SinkStats): string {
+  const parts = [`received ${count(s.received)}`, `sent ${count(s.sent)}`];
+  if (s.latency.count > 0) parts.push(`acknowledged ${count(s.acknowledged)}`);
+  if (s.retried) parts.push(`retried ${count(s.retried)}`);
+  if (s.deadLettered) parts.push(`dead-lettered ${count(s.deadLettered)}`);
+  if (s.dropped) parts.push(`dropped ${count(s.dropped)}`);
+  if (s.errors) parts.push(`errors ${count(s.errors)}`);
+  if (s.bytes) parts.push(bytes(s.bytes));
+  if (s.latency.count > 0) {
+    const mean = s.latency.totalMs / s.latency.count;
+    parts.push(
+      `latency mean ${mean.toFixed(1)} ms, p99 ≤ ${latencyQuantile(s.latency, 0.99)} ms, max ${
+        s.latency.maxMs.toFixed(0)
+      } ms`,
+    );
+  }
+  return `${s.name}: ${parts.join(" · ")}`;
 }

@@ -1,8 +1,23 @@
 /**
- * Sinks: where events go.
+ * Sinks: where events go. Each is a function of an event (see `core/sink.ts`),
+ * made by a `getXxxSink()` factory; `createSinks()` builds them from config.
  *
  * @module
  */
+export { memoryDeadLetter, openDeadLetterFile } from "./dead_letter.ts";
+export type { DeadLetter, DeadLetterEntry } from "./dead_letter.ts";
+export { createSinks, sinkConfigs } from "./from_config.ts";
+export type { SinkContext } from "./from_config.ts";
+export { getHttpSink, parseRetryAfter, redactUrl } from "./http.ts";
+export type { HttpSink, HttpSinkOptions } from "./http.ts";
+export { getLogSink } from "./log.ts";
 export { getNdjsonSink } from "./ndjson.ts";
 export type { NdjsonSink, NdjsonSinkOptions, Writer } from "./ndjson.ts";
+export { denoRotatingFileDriver, getRotatingFileSink } from "./rotating_file.ts";
+export type {
+  RotatingFileDriver,
+  RotatingFileHandle,
+  RotatingFileSink,
+  RotatingFileSinkOptions,
+} from "./rotating_file.ts";
 export { getStdoutSink } from "./stdout.ts";

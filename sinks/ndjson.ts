@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { DisposableSink } from "../core/sink.ts";
+import { type DisposableSink, newSinkStats, type SinkStats } from "../core/sink.ts";
 
 /** Where the bytes go: `Deno.stdout`, a file, or memory in tests. */
 export interface Writer {
@@ -17,6 +17,8 @@ export interface NdjsonSinkOptions {
   bufferSize?: number;
   /** Called once if the reader goes away (a closed pipe); later events are dropped. */
   onClosed?: () => void;
+  /** Name in logs and the summary. @default {"ndjson"} */
+  name?: string;
 }
 
 async function writeAll(writer: Writer, bytes: Uint8Array): Promise<void> {
@@ -25,21 +27,27 @@ async function writeAll(writer: Writer, bytes: Uint8Array): Promise<void> {
 }
 
 /** An NDJSON sink; `flush()` writes what it has gathered. */
-export type NdjsonSink = DisposableSink & { flush(): Promise<void> };
+export type NdjsonSink = DisposableSink & { flush(): Promise<void>; readonly stats: SinkStats };
 
 /** A sink writing each event as one JSON line to `writer`. */
 export function getNdjsonSink(writer: Writer, options: NdjsonSinkOptions = {}): NdjsonSink {
   const bufferSize = options.bufferSize ?? 65536;
   const encoder = new TextEncoder();
+  const stats = newSinkStats(options.name ?? "ndjson");
   let pending = "";
+  let lines = 0;
   let closed = false;
 
   async function flush(): Promise<void> {
     if (closed || pending === "") return;
     const bytes = encoder.encode(pending);
+    const count = lines;
     pending = "";
+    lines = 0;
     try {
       await writeAll(writer, bytes);
+      stats.sent += count;
+      stats.bytes += bytes.length;
     } catch (error) {
       if (error instanceof Error && error.name === "BrokenPipe") {
         closed = true;
@@ -52,8 +60,10 @@ export function getNdjsonSink(writer: Writer, options: NdjsonSinkOptions = {}): 
 
   const sink = (event: unknown) => {
     if (closed) return;
+    stats.received++;
+    lines++;
     pending += JSON.stringify(event) + "\n";
     if (pending.length >= bufferSize) return flush();
   };
-  return Object.assign(sink, { flush, [Symbol.asyncDispose]: flush });
+  return Object.assign(sink, { flush, stats, [Symbol.asyncDispose]: flush });
 }

@@ -7,5 +7,5 @@ import { getNdjsonSink, type NdjsonSink, type NdjsonSinkOptions } from "./ndjson
 
 /** A sink writing each event as one JSON line to stdout. */
 export function getStdoutSink(options: NdjsonSinkOptions = {}): NdjsonSink {
-  return getNdjsonSink(Deno.stdout, options);
+  return getNdjsonSink(Deno.stdout, { name: "stdout", ...options });
 }

@@ -72,7 +72,7 @@ Deno.test("evsim writes its log to charging_sessions.log", async () => {
     assert.equal(code, 0);
     const log = await Deno.readTextFile(`${cwd}/charging_sessions.log`);
     assert.match(log, /Loaded 50 cities, \d+ chargers, \d+ vehicle models/);
-    assert.match(log, /Run finished/);
+    assert.match(log, /finished backfill from/);
   } finally {
     await Deno.remove(cwd, { recursive: true });
   }

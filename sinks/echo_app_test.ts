@@ -1,0 +1,380 @@
+import assert from "node:assert/strict";
+import type { Hono } from "hono";
+import type { SimEvent } from "../core/event.ts";
+import { Simulation } from "../core/simulation.ts";
+import { defaults } from "../data/mod.ts";
+import { createEchoApp, type EchoAppOptions } from "./echo_app.ts";
+import { EventStore } from "./event_store.ts";
+
+/** The first `n` events of a seeded run over the default network. */
+function simEvents(n: number): SimEvent[] {
+  const sim = new Simulation({ seed: 1, start: Date.UTC(2026, 0, 5), ...defaults });
+  const out: SimEvent[] = [];
+  while (out.length < n) sim.step(out);
+  return out.slice(0, n);
+}
+
+const EVENTS = simEvents(3000);
+const [A, B, C] = EVENTS;
+const ndjson = (events: readonly unknown[]) => events.map((e) => JSON.stringify(e)).join("\n");
+
+function setup(options: EchoAppOptions = {}): { app: Hono; store: EventStore } {
+  const store = new EventStore();
+  return { app: createEchoApp(store, options), store };
+}
+
+function post(app: Hono, body: BodyInit, headers: Record<string, string> = {}) {
+  return app.request("/events", {
+    method: "POST",
+    body,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+/** The JSON body of `response`, after checking its status. */
+async function json(response: Response, status: number) {
+  const body = await response.json();
+  assert.equal(response.status, status, JSON.stringify(body));
+  return body;
+}
+
+interface Frame {
+  id: string;
+  event: string;
+  data: string;
+}
+
+/** Reads SSE frames from `reader` until `count` have come, or the stream ends. */
+async function readFrames(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  count = Infinity,
+): Promise<{ frames: Frame[]; ended: boolean }> {
+  const decoder = new TextDecoder();
+  const frames: Frame[] = [];
+  let text = "";
+  while (frames.length < count) {
+    const { done, value } = await reader.read();
+    if (done) return { frames, ended: true };
+    text += decoder.decode(value, { stream: true });
+    let end;
+    while ((end = text.indexOf("\n\n")) >= 0) {
+      const fields = Object.fromEntries(
+        text.slice(0, end).split("\n").map((line) => {
+          const colon = line.indexOf(": ");
+          return [line.slice(0, colon), line.slice(colon + 2)];
+        }),
+      );
+      frames.push(fields as unknown as Frame);
+      text = text.slice(end + 2);
+    }
+  }
+  return { frames, ended: false };
+}
+
+/** Waits (a bounded number of turns of the event loop) until `done()` holds. */
+async function eventually(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 1));
+  assert.ok(done(), `timed out waiting until ${what}`);
+}
+
+Deno.test("GET /healthz answers ok", async () => {
+  const { app } = setup();
+  assert.deepEqual(await json(await app.request("/healthz"), 200), { ok: true });
+});
+
+Deno.test("POST /events accepts one event and echoes it", async () => {
+  const { app, store } = setup();
+  const body = await json(await post(app, JSON.stringify(A)), 200);
+  assert.deepEqual(body, { accepted: 1, duplicates: 0, events: [A] });
+  assert.equal(store.stats().accepted, 1);
+});
+
+Deno.test("POST /events accepts a JSON array of events", async () => {
+  const { app, store } = setup();
+  const events = EVENTS.slice(0, 50);
+  const body = await json(await post(app, JSON.stringify(events)), 200);
+  assert.equal(body.accepted, 50);
+  assert.deepEqual(body.events, events);
+  assert.equal(store.stats().accepted, 50);
+});
+
+Deno.test("POST /events accepts NDJSON", async (t) => {
+  const events = EVENTS.slice(0, 20);
+  await t.step("declared as application/x-ndjson, with CRLF and blank lines", async () => {
+    const { app } = setup();
+    const text = "\n" + events.map((e) => JSON.stringify(e)).join("\r\n\r\n") + "\n";
+    const body = await json(await post(app, text, { "content-type": "application/x-ndjson" }), 200);
+    assert.deepEqual(body.events, events);
+  });
+  await t.step("a single NDJSON line is one event", async () => {
+    const { app } = setup();
+    const res = await post(app, JSON.stringify(A) + "\n", {
+      "content-type": "application/x-ndjson",
+    });
+    assert.deepEqual((await json(res, 200)).events, [A]);
+  });
+  await t.step("recognized without the content type, being valid line by line", async () => {
+    const { app } = setup();
+    const body = await json(await post(app, ndjson(events)), 200);
+    assert.deepEqual(body.events, events);
+  });
+});
+
+Deno.test("POST /events drops events whose eventId was seen, within and across requests", async () => {
+  const { app, store } = setup();
+  await json(await post(app, JSON.stringify([A, B])), 200);
+  const body = await json(await post(app, JSON.stringify([B, C, { ...C, seq: 1e6 }])), 200);
+  assert.deepEqual(body, { accepted: 1, duplicates: 2, events: [C] });
+  assert.deepEqual(
+    { accepted: store.stats().accepted, duplicates: store.stats().duplicates },
+    { accepted: 3, duplicates: 2 },
+  );
+});
+
+Deno.test("POST /events drops a single event whose Idempotency-Key was seen", async (t) => {
+  const { app, store } = setup();
+  await t.step("the first event under a key is accepted", async () => {
+    const res = await post(app, JSON.stringify(A), { "idempotency-key": "delivery-1" });
+    assert.equal((await json(res, 200)).accepted, 1);
+  });
+  await t.step("another event under the same key is a duplicate, not an error", async () => {
+    const res = await post(app, JSON.stringify(B), { "idempotency-key": "delivery-1" });
+    assert.deepEqual(await json(res, 200), { accepted: 0, duplicates: 1, events: [] });
+  });
+  await t.step("the same event under a new key is still a duplicate by eventId", async () => {
+    const res = await post(app, JSON.stringify(A), { "idempotency-key": "delivery-2" });
+    assert.deepEqual(await json(res, 200), { accepted: 0, duplicates: 1, events: [] });
+  });
+  await t.step("a key on a body of several events is refused", async () => {
+    const res = await post(app, JSON.stringify([B, C]), { "idempotency-key": "delivery-3" });
+    const body = await json(res, 400);
+    assert.match(body.error, /Idempotency-Key applies to a single event, but the body holds 2/);
+  });
+  await t.step("an empty key is refused", async () => {
+    const res = await post(app, JSON.stringify(B), { "idempotency-key": " " });
+    assert.match((await json(res, 400)).error, /Idempotency-Key must be 1 to 255 characters/);
+  });
+  assert.deepEqual(store.sessions().map((e) => e.eventId), []);
+  assert.equal(store.stats().accepted, 1);
+  assert.equal(store.stats().duplicates, 2);
+});
+
+Deno.test("POST /events refuses bad JSON, naming where it is", async (t) => {
+  const { app, store } = setup();
+  await t.step("a JSON document: line and column", async () => {
+    const text = JSON.stringify([A, B], null, 2).replace(/"seq": 2,/, '"seq": 2,,');
+    const line = text.split("\n").findIndex((l) => l.includes(",,")) + 1;
+    const body = await json(await post(app, text), 400);
+    assert.match(body.error, new RegExp(`^invalid JSON at line ${line}, column \\d+: `));
+    assert.equal(body.line, line);
+  });
+  await t.step("NDJSON: the line", async () => {
+    const text = [JSON.stringify(A), JSON.stringify(B).slice(0, -3), JSON.stringify(C)].join("\n");
+    const body = await json(await post(app, text, { "content-type": "application/x-ndjson" }), 400);
+    assert.match(body.error, /^invalid JSON at line 2, column \d+: /);
+    assert.equal(body.line, 2);
+  });
+  await t.step("an unexpected token V8 gives no position for: still the line", async () => {
+    const text = [JSON.stringify(A), '{"socPercent": NaN}'].join("\n");
+    const body = await json(await post(app, text, { "content-type": "application/x-ndjson" }), 400);
+    assert.match(body.error, /^invalid JSON on line 2: Unexpected token/);
+  });
+  await t.step("an empty body", async () => {
+    const body = await json(await post(app, " \n"), 400);
+    assert.match(body.error, /request body is empty/);
+  });
+  await t.step("not UTF-8", async () => {
+    const body = await json(await post(app, new Uint8Array([0x5b, 0xff, 0x5d])), 400);
+    assert.match(body.error, /not valid UTF-8/);
+  });
+  assert.equal(store.stats().accepted, 0);
+});
+
+Deno.test("POST /events refuses invalid events, listing every problem with its path", async () => {
+  const { app, store } = setup();
+  const session = EVENTS.find((e) => e.type === "session.updated")!;
+  const { city: _, ...noCity } = session;
+  const bad = { ...noCity, socPercent: 120, bogus: true };
+  const unknownType = { ...A, type: "session.exploded" };
+  const body = await json(await post(app, JSON.stringify([B, bad, unknownType])), 400);
+  assert.match(body.error, /^2 of 3 events invalid, none accepted: event 1: /);
+  const problems = body.problems.map((p: { index: number; path: string }) => [p.index, p.path]);
+  assert.deepEqual(
+    problems.sort(),
+    [[1, "bogus"], [1, "city"], [1, "socPercent"], [2, "type"]],
+  );
+  const soc = body.problems.find((p: { path: string }) => p.path === "socPercent");
+  assert.match(soc.message, /<=100.*120/);
+  // Nothing from the request was accepted, not even the valid B.
+  assert.equal(store.stats().accepted, 0);
+  assert.equal(store.stats().rejected, 2);
+  assert.equal((await json(await post(app, JSON.stringify(B)), 200)).accepted, 1);
+});
+
+Deno.test("POST /events refuses a body over maxBodyBytes with 413", async (t) => {
+  const { app, store } = setup({ maxBodyBytes: 1024 });
+  const big = JSON.stringify(EVENTS.slice(0, 10));
+  assert.ok(big.length > 1024);
+  await t.step("by its Content-Length", async () => {
+    const res = await post(app, big, { "content-length": String(big.length) });
+    const body = await json(res, 413);
+    assert.match(
+      body.error,
+      new RegExp(`request body is ${big.length} bytes, over the limit of 1024`),
+    );
+  });
+  await t.step("while reading, with no Content-Length", async () => {
+    const chunk = new TextEncoder().encode(big.slice(0, 300));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 10) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const body = await json(await post(app, stream), 413);
+    assert.match(body.error, /over the limit of 1024 bytes/);
+    assert.ok(sent < 10, "stopped reading once over the limit");
+  });
+  await t.step("while reading, when Content-Length understates the body", async () => {
+    const body = await json(await post(app, big, { "content-length": "100" }), 413);
+    assert.match(body.error, /over the limit of 1024 bytes/);
+  });
+  await t.step("a body of exactly maxBodyBytes is read", async () => {
+    const one = JSON.stringify(A);
+    assert.ok(one.length < 1024);
+    const res = await post(app, one + " ".repeat(1024 - one.length));
+    assert.equal((await json(res, 200)).accepted, 1);
+  });
+  assert.equal(store.stats().accepted, 1);
+});
+
+Deno.test("a token makes every route but /healthz require it, as 401 JSON", async (t) => {
+  const { app, store } = setup({ token: "s3cret-token" });
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ["missing", {}, /missing Authorization header/],
+    ["wrong", { authorization: "Bearer s3cret-tokeN" }, /wrong bearer token/],
+    ["a prefix of it", { authorization: "Bearer s3cret" }, /wrong bearer token/],
+    ["not bearer", { authorization: "Basic czNjcmV0LXRva2Vu" }, /malformed Authorization header/],
+  ];
+  for (const [name, headers, error] of cases) {
+    await t.step(`${name}: 401`, async () => {
+      const res = await post(app, JSON.stringify(A), headers);
+      assert.match((await json(res, 401)).error, error);
+      assert.equal(res.headers.get("www-authenticate"), 'Bearer realm="evsim"');
+      assert.match((await json(await app.request("/stats", { headers }), 401)).error, error);
+    });
+  }
+  await t.step("right: accepted, scheme in any case", async () => {
+    const res = await post(app, JSON.stringify(A), { authorization: "bearer s3cret-token" });
+    assert.equal((await json(res, 200)).accepted, 1);
+  });
+  await t.step("/healthz needs no token", async () => {
+    assert.deepEqual(await json(await app.request("/healthz"), 200), { ok: true });
+  });
+  assert.equal(store.stats().accepted, 1);
+});
+
+Deno.test("GET /sessions lists the latest session events, filtered by status and city", async () => {
+  const { app } = setup();
+  await json(await post(app, ndjson(EVENTS), { "content-type": "application/x-ndjson" }), 200);
+  const latest = new Map<string, SimEvent>();
+  for (const e of EVENTS) {
+    if (e.type === "charger.status") continue;
+    latest.delete(e.sessionId);
+    latest.set(e.sessionId, e);
+  }
+  const all = [...latest.values()];
+  assert.deepEqual(await json(await app.request("/sessions"), 200), all);
+  const inUseChicago = all.filter((e) => e.status === "In Use" && e.city === "Chicago");
+  assert.ok(inUseChicago.length > 0 && inUseChicago.length < all.length);
+  const res = await app.request("/sessions?status=In%20Use&city=Chicago");
+  assert.deepEqual(await json(res, 200), inUseChicago);
+  const completed = await json(await app.request("/sessions?status=Completed"), 200);
+  assert.deepEqual(completed, all.filter((e) => e.status === "Completed"));
+  assert.ok(completed.length > 0);
+});
+
+Deno.test("GET /sessions refuses an unknown status, listing the known ones", async () => {
+  const { app } = setup();
+  const body = await json(await app.request("/sessions?status=Charging"), 400);
+  assert.match(body.error, /unknown status "Charging" in \?status: expected one of In Use, /);
+});
+
+Deno.test("GET /stats counts accepted, duplicate and rejected events, by type and sessions", async () => {
+  const { app } = setup();
+  const events = EVENTS.slice(0, 1000);
+  await json(await post(app, JSON.stringify(events)), 200);
+  await json(await post(app, JSON.stringify(events.slice(0, 10))), 200);
+  await json(await post(app, JSON.stringify([{ ...A, seq: 0 }])), 400);
+  const stats = await json(await app.request("/stats"), 200);
+  assert.equal(stats.accepted, 1000);
+  assert.equal(stats.duplicates, 10);
+  assert.equal(stats.rejected, 1);
+  assert.equal(
+    stats.byType["session.started"],
+    events.filter((e) => e.type === "session.started").length,
+  );
+  assert.equal(
+    stats.byType["charger.status"],
+    events.filter((e) => e.type === "charger.status").length,
+  );
+  const ids = new Set(events.flatMap((e) => e.type === "charger.status" ? [] : [e.sessionId]));
+  assert.equal(stats.sessions, ids.size);
+  const ended = new Set(
+    events.flatMap((e) =>
+      e.type === "session.completed" || e.type === "session.failed" ? [e.sessionId] : []
+    ),
+  );
+  assert.equal(stats.activeSessions, ids.size - ended.size);
+});
+
+Deno.test("an unknown route answers 404 JSON naming the routes", async () => {
+  const { app } = setup();
+  const body = await json(await app.request("/event", { method: "POST" }), 404);
+  assert.match(body.error, /^no route POST \/event: the routes are POST \/events/);
+});
+
+Deno.test("GET /events streams accepted events as SSE, in order, until the client leaves", async () => {
+  const { app, store } = setup();
+  const res = await app.request("/events");
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "text/event-stream");
+  const reader = res.body!.getReader();
+  assert.equal(store.subscribers, 1);
+  const first = EVENTS.slice(0, 5);
+  for (const e of first) store.add(e);
+  store.add(first[0]); // a duplicate is not streamed
+  await json(await post(app, JSON.stringify(EVENTS.slice(5, 8))), 200);
+  const { frames } = await readFrames(reader, 8);
+  assert.deepEqual(frames.map((f) => f.id), ["1", "2", "3", "4", "5", "6", "7", "8"]);
+  assert.deepEqual(frames.map((f) => f.event), EVENTS.slice(0, 8).map((e) => e.type));
+  assert.deepEqual(frames.map((f) => JSON.parse(f.data)), EVENTS.slice(0, 8));
+  await reader.cancel();
+  await eventually(() => store.subscribers === 0, "the stream unsubscribed");
+});
+
+Deno.test("GET /events ends streams once their events are written when the signal aborts", async () => {
+  const closing = new AbortController();
+  const { app, store } = setup({ signal: closing.signal });
+  const res = await app.request("/events");
+  for (const e of EVENTS.slice(0, 3)) store.add(e);
+  closing.abort();
+  const { frames, ended } = await readFrames(res.body!.getReader());
+  assert.ok(ended);
+  assert.deepEqual(frames.map((f) => f.id), ["1", "2", "3"]);
+  assert.equal(store.subscribers, 0);
+  const refused = await json(await app.request("/events"), 503);
+  assert.match(refused.error, /shutting down/);
+});
+
+Deno.test("GET /events disconnects a client more than maxPendingEvents behind", async () => {
+  const { app, store } = setup({ maxPendingEvents: 5 });
+  const res = await app.request("/events");
+  for (const e of EVENTS.slice(0, 20)) store.add(e);
+  const { frames, ended } = await readFrames(res.body!.getReader());
+  assert.ok(ended);
+  assert.ok(frames.length <= 5, `${frames.length} frames`);
+  assert.equal(store.subscribers, 0);
+  assert.equal(store.stats().accepted, 20);
+});

@@ -1,0 +1,135 @@
+/**
+ * Builds the sinks a config lists: each entry of `sinks` (and the `api`
+ * shortcut) becomes a sink, isolated so that its failures are logged and
+ * counted but never stop the run or the other sinks.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import * as v from "valibot";
+import type { Config, SinkConfig } from "../core/config.ts";
+import { SinkConfigSchema } from "../core/config.ts";
+import { ConfigError } from "../core/errors.ts";
+import { type DisposableSink, dispose, isolate, type Sink } from "../core/sink.ts";
+import { openDeadLetterFile } from "./dead_letter.ts";
+import { getHttpSink } from "./http.ts";
+import { getRotatingFileSink } from "./rotating_file.ts";
+import { getServerSink } from "./server.ts";
+import { getStdoutSink } from "./stdout.ts";
+
+/** What the sinks need to know about the run. */
+export interface SinkContext {
+  /** A backfill waits for slow sinks whatever `onFull` says. */
+  backfill: boolean;
+  /** How long sinks may keep delivering on shutdown. */
+  shutdownTimeoutMs: number;
+  /** Reads an environment variable (for `tokenEnv`). */
+  env: (name: string) => string | undefined;
+  /** Called when stdout's reader goes away. */
+  onStdoutClosed?: () => void;
+}
+
+/** The sink list of a config: `sinks`, plus one `http` sink for `api` if set. */
+export function sinkConfigs(config: Config): SinkConfig[] {
+  if (!config.api) return config.sinks;
+  const { url, token, tokenEnv } = config.api;
+  return [...config.sinks, v.parse(SinkConfigSchema, { type: "http", url, token, tokenEnv })];
+}
+
+function token(
+  sink: { token?: string; tokenEnv?: string },
+  where: string,
+  env: SinkContext["env"],
+): string | undefined {
+  if (sink.token !== undefined || sink.tokenEnv === undefined) return sink.token;
+  const value = env(sink.tokenEnv);
+  if (value === undefined || value === "") {
+    throw new ConfigError(`${where}.tokenEnv: environment variable ${sink.tokenEnv} is not set`);
+  }
+  return value;
+}
+
+/** One sink for one config entry (not yet isolated). */
+async function create(
+  config: SinkConfig,
+  where: string,
+  context: SinkContext,
+): Promise<DisposableSink> {
+  switch (config.type) {
+    case "stdout":
+      return getStdoutSink({ onClosed: context.onStdoutClosed });
+    case "file":
+      return getRotatingFileSink(config.path, {
+        maxBytes: config.maxBytes,
+        backups: config.backups,
+      });
+    case "http":
+      return getHttpSink(config.url, {
+        headers: config.headers,
+        token: token(config, where, context.env),
+        batchSize: config.batchSize,
+        flushIntervalMs: config.flushIntervalMs,
+        format: config.format,
+        concurrency: config.concurrency,
+        timeoutMs: config.timeoutMs,
+        maxAttempts: config.maxAttempts,
+        retryBaseMs: config.retryBaseMs,
+        retryMaxMs: config.retryMaxMs,
+        bufferSize: config.bufferSize,
+        onFull: context.backfill ? "block" : config.onFull,
+        deadLetter: openDeadLetterFile(config.deadLetter),
+        shutdownTimeoutMs: context.shutdownTimeoutMs,
+      });
+    case "server":
+      return await getServerSink({
+        port: config.port,
+        hostname: config.host,
+        token: token(config, where, context.env),
+      });
+  }
+}
+
+/**
+ * The sinks for `configs`, in order, each isolated. If one cannot be created,
+ * those already made are closed and the error is thrown: nothing half-done.
+ */
+export async function createSinks(
+  configs: readonly SinkConfig[],
+  context: SinkContext,
+  where = "sinks",
+): Promise<DisposableSink[]> {
+  const made: DisposableSink[] = [];
+  try {
+    for (const [i, config] of configs.entries()) {
+      const place = `${where}[${i}]`;
+      const sink = await create(config, place, context);
+      made.push(isolate(sink, failureLogger(sink)));
+    }
+    return made;
+  } catch (error) {
+    for (const sink of made) await dispose(sink);
+    if (error instanceof ConfigError) throw error;
+    const what = configs[made.length];
+    throw new ConfigError(
+      `${where}[${made.length}] (${what.type}): ${error instanceof Error ? error.message : error}`,
+      { cause: error },
+    );
+  }
+}
+
+/** Logs a sink's failures (the first, then every hundredth) and counts them. */
+function failureLogger(sink: Sink): (error: unknown) => void {
+  const logger = getLogger(["evsim", "sink"]);
+  let failures = 0;
+  return (error) => {
+    failures++;
+    if (sink.stats) sink.stats.errors++;
+    if (failures === 1 || failures % 100 === 0) {
+      logger.error("Sink {name} failed ({failures} so far): {error}", {
+        name: sink.stats?.name ?? "sink",
+        failures,
+        error,
+      });
+    }
+  };
+}

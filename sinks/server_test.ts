@@ -1,0 +1,213 @@
+import assert from "node:assert/strict";
+import { configure, type LogRecord, reset } from "@logtape/logtape";
+import type { SimEvent } from "../core/event.ts";
+import { Simulation } from "../core/simulation.ts";
+import { defaults } from "../data/mod.ts";
+import { getServerSink, serveEcho } from "./server.ts";
+
+/** The first `n` events of a seeded run over the default network. */
+function simEvents(n: number): SimEvent[] {
+  const sim = new Simulation({ seed: 1, start: Date.UTC(2026, 0, 5), ...defaults });
+  const out: SimEvent[] = [];
+  while (out.length < n) sim.step(out);
+  return out.slice(0, n);
+}
+
+const EVENTS = simEvents(500);
+
+/** The JSON body of `response`, after checking its status. */
+async function json(response: Response, status: number) {
+  const body = await response.json();
+  assert.equal(response.status, status, JSON.stringify(body));
+  return body;
+}
+
+/** Reads SSE frames (`id`, `event`, `data`) until `count` have come, or the stream ends. */
+async function readFrames(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  count = Infinity,
+): Promise<{ frames: Record<string, string>[]; ended: boolean }> {
+  const decoder = new TextDecoder();
+  const frames: Record<string, string>[] = [];
+  let text = "";
+  while (frames.length < count) {
+    const { done, value } = await reader.read();
+    if (done) return { frames, ended: true };
+    text += decoder.decode(value, { stream: true });
+    let end;
+    while ((end = text.indexOf("\n\n")) >= 0) {
+      frames.push(Object.fromEntries(
+        text.slice(0, end).split("\n").map((line) => {
+          const colon = line.indexOf(": ");
+          return [line.slice(0, colon), line.slice(colon + 2)];
+        }),
+      ));
+      text = text.slice(end + 2);
+    }
+  }
+  return { frames, ended: false };
+}
+
+Deno.test("serveEcho() listens on 127.0.0.1 on a free port and logs where", async () => {
+  const records: LogRecord[] = [];
+  await configure({
+    sinks: { memory: (record) => records.push(record) },
+    loggers: [
+      { category: ["evsim", "server"], lowestLevel: "info", sinks: ["memory"] },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: [] },
+    ],
+  });
+  try {
+    await using server = await serveEcho({ port: 0 });
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok(server.port > 0);
+    assert.equal(server.url, `http://127.0.0.1:${server.port}`);
+    const listening = records.find((r) => r.properties.url === server.url);
+    assert.ok(listening, "the listening address was logged");
+    assert.equal(listening.level, "info");
+    assert.deepEqual(listening.category, ["evsim", "server"]);
+    assert.deepEqual(await json(await fetch(`${server.url}/healthz`), 200), { ok: true });
+  } finally {
+    await reset();
+  }
+});
+
+Deno.test("serveEcho() accepts events over HTTP and answers the routes", async () => {
+  await using server = await serveEcho();
+  const events = EVENTS.slice(0, 100);
+  const res = await fetch(`${server.url}/events`, {
+    method: "POST",
+    headers: { "content-type": "application/x-ndjson" },
+    body: events.map((e) => JSON.stringify(e)).join("\n"),
+  });
+  assert.deepEqual(await json(res, 200), { accepted: 100, duplicates: 0, events });
+  const again = await fetch(`${server.url}/events`, {
+    method: "POST",
+    body: JSON.stringify(events[0]),
+  });
+  assert.deepEqual(await json(again, 200), { accepted: 0, duplicates: 1, events: [] });
+  const stats = await json(await fetch(`${server.url}/stats`), 200);
+  assert.equal(stats.accepted, 100);
+  assert.equal(stats.duplicates, 1);
+  assert.deepEqual(server.store.stats(), stats);
+  const sessions = await json(await fetch(`${server.url}/sessions`), 200);
+  assert.deepEqual(sessions, server.store.sessions());
+  assert.ok(sessions.length > 0);
+});
+
+Deno.test("serveEcho() refuses a body over maxBodyBytes with 413 on a real socket", async () => {
+  await using server = await serveEcho({ maxBodyBytes: 2048 });
+  const res = await fetch(`${server.url}/events`, {
+    method: "POST",
+    body: JSON.stringify(EVENTS.slice(0, 20)),
+  });
+  assert.match((await json(res, 413)).error, /over the limit of 2048 bytes/);
+  assert.equal(server.store.stats().accepted, 0);
+});
+
+Deno.test("serveEcho() with a token refuses requests without it with 401", async () => {
+  await using server = await serveEcho({ token: "t0ken" });
+  const post = (headers: Record<string, string>) =>
+    fetch(`${server.url}/events`, { method: "POST", headers, body: JSON.stringify(EVENTS[0]) });
+  assert.match((await json(await post({}), 401)).error, /missing Authorization header/);
+  const wrong = await post({ authorization: "Bearer nope" });
+  assert.match((await json(wrong, 401)).error, /wrong bearer token/);
+  assert.equal((await json(await post({ authorization: "Bearer t0ken" }), 200)).accepted, 1);
+});
+
+Deno.test("SSE delivers events to a real client in order and ends cleanly on shutdown", async () => {
+  const server = await serveEcho();
+  const res = await fetch(`${server.url}/events`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "text/event-stream");
+  const reader = res.body!.getReader();
+  // Some over HTTP from another client, some published directly, then HTTP again.
+  const post = (events: SimEvent[]) =>
+    fetch(`${server.url}/events`, { method: "POST", body: JSON.stringify(events) })
+      .then((r) => json(r, 200));
+  await post(EVENTS.slice(0, 100));
+  for (const e of EVENTS.slice(100, 200)) assert.equal(server.publish(e), true);
+  assert.equal(server.publish(EVENTS[0]), false);
+  await post(EVENTS.slice(200, 300));
+  const first = await readFrames(reader, 300);
+  assert.equal(first.ended, false);
+  assert.deepEqual(
+    first.frames.map((f) => Number(f.id)),
+    EVENTS.slice(0, 300).map((_, i) => i + 1),
+  );
+  assert.deepEqual(first.frames.map((f) => f.event), EVENTS.slice(0, 300).map((e) => e.type));
+  assert.deepEqual(first.frames.map((f) => JSON.parse(f.data)), EVENTS.slice(0, 300));
+  // Events published just before shutdown are still delivered, then the stream ends.
+  for (const e of EVENTS.slice(300, 310)) server.publish(e);
+  const disposed = server[Symbol.asyncDispose]();
+  const rest = await readFrames(reader);
+  await disposed;
+  assert.equal(rest.ended, true);
+  assert.deepEqual(rest.frames.map((f) => JSON.parse(f.data)), EVENTS.slice(300, 310));
+  assert.equal(server.store.subscribers, 0);
+  await server.finished;
+  await assert.rejects(fetch(`${server.url}/healthz`));
+});
+
+Deno.test("SSE unsubscribes when a real client goes away", async () => {
+  await using server = await serveEcho();
+  const res = await fetch(`${server.url}/events`);
+  const reader = res.body!.getReader();
+  assert.equal(server.store.subscribers, 1);
+  server.publish(EVENTS[0]);
+  assert.equal((await readFrames(reader, 1)).frames[0].id, "1");
+  await reader.cancel();
+  // Deno cancels the response body when the connection goes; nothing needs publishing.
+  for (let i = 0; i < 200 && server.store.subscribers > 0; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.equal(server.store.subscribers, 0);
+  assert.equal(server.publish(EVENTS[1]), true);
+});
+
+Deno.test("serveEcho() stops when its signal aborts", async (t) => {
+  await t.step("aborted while running", async () => {
+    const controller = new AbortController();
+    const server = await serveEcho({ signal: controller.signal });
+    const res = await fetch(`${server.url}/events`);
+    controller.abort();
+    await server.finished;
+    assert.equal((await readFrames(res.body!.getReader())).ended, true);
+    await assert.rejects(fetch(`${server.url}/healthz`));
+    await server[Symbol.asyncDispose](); // disposing after is harmless
+  });
+  await t.step("aborted before it starts", async () => {
+    const reason = new Error("cancelled");
+    await assert.rejects(serveEcho({ signal: AbortSignal.abort(reason) }), reason);
+  });
+});
+
+Deno.test("serveEcho() on a port in use fails, naming the address", async () => {
+  await using first = await serveEcho();
+  await assert.rejects(
+    serveEcho({ port: first.port }),
+    new RegExp(`^Error: echo server: cannot listen on 127\\.0\\.0\\.1:${first.port}: `),
+  );
+});
+
+Deno.test("getServerSink() serves a simulation's events live and stops when disposed", async () => {
+  const sink = await getServerSink();
+  const { url } = sink.server;
+  const res = await fetch(`${url}/events`);
+  const reader = res.body!.getReader();
+  const sim = new Simulation({ seed: 1, start: Date.UTC(2026, 0, 5), ...defaults });
+  const out: SimEvent[] = [];
+  while (out.length < 400) sim.step(out);
+  for (const e of out) await sink(e);
+  await sink(out[0]); // a repeat is received but not sent
+  assert.equal(sink.stats.name, `server ${url}`);
+  assert.equal(sink.stats.received, out.length + 1);
+  assert.equal(sink.stats.sent, out.length);
+  const stats = await json(await fetch(`${url}/stats`), 200);
+  assert.equal(stats.accepted, out.length);
+  await sink[Symbol.asyncDispose]();
+  const { frames, ended } = await readFrames(reader);
+  assert.ok(ended);
+  assert.deepEqual(frames.map((f) => JSON.parse(f.data)), out);
+  await assert.rejects(fetch(`${url}/healthz`));
+});

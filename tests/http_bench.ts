@@ -1,0 +1,91 @@
+/**
+ * Delivery throughput: events from the simulator through the HTTP sink into
+ * the echo server (validation on) on loopback, with batches of 1 and 100. The
+ * server runs as its own `evsim serve` process, as it would in production, so
+ * events/s = events per iteration × iter/s. Figures are in the README.
+ */
+import { defaults } from "../data/mod.ts";
+import type { SimEvent } from "../core/event.ts";
+import { Simulation } from "../core/simulation.ts";
+import { getHttpSink } from "../sinks/http.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** Starts `evsim serve --port 0` and returns its URL. */
+async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "--allow-net=127.0.0.1",
+      MAIN,
+      "serve",
+      "--port",
+      "0",
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/listening on (\S+)/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`evsim serve did not start: ${text}`);
+    text += value;
+  }
+  const url = /listening on (\S+)/.exec(text)![1];
+  return {
+    url: `${url}/events`,
+    stop: async () => {
+      child.kill("SIGTERM");
+      reader.releaseLock();
+      await child.stderr.cancel().catch(() => {});
+      await child.status;
+    },
+  };
+}
+
+const server = await startServer();
+const sim = new Simulation({ seed: 1, start: Date.UTC(2026, 0, 5), ...defaults });
+const out: SimEvent[] = [];
+
+async function deliver(n: number, batchSize: number) {
+  const sink = getHttpSink(server.url, { batchSize, concurrency: 8, bufferSize: 50_000 });
+  let sent = 0;
+  while (sent < n) {
+    out.length = 0;
+    sim.step(out);
+    for (const e of out) {
+      const r = sink(e);
+      if (r) await r;
+    }
+    sent += out.length;
+  }
+  await sink[Symbol.asyncDispose]();
+  if (sink.stats.acknowledged !== sink.stats.received) {
+    throw new Error(`only ${sink.stats.acknowledged} of ${sink.stats.received} acknowledged`);
+  }
+}
+
+Deno.bench({
+  name: "2,000 events, batch size 1",
+  group: "http",
+  async fn() {
+    await deliver(2_000, 1);
+  },
+});
+
+Deno.bench({
+  name: "20,000 events, batch size 100",
+  group: "http",
+  async fn() {
+    await deliver(20_000, 100);
+  },
+});
+
+globalThis.addEventListener("unload", () => {
+  server.stop();
+});

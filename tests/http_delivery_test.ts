@@ -1,0 +1,232 @@
+/**
+ * The HTTP sink against real receivers on loopback, healthy and failing on
+ * purpose. In every case each event ends acknowledged or dead-lettered.
+ */
+import assert from "node:assert/strict";
+import { defaults } from "../data/mod.ts";
+import type { SimEvent } from "../core/event.ts";
+import { Simulation } from "../core/simulation.ts";
+import { memoryDeadLetter } from "../sinks/dead_letter.ts";
+import { getHttpSink, type HttpSinkOptions } from "../sinks/http.ts";
+import { closedPort, type Receiver, startReceiver } from "./_receiver.ts";
+
+/** The first `n` events of a small simulation. */
+function events(n: number): SimEvent[] {
+  const network = {
+    ...defaults.network,
+    chargers: defaults.network.chargers.filter((c) => c.city === "Boston"),
+  };
+  const sim = new Simulation({
+    seed: 8,
+    start: Date.UTC(2026, 0, 5),
+    network,
+    model: defaults.model,
+  });
+  const out: SimEvent[] = [];
+  while (out.length < n) sim.step(out);
+  return out.slice(0, n);
+}
+
+/** Sends `list` through an HTTP sink to `url`, disposes it, returns what was dead-lettered. */
+async function deliver(url: string, list: SimEvent[], options: HttpSinkOptions = {}) {
+  const deadLetter = memoryDeadLetter();
+  const sink = getHttpSink(url, { retryBaseMs: 5, deadLetter, ...options });
+  for (const e of list) await sink(e);
+  await sink[Symbol.asyncDispose]();
+  return { stats: sink.stats, dead: deadLetter.entries };
+}
+
+/** The invariant: every event acknowledged or dead-lettered (or both, after a late ack). */
+function assertAccountedFor(
+  list: SimEvent[],
+  receiver: Receiver | undefined,
+  dead: { event: SimEvent }[],
+) {
+  const deadIds = new Set(dead.map((d) => d.event.eventId));
+  for (const e of list) {
+    assert.ok(
+      receiver?.acknowledged.has(e.eventId) || deadIds.has(e.eventId),
+      `${e.eventId} neither acknowledged nor dead-lettered`,
+    );
+  }
+  // A receiver only ever sees an event under its own key.
+  for (const r of receiver?.requests ?? []) {
+    const key = r.headers.get("idempotency-key");
+    if (key !== null) assert.deepEqual(r.events.map((e) => e.eventId), [key]);
+  }
+}
+
+Deno.test("getHttpSink() sends one event per request with its idempotency key and token", async () => {
+  await using receiver = startReceiver(() => ({ status: 200 }));
+  const list = events(50);
+  const { stats, dead } = await deliver(receiver.url, list, { token: "s3cret" });
+  assert.equal(receiver.requests.length, 50);
+  assert.equal(stats.acknowledged, 50);
+  assert.equal(dead.length, 0);
+  assert.equal(receiver.requests[0].headers.get("authorization"), "Bearer s3cret");
+  assert.equal(receiver.requests[0].headers.get("content-type"), "application/json");
+  assert.deepEqual(
+    receiver.requests.flatMap((r) => r.events.map((e) => e.seq)).sort((a, b) => a - b),
+    list.map((e) => e.seq),
+  );
+  assertAccountedFor(list, receiver, dead);
+});
+
+Deno.test("getHttpSink() batches as a JSON array or as NDJSON", async (t) => {
+  for (const format of ["json", "ndjson"] as const) {
+    await t.step(format, async () => {
+      await using receiver = startReceiver(() => ({ status: 202 }));
+      const list = events(250);
+      const { stats } = await deliver(receiver.url, list, { batchSize: 100, format });
+      assert.deepEqual(receiver.requests.map((r) => r.events.length).sort((a, b) => b - a), [
+        100,
+        100,
+        50,
+      ]);
+      assert.equal(
+        receiver.requests[0].headers.get("content-type"),
+        format === "json" ? "application/json" : "application/x-ndjson",
+      );
+      assert.equal(stats.acknowledged, 250);
+    });
+  }
+});
+
+Deno.test("getHttpSink() retries 5xx until every event is acknowledged", async () => {
+  let failures = 0;
+  await using receiver = startReceiver((n) => {
+    const fail = n % 3 !== 2; // two failures, then a success, over and over
+    if (fail) failures++;
+    return { status: fail ? 503 : 200 };
+  });
+  const list = events(40);
+  const { stats, dead } = await deliver(receiver.url, list, { concurrency: 1 });
+  assert.equal(dead.length, 0);
+  assert.equal(stats.acknowledged, 40);
+  assert.equal(stats.retried, failures);
+  assertAccountedFor(list, receiver, dead);
+});
+
+Deno.test("getHttpSink() honours 429 Retry-After", async () => {
+  await using receiver = startReceiver((n) =>
+    n === 0 ? { status: 429, headers: { "Retry-After": "1" } } : { status: 200 }
+  );
+  const list = events(1);
+  const { stats } = await deliver(receiver.url, list);
+  assert.equal(stats.acknowledged, 1);
+  const gap = receiver.requests[1].at - receiver.requests[0].at;
+  assert.ok(gap >= 950, `retried after ${gap} ms`);
+});
+
+Deno.test("getHttpSink() times out slow responses and retries them", async () => {
+  await using receiver = startReceiver((
+    n,
+  ) => (n < 2 ? { status: 200, delayMs: 2000 } : { status: 200 }));
+  const list = events(1);
+  const { stats, dead } = await deliver(receiver.url, list, { timeoutMs: 100 });
+  assert.equal(stats.acknowledged, 1);
+  assert.equal(stats.retried, 2);
+  assertAccountedFor(list, receiver, dead);
+});
+
+Deno.test("getHttpSink() survives connections reset and refused until the receiver comes up", async () => {
+  const port = closedPort();
+  // A listener that accepts and resets every connection for a while.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port });
+  let resets = 0;
+  const resetting = (async () => {
+    for await (const conn of listener) {
+      resets++;
+      conn.close();
+    }
+  })();
+  const list = events(20);
+  const deadLetter = memoryDeadLetter();
+  const sink = getHttpSink(`http://127.0.0.1:${port}/events`, {
+    retryBaseMs: 50,
+    retryMaxMs: 200,
+    maxAttempts: 30,
+    deadLetter,
+  });
+  const sending = (async () => {
+    for (const e of list) await sink(e);
+  })();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  listener.close();
+  await resetting.catch(() => {});
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port, onListen: () => {} },
+    () => new Response("{}"),
+  );
+  await sending;
+  await sink[Symbol.asyncDispose]();
+  await server.shutdown();
+  assert.ok(resets > 0);
+  assert.equal(sink.stats.acknowledged, 20);
+  assert.equal(deadLetter.entries.length, 0);
+});
+
+Deno.test("getHttpSink() dead-letters everything when the receiver is down for the whole run", async () => {
+  const list = events(10);
+  const { stats, dead } = await deliver(`http://127.0.0.1:${closedPort()}/events`, list, {
+    maxAttempts: 3,
+  });
+  assert.equal(stats.acknowledged, 0);
+  assert.equal(stats.deadLettered, 10);
+  assert.deepEqual(dead.map((d) => d.event.seq).sort((a, b) => a - b), list.map((e) => e.seq));
+  assert.match(dead[0].reason, /^attempts exhausted: network error/);
+  assert.equal(dead[0].attempts, 3);
+  assertAccountedFor(list, undefined, dead);
+});
+
+Deno.test("getHttpSink() does not retry other 4xx", async () => {
+  await using receiver = startReceiver(() => ({ status: 422 }));
+  const list = events(3);
+  const { stats, dead } = await deliver(receiver.url, list);
+  assert.equal(receiver.requests.length, 3);
+  assert.equal(stats.retried, 0);
+  assert.equal(dead.length, 3);
+  assert.match(dead[0].reason, /^HTTP 422: nope/);
+});
+
+Deno.test("getHttpSink() dead-letters what is left when the shutdown deadline passes", async () => {
+  await using receiver = startReceiver(() => ({ status: 200, delayMs: 60_000 }));
+  const list = events(30);
+  const started = performance.now();
+  const { stats, dead } = await deliver(receiver.url, list, {
+    shutdownTimeoutMs: 300,
+    concurrency: 2,
+  });
+  assert.ok(performance.now() - started < 5_000);
+  assert.equal(stats.acknowledged, 0);
+  assert.equal(dead.length, 30);
+  assert.ok(dead.every((d) => d.reason === "shutdown deadline passed"));
+  assertAccountedFor(list, receiver, dead);
+});
+
+Deno.test("getHttpSink() holds at most bufferSize events: it blocks, or drops and counts", async (t) => {
+  await t.step("block", async () => {
+    await using receiver = startReceiver(() => ({ status: 200, delayMs: 20 }));
+    const deadLetter = memoryDeadLetter();
+    const sink = getHttpSink(receiver.url, { bufferSize: 5, concurrency: 1, deadLetter });
+    let waited = 0;
+    for (const e of events(20)) {
+      const r = sink(e);
+      if (r) {
+        waited++;
+        await r;
+      }
+    }
+    await sink[Symbol.asyncDispose]();
+    assert.ok(waited >= 10, `waited ${waited} times`);
+    assert.equal(sink.stats.acknowledged, 20);
+  });
+  await t.step("drop", async () => {
+    await using receiver = startReceiver(() => ({ status: 200, delayMs: 50 }));
+    const sink = getHttpSink(receiver.url, { bufferSize: 5, concurrency: 1, onFull: "drop" });
+    for (const e of events(20)) assert.equal(sink(e), undefined);
+    await sink[Symbol.asyncDispose]();
+    assert.equal(sink.stats.dropped, 15);
+    assert.equal(sink.stats.acknowledged, 5);
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * Sinks end to end: the real `evsim` process delivering to files, to the echo
+ * server and to receivers that fail, on loopback.
+ */
+import assert from "node:assert/strict";
+import { serveEcho } from "../sinks/server.ts";
+import { startReceiver } from "./_receiver.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env", "--allow-net"];
+const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+
+function evsim(args: string[], cwd: string, env: Record<string, string> = {}): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMISSIONS, MAIN, ...args],
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...env },
+  });
+}
+
+async function inTempDir(fn: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ prefix: "evsim-sinks-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function readNdjson(path: string): Promise<{ eventId: string }[]> {
+  try {
+    const text = await Deno.readTextFile(path);
+    return text.trim() === "" ? [] : text.trimEnd().split("\n").map((l) => JSON.parse(l));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+}
+
+Deno.test("evsim writes the same events to rotating files as to stdout", async () => {
+  await inTempDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/c.json`,
+      JSON.stringify({
+        sinks: [{ type: "file", path: "out.ndjson", maxBytes: 200_000, backups: 1000 }, {
+          type: "stdout",
+        }],
+      }),
+    );
+    const { code, stdout, stderr } = await evsim(["-c", "c.json", "--duration", "2h"], dir)
+      .output();
+    assert.equal(code, 0, decode(stderr));
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
+      n.startsWith("out.ndjson")
+    );
+    const rotated = names.filter((n) => n !== "out.ndjson").map((n) => Number(n.split(".").pop()));
+    assert.ok(rotated.length >= 3, `only ${names.length} files`);
+    let joined = "";
+    for (const n of rotated.sort((a, b) => b - a)) {
+      const text = await Deno.readTextFile(`${dir}/out.ndjson.${n}`);
+      assert.ok(new TextEncoder().encode(text).length <= 200_000);
+      joined += text;
+    }
+    joined += await Deno.readTextFile(`${dir}/out.ndjson`);
+    assert.equal(joined, decode(stdout));
+    assert.match(decode(stderr), /file out\.ndjson: received [\d,]+ · sent/);
+  });
+});
+
+Deno.test("evsim delivers every event to the echo server, one by one and in batches", async (t) => {
+  for (const batchSize of [1, 100]) {
+    await t.step(`batchSize ${batchSize}`, async () => {
+      await using server = await serveEcho({ port: 0 });
+      await inTempDir(async (dir) => {
+        await Deno.writeTextFile(
+          `${dir}/c.json`,
+          JSON.stringify({
+            sinks: [{ type: "http", url: `${server.url}/events`, batchSize }, {
+              type: "file",
+              path: "all.ndjson",
+            }],
+          }),
+        );
+        const { code, stderr } = await evsim(["-c", "c.json", "--duration", "30m"], dir).output();
+        assert.equal(code, 0, decode(stderr));
+        const all = await readNdjson(`${dir}/all.ndjson`);
+        assert.ok(all.length > 500);
+        const stats = server.store.stats();
+        assert.equal(stats.accepted, all.length);
+        assert.equal(stats.rejected, 0);
+        assert.match(
+          decode(stderr),
+          new RegExp(`acknowledged ${all.length.toLocaleString("en-US")}`),
+        );
+      });
+    });
+  }
+});
+
+Deno.test("evsim never logs the token, and dead-letters what a failing receiver refuses", async () => {
+  await using receiver = startReceiver(() => ({ status: 500 }));
+  await inTempDir(async (dir) => {
+    const token = "tok-4f9a-very-secret";
+    await Deno.writeTextFile(
+      `${dir}/c.json`,
+      JSON.stringify({
+        log: { level: "debug" },
+        sinks: [{
+          type: "http",
+          url: receiver.url,
+          tokenEnv: "EVSIM_TEST_TOKEN",
+          maxAttempts: 2,
+          retryBaseMs: 1,
+          deadLetter: "dead.ndjson",
+        }, { type: "file", path: "all.ndjson" }],
+      }),
+    );
+    const { code, stderr } = await evsim(["-c", "c.json", "--duration", "10m", "-v"], dir, {
+      EVSIM_TEST_TOKEN: token,
+    }).output();
+    assert.equal(code, 0);
+    assert.equal(receiver.requests[0].headers.get("authorization"), `Bearer ${token}`);
+    const log = await Deno.readTextFile(`${dir}/charging_sessions.log`);
+    assert.match(log, /Retrying/);
+    assert.match(log, /Dead-lettered/);
+    assert.ok(!log.includes(token), "token in the log file");
+    assert.ok(!decode(stderr).includes(token), "token on stderr");
+    const dead = await Deno.readTextFile(`${dir}/dead.ndjson`);
+    assert.ok(!dead.includes(token), "token in the dead-letter file");
+    const all = await readNdjson(`${dir}/all.ndjson`);
+    assert.equal(dead.trimEnd().split("\n").length, all.length);
+  });
+});
+
+Deno.test("evsim asks for the token's environment variable when it is missing", async () => {
+  await inTempDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/c.json`,
+      JSON.stringify({
+        sinks: [{ type: "http", url: "http://127.0.0.1:9/x", tokenEnv: "NOPE_TOKEN" }],
+      }),
+    );
+    const { code, stderr } = await evsim(["-c", "c.json", "--duration", "1h"], dir).output();
+    assert.equal(code, 2);
+    assert.match(
+      decode(stderr),
+      /sinks\[0\]\.tokenEnv: environment variable NOPE_TOKEN is not set/,
+    );
+  });
+});
+
+Deno.test("evsim accounts for every event when stopped by SIGTERM mid-delivery", async () => {
+  await using receiver = startReceiver(() => ({ status: 200, delayMs: 5 }));
+  await inTempDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/c.json`,
+      JSON.stringify({
+        shutdownTimeoutMs: 300,
+        sinks: [{ type: "http", url: receiver.url, deadLetter: "dead.ndjson" }, {
+          type: "file",
+          path: "all.ndjson",
+        }],
+      }),
+    );
+    const child = evsim(["-c", "c.json", "--speed", "20000"], dir).spawn();
+    while (receiver.acknowledged.size < 50) await new Promise((r) => setTimeout(r, 20));
+    child.kill("SIGTERM");
+    const { code, stderr } = await child.output();
+    assert.equal(code, 0, decode(stderr));
+    assert.match(decode(stderr), /stopped accelerated/);
+    const all = await readNdjson(`${dir}/all.ndjson`);
+    const dead = new Set(
+      (await readNdjson(`${dir}/dead.ndjson`)).map((d) =>
+        (d as unknown as { event: { eventId: string } }).event.eventId
+      ),
+    );
+    assert.ok(all.length > 50);
+    for (const e of all) {
+      assert.ok(receiver.acknowledged.has(e.eventId) || dead.has(e.eventId), `${e.eventId} lost`);
+    }
+  });
+});
+
+Deno.test("evsim replay sends a dead-letter file again", async () => {
+  await using server = await serveEcho({ port: 0 });
+  await inTempDir(async (dir) => {
+    const down = `http://127.0.0.1:9/events`;
+    await Deno.writeTextFile(
+      `${dir}/c.json`,
+      JSON.stringify({
+        sinks: [{ type: "http", url: down, maxAttempts: 1, deadLetter: "dead.ndjson" }],
+      }),
+    );
+    const first = await evsim(["-c", "c.json", "--duration", "20m"], dir).output();
+    assert.equal(first.code, 0, decode(first.stderr));
+    const dead = await readNdjson(`${dir}/dead.ndjson`);
+    assert.ok(dead.length > 50);
+    await Deno.writeTextFile(`${dir}/dead.ndjson`, "not json\n", { append: true });
+    const again = await evsim(["replay", "dead.ndjson", "--sink", `${server.url}/events`], dir)
+      .output();
+    assert.equal(again.code, 1, "a bad line makes replay exit 1");
+    assert.match(
+      decode(again.stderr),
+      new RegExp(`replayed ${dead.length} event\\(s\\) from dead\\.ndjson, skipped 1 bad line`),
+    );
+    assert.equal(server.store.stats().accepted, dead.length);
+  });
+});

@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
 import type { Hono } from "hono";
 import type { SimEvent } from "../core/event.ts";
-import { Simulation } from "../core/simulation.ts";
-import { defaults } from "../data/mod.ts";
 import { createEchoApp, type EchoAppOptions } from "./echo_app.ts";
 import { EventStore } from "./event_store.ts";
-
-/** The first `n` events of a seeded run over the default network. */
-function simEvents(n: number): SimEvent[] {
-  const sim = new Simulation({ seed: 1, start: Date.UTC(2026, 0, 5), ...defaults });
-  const out: SimEvent[] = [];
-  while (out.length < n) sim.step(out);
-  return out.slice(0, n);
-}
+import { simEvents } from "../tests/_events.ts";
 
 const EVENTS = simEvents(3000);
 const [A, B, C] = EVENTS;

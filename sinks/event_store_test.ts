@@ -1,16 +1,7 @@
 import assert from "node:assert/strict";
 import type { SessionEndEvent, SessionEvent, SimEvent } from "../core/event.ts";
-import { Simulation } from "../core/simulation.ts";
-import { defaults } from "../data/mod.ts";
 import { EventStore } from "./event_store.ts";
-
-/** The first `n` events of a seeded run over the default network. */
-function simEvents(n: number): SimEvent[] {
-  const sim = new Simulation({ seed: 1, start: Date.UTC(2026, 0, 5), ...defaults });
-  const out: SimEvent[] = [];
-  while (out.length < n) sim.step(out);
-  return out.slice(0, n);
-}
+import { simEvents } from "../tests/_events.ts";
 
 type SessionState = SessionEvent | SessionEndEvent;
 const isSession = (e: SimEvent): e is SessionState => e.type !== "charger.status";

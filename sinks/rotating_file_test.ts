@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { SimEvent } from "../core/event.ts";
-import { Simulation } from "../core/simulation.ts";
-import { defaults } from "../data/mod.ts";
 import {
   denoRotatingFileDriver,
   getRotatingFileSink,
   type RotatingFileDriver,
   type RotatingFileHandle,
 } from "./rotating_file.ts";
+import { simEvents } from "../tests/_events.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -109,14 +108,6 @@ function sized(seq: number, bytes: number): SimEvent {
   const bare = byteLength(JSON.stringify({ seq, pad: "" })) + 1;
   assert.ok(bytes >= bare, `a line of ${bytes} bytes holds seq ${seq}`);
   return { seq, pad: "x".repeat(bytes - bare) } as unknown as SimEvent;
-}
-
-/** The first `n` events of the default network from 2026-01-05, seed 1. */
-function simEvents(n: number): SimEvent[] {
-  const sim = new Simulation({ seed: 1, start: Date.UTC(2026, 0, 5), ...defaults });
-  const out: SimEvent[] = [];
-  while (out.length < n) sim.step(out);
-  return out.slice(0, n);
 }
 
 const lineOf = (event: SimEvent) => JSON.stringify(event) + "\n";

@@ -4,14 +4,7 @@ import type { SimEvent } from "../core/event.ts";
 import { Simulation } from "../core/simulation.ts";
 import { defaults } from "../data/mod.ts";
 import { getServerSink, serveEcho } from "./server.ts";
-
-/** The first `n` events of a seeded run over the default network. */
-function simEvents(n: number): SimEvent[] {
-  const sim = new Simulation({ seed: 1, start: Date.UTC(2026, 0, 5), ...defaults });
-  const out: SimEvent[] = [];
-  while (out.length < n) sim.step(out);
-  return out.slice(0, n);
-}
+import { simEvents } from "../tests/_events.ts";
 
 const EVENTS = simEvents(500);
 

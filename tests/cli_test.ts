@@ -5,25 +5,12 @@
 import assert from "node:assert/strict";
 import * as v from "valibot";
 import { EventSchema } from "../core/event.ts";
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env", "--allow-net"];
+import { decode, evsimCommand } from "./_evsim.ts";
 
 interface Result {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-function command(args: string[], cwd: string): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, MAIN, ...args],
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  });
 }
 
 async function evsim(args: string[], files: Record<string, string> = {}): Promise<Result> {
@@ -32,8 +19,7 @@ async function evsim(args: string[], files: Record<string, string> = {}): Promis
     for (const [name, text] of Object.entries(files)) {
       await Deno.writeTextFile(`${cwd}/${name}`, text);
     }
-    const { code, stdout, stderr } = await command(args, cwd).output();
-    const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+    const { code, stdout, stderr } = await evsimCommand(args, cwd).output();
     return { code, stdout: decode(stdout), stderr: decode(stderr) };
   } finally {
     await Deno.remove(cwd, { recursive: true });
@@ -68,7 +54,7 @@ Deno.test("evsim gives the same bytes for the same seed and other bytes for anot
 Deno.test("evsim writes its log to charging_sessions.log", async () => {
   const cwd = await Deno.makeTempDir({ prefix: "evsim-cli-" });
   try {
-    const { code } = await command(["--duration", "1h"], cwd).output();
+    const { code } = await evsimCommand(["--duration", "1h"], cwd).output();
     assert.equal(code, 0);
     const log = await Deno.readTextFile(`${cwd}/charging_sessions.log`);
     assert.match(log, /Loaded 50 cities, \d+ chargers, \d+ vehicle models/);
@@ -81,7 +67,7 @@ Deno.test("evsim writes its log to charging_sessions.log", async () => {
 Deno.test("evsim ends quietly with exit 0 when its reader goes away (| head -1)", async () => {
   const cwd = await Deno.makeTempDir({ prefix: "evsim-cli-" });
   try {
-    const child = command(["--duration", "30d"], cwd).spawn();
+    const child = evsimCommand(["--duration", "30d"], cwd).spawn();
     const reader = child.stdout.getReader();
     const first = await reader.read();
     assert.ok(first.value && first.value.length > 0);
@@ -99,7 +85,7 @@ Deno.test("evsim stops cleanly on SIGTERM and SIGINT with a summary", async (t) 
     await t.step(signal, async () => {
       const cwd = await Deno.makeTempDir({ prefix: "evsim-cli-" });
       try {
-        const child = command(["--speed", "3600"], cwd).spawn();
+        const child = evsimCommand(["--speed", "3600"], cwd).spawn();
         const reader = child.stdout.getReader();
         let seen = 0;
         while (seen < 2000) seen += (await reader.read()).value?.length ?? 0;

@@ -3,29 +3,13 @@
  * purpose. In every case each event ends acknowledged or dead-lettered.
  */
 import assert from "node:assert/strict";
-import { defaults } from "../data/mod.ts";
 import type { SimEvent } from "../core/event.ts";
-import { Simulation } from "../core/simulation.ts";
+import { simEvents } from "./_events.ts";
 import { memoryDeadLetter } from "../sinks/dead_letter.ts";
 import { getHttpSink, type HttpSinkOptions } from "../sinks/http.ts";
 import { closedPort, type Receiver, startReceiver } from "./_receiver.ts";
 
-/** The first `n` events of a small simulation. */
-function events(n: number): SimEvent[] {
-  const network = {
-    ...defaults.network,
-    chargers: defaults.network.chargers.filter((c) => c.city === "Boston"),
-  };
-  const sim = new Simulation({
-    seed: 8,
-    start: Date.UTC(2026, 0, 5),
-    network,
-    model: defaults.model,
-  });
-  const out: SimEvent[] = [];
-  while (out.length < n) sim.step(out);
-  return out.slice(0, n);
-}
+const events = (n: number) => simEvents(n, { seed: 8, city: "Boston" });
 
 /** Sends `list` through an HTTP sink to `url`, disposes it, returns what was dead-lettered. */
 async function deliver(url: string, list: SimEvent[], options: HttpSinkOptions = {}) {

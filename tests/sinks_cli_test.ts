@@ -5,21 +5,7 @@
 import assert from "node:assert/strict";
 import { serveEcho } from "../sinks/server.ts";
 import { startReceiver } from "./_receiver.ts";
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env", "--allow-net"];
-const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-
-function evsim(args: string[], cwd: string, env: Record<string, string> = {}): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, MAIN, ...args],
-    cwd,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", ...env },
-  });
-}
+import { decode, evsimCommand } from "./_evsim.ts";
 
 async function inTempDir(fn: (dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "evsim-sinks-" });
@@ -50,7 +36,7 @@ Deno.test("evsim writes the same events to rotating files as to stdout", async (
         }],
       }),
     );
-    const { code, stdout, stderr } = await evsim(["-c", "c.json", "--duration", "2h"], dir)
+    const { code, stdout, stderr } = await evsimCommand(["-c", "c.json", "--duration", "2h"], dir)
       .output();
     assert.equal(code, 0, decode(stderr));
     const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
@@ -84,7 +70,8 @@ Deno.test("evsim delivers every event to the echo server, one by one and in batc
             }],
           }),
         );
-        const { code, stderr } = await evsim(["-c", "c.json", "--duration", "30m"], dir).output();
+        const { code, stderr } = await evsimCommand(["-c", "c.json", "--duration", "30m"], dir)
+          .output();
         assert.equal(code, 0, decode(stderr));
         const all = await readNdjson(`${dir}/all.ndjson`);
         assert.ok(all.length > 500);
@@ -118,7 +105,7 @@ Deno.test("evsim never logs the token, and dead-letters what a failing receiver 
         }, { type: "file", path: "all.ndjson" }],
       }),
     );
-    const { code, stderr } = await evsim(["-c", "c.json", "--duration", "10m", "-v"], dir, {
+    const { code, stderr } = await evsimCommand(["-c", "c.json", "--duration", "10m", "-v"], dir, {
       EVSIM_TEST_TOKEN: token,
     }).output();
     assert.equal(code, 0);
@@ -143,7 +130,7 @@ Deno.test("evsim asks for the token's environment variable when it is missing", 
         sinks: [{ type: "http", url: "http://127.0.0.1:9/x", tokenEnv: "NOPE_TOKEN" }],
       }),
     );
-    const { code, stderr } = await evsim(["-c", "c.json", "--duration", "1h"], dir).output();
+    const { code, stderr } = await evsimCommand(["-c", "c.json", "--duration", "1h"], dir).output();
     assert.equal(code, 2);
     assert.match(
       decode(stderr),
@@ -165,7 +152,7 @@ Deno.test("evsim accounts for every event when stopped by SIGTERM mid-delivery",
         }],
       }),
     );
-    const child = evsim(["-c", "c.json", "--speed", "20000"], dir).spawn();
+    const child = evsimCommand(["-c", "c.json", "--speed", "20000"], dir).spawn();
     while (receiver.acknowledged.size < 50) await new Promise((r) => setTimeout(r, 20));
     child.kill("SIGTERM");
     const { code, stderr } = await child.output();
@@ -194,12 +181,15 @@ Deno.test("evsim replay sends a dead-letter file again", async () => {
         sinks: [{ type: "http", url: down, maxAttempts: 1, deadLetter: "dead.ndjson" }],
       }),
     );
-    const first = await evsim(["-c", "c.json", "--duration", "20m"], dir).output();
+    const first = await evsimCommand(["-c", "c.json", "--duration", "20m"], dir).output();
     assert.equal(first.code, 0, decode(first.stderr));
     const dead = await readNdjson(`${dir}/dead.ndjson`);
     assert.ok(dead.length > 50);
     await Deno.writeTextFile(`${dir}/dead.ndjson`, "not json\n", { append: true });
-    const again = await evsim(["replay", "dead.ndjson", "--sink", `${server.url}/events`], dir)
+    const again = await evsimCommand(
+      ["replay", "dead.ndjson", "--sink", `${server.url}/events`],
+      dir,
+    )
       .output();
     assert.equal(again.code, 1, "a bad line makes replay exit 1");
     assert.match(

@@ -1,0 +1,26 @@
+/**
+ * Real events for tests: the first `n` events of a default simulation (seed 1,
+ * from 2026-01-05), optionally of one city's chargers only.
+ */
+import { defaults } from "../data/mod.ts";
+import type { SimEvent } from "../core/event.ts";
+import { Simulation } from "../core/simulation.ts";
+
+/** The first `n` events of the default network (or of `city`'s chargers). */
+export function simEvents(n: number, options: { seed?: number; city?: string } = {}): SimEvent[] {
+  const network = options.city
+    ? {
+      ...defaults.network,
+      chargers: defaults.network.chargers.filter((c) => c.city === options.city),
+    }
+    : defaults.network;
+  const sim = new Simulation({
+    seed: options.seed ?? 1,
+    start: Date.UTC(2026, 0, 5),
+    network,
+    model: defaults.model,
+  });
+  const out: SimEvent[] = [];
+  while (out.length < n) sim.step(out);
+  return out.slice(0, n);
+}

@@ -73,3 +73,11 @@ export function parseJson(text: string, where: string): unknown {
     });
   }
 }
+
+/** A sink cannot deliver: a file it cannot write, a port it cannot listen on. */
+export class SinkError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SinkError";
+  }
+}

@@ -371,11 +371,10 @@ export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): 
       throw events;
     }
     const accepted = events.filter((event) => store.add(event, { idempotencyKey: key }));
-    return c.json({
-      accepted: accepted.length,
-      duplicates: events.length - accepted.length,
-      events: accepted,
-    });
+    const counts = { accepted: accepted.length, duplicates: events.length - accepted.length };
+    // RFC 7240: a client that does not read the echo can ask for the counts alone.
+    if (/\breturn=minimal\b/.test(c.req.header("prefer") ?? "")) return c.json(counts);
+    return c.json({ ...counts, events: accepted });
   });
 
   app.get("/events", (c) => {

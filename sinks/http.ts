@@ -124,6 +124,8 @@ export function getHttpSink(url: string, options: HttpSinkOptions = {}): HttpSin
     "Content-Type": batchSize > 1 && format === "ndjson"
       ? "application/x-ndjson"
       : "application/json",
+    // The sink does not read response bodies: receivers may skip echoing (RFC 7240).
+    "Prefer": "return=minimal",
     ...options.headers,
   };
   if (options.token) headers.Authorization = `Bearer ${options.token}`;

@@ -20,4 +20,17 @@ export type {
   RotatingFileSink,
   RotatingFileSinkOptions,
 } from "./rotating_file.ts";
+export { getServerSink, serveEcho } from "./server.ts";
+export type { EchoServer, EchoServerOptions, ServerSink } from "./server.ts";
+export { createEchoApp } from "./echo_app.ts";
+export type { EchoAppOptions, Problem } from "./echo_app.ts";
+export { EventStore } from "./event_store.ts";
+export type {
+  AddOptions,
+  EventStoreOptions,
+  EventStoreStats,
+  SessionFilter,
+  SessionState,
+  StoreListener,
+} from "./event_store.ts";
 export { getStdoutSink } from "./stdout.ts";

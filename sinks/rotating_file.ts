@@ -11,6 +11,7 @@
  */
 import type { SimEvent } from "../core/event.ts";
 import { type DisposableSink, newSinkStats, type SinkStats } from "../core/sink.ts";
+import { SinkError } from "../core/errors.ts";
 
 /** A file opened for appending. */
 export interface RotatingFileHandle {
@@ -154,7 +155,7 @@ export function getRotatingFileSink(
 
   function fail(what: string, error: unknown): Error {
     stats.errors++;
-    return new Error(`${path}: ${what}: ${message(error)}`, { cause: error });
+    return new SinkError(`${path}: ${what}: ${message(error)}`, { cause: error });
   }
 
   async function open(): Promise<void> {

@@ -15,6 +15,7 @@ import type { SimEvent } from "../core/event.ts";
 import { type DisposableSink, newSinkStats, type SinkStats } from "../core/sink.ts";
 import { createEchoApp, type EchoAppOptions } from "./echo_app.ts";
 import { EventStore } from "./event_store.ts";
+import { SinkError } from "../core/errors.ts";
 
 const logger = getLogger(["evsim", "server"]);
 
@@ -74,7 +75,7 @@ export function serveEcho(options: EchoServerOptions = {}): Promise<EchoServer> 
     const where = `${hostname}:${options.port ?? 0}`;
     const message = error instanceof Error ? error.message : String(error);
     return Promise.reject(
-      new Error(`echo server: cannot listen on ${where}: ${message}`, { cause: error }),
+      new SinkError(`echo server: cannot listen on ${where}: ${message}`, { cause: error }),
     );
   }
   const { port } = server.addr;

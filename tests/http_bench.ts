@@ -12,11 +12,12 @@ import { getHttpSink } from "../sinks/http.ts";
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 /** Starts `evsim serve --port 0` and returns its URL. */
-async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startServer(): Promise<{ url: string; stop: () => void }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--allow-read",
+      "--allow-write",
       "--allow-env",
       "--allow-net=127.0.0.1",
       MAIN,
@@ -24,6 +25,7 @@ async function startServer(): Promise<{ url: string; stop: () => Promise<void> }
       "--port",
       "0",
     ],
+    cwd: await Deno.makeTempDir({ prefix: "evsim-bench-" }),
     stdin: "null",
     stdout: "null",
     stderr: "piped",
@@ -39,12 +41,7 @@ async function startServer(): Promise<{ url: string; stop: () => Promise<void> }
   const url = /listening on (\S+)/.exec(text)![1];
   return {
     url: `${url}/events`,
-    stop: async () => {
-      child.kill("SIGTERM");
-      reader.releaseLock();
-      await child.stderr.cancel().catch(() => {});
-      await child.status;
-    },
+    stop: () => child.kill("SIGKILL"),
   };
 }
 
@@ -70,9 +67,36 @@ async function deliver(n: number, batchSize: number) {
   }
 }
 
+/** The request-rate ceiling: 2,000 POSTs of one serialized event, 8 at a time, no simulator. */
+async function bareRequests(n: number) {
+  if (out.length === 0) sim.step(out);
+  const body = JSON.stringify(out[0]);
+  let next = 0;
+  const worker = async () => {
+    while (next++ < n) {
+      const response = await fetch(server.url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Prefer": "return=minimal" },
+        body,
+      });
+      await response.body?.cancel();
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+Deno.bench({
+  name: "2,000 bare POSTs of one event (request-rate ceiling)",
+  group: "batch 1",
+  baseline: true,
+  async fn() {
+    await bareRequests(2_000);
+  },
+});
+
 Deno.bench({
   name: "2,000 events, batch size 1",
-  group: "http",
+  group: "batch 1",
   async fn() {
     await deliver(2_000, 1);
   },
@@ -80,12 +104,10 @@ Deno.bench({
 
 Deno.bench({
   name: "20,000 events, batch size 100",
-  group: "http",
+  group: "batch 100",
   async fn() {
     await deliver(20_000, 100);
   },
 });
 
-globalThis.addEventListener("unload", () => {
-  server.stop();
-});
+globalThis.addEventListener("unload", () => server.stop());

@@ -13,7 +13,7 @@ import { ConfigError } from "../core/errors.ts";
 import { type DisposableSink, dispose, isolate, type Sink } from "../core/sink.ts";
 import { openDeadLetterFile } from "./dead_letter.ts";
 import { getHttpSink } from "./http.ts";
-import { getRotatingFileSink } from "./rotating_file.ts";
+import { denoRotatingFileDriver, getRotatingFileSink } from "./rotating_file.ts";
 import { getServerSink } from "./server.ts";
 import { getStdoutSink } from "./stdout.ts";
 
@@ -58,11 +58,21 @@ async function create(
   switch (config.type) {
     case "stdout":
       return getStdoutSink({ onClosed: context.onStdoutClosed });
-    case "file":
+    case "file": {
+      // Open the file once now: a path that cannot be written stops the run before it starts.
+      try {
+        await (await denoRotatingFileDriver.open(config.path)).close();
+      } catch (error) {
+        throw new ConfigError(
+          `${where}.path: cannot write ${config.path}: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
       return getRotatingFileSink(config.path, {
         maxBytes: config.maxBytes,
         backups: config.backups,
       });
+    }
     case "http":
       return getHttpSink(config.url, {
         headers: config.headers,
@@ -117,18 +127,17 @@ export async function createSinks(
   }
 }
 
-/** Logs a sink's failures (the first, then every hundredth) and counts them. */
+/** Logs a sink's failures: the first, then every hundredth (sinks count their own errors). */
 function failureLogger(sink: Sink): (error: unknown) => void {
   const logger = getLogger(["evsim", "sink"]);
   let failures = 0;
   return (error) => {
     failures++;
-    if (sink.stats) sink.stats.errors++;
     if (failures === 1 || failures % 100 === 0) {
-      logger.error("Sink {name} failed ({failures} so far): {error}", {
+      logger.error("Sink {name} failed ({failures} so far): {message}", {
         name: sink.stats?.name ?? "sink",
         failures,
-        error,
+        message: error instanceof Error ? error.message : String(error),
       });
     }
   };

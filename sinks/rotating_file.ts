@@ -12,6 +12,7 @@
 import type { SimEvent } from "../core/event.ts";
 import { type DisposableSink, newSinkStats, type SinkStats } from "../core/sink.ts";
 import { SinkError } from "../core/errors.ts";
+import { dirname } from "../core/load.ts";
 
 /** A file opened for appending. */
 export interface RotatingFileHandle {
@@ -74,6 +75,8 @@ async function ifExists(op: () => Promise<void>): Promise<void> {
 /** The {@link RotatingFileDriver} over Deno's file APIs. */
 export const denoRotatingFileDriver: RotatingFileDriver = {
   async open(path) {
+    const folder = dirname(path);
+    if (folder !== ".") await Deno.mkdir(folder, { recursive: true });
     const file = await Deno.open(path, { append: true, create: true });
     return {
       async write(bytes) {

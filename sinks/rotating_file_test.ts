@@ -8,6 +8,7 @@ import {
   type RotatingFileHandle,
 } from "./rotating_file.ts";
 import { simEvents } from "../tests/_events.ts";
+import { SinkError } from "../core/errors.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -562,14 +563,23 @@ Deno.test("getRotatingFileSink() with the Deno driver rotates files on disk", as
       assert.ok(events.map(lineOf).join("").endsWith(kept));
     });
 
-    await t.step("names the path when the folder does not exist", async () => {
-      const path = `${dir}/missing/events.ndjson`;
+    await t.step("creates a missing folder", async () => {
+      const path = `${dir}/missing/deeper/events.ndjson`;
+      const sink = getRotatingFileSink(path);
+      await sink(sized(1, 30));
+      await sink[Symbol.asyncDispose]();
+      assert.equal((await Deno.readTextFile(path)).split("\n").length, 2);
+    });
+
+    await t.step("names the path when it cannot open the file", async () => {
+      await Deno.writeTextFile(`${dir}/blocker`, "a file, not a folder");
+      const path = `${dir}/blocker/events.ndjson`;
       const sink = getRotatingFileSink(path);
       await assert.rejects(
         async () => await sink(sized(1, 30)),
         (error: Error) => {
+          assert.ok(error instanceof SinkError);
           assert.ok(error.message.startsWith(`${path}: cannot open for appending: `));
-          assert.ok(error.cause instanceof Deno.errors.NotFound);
           return true;
         },
       );

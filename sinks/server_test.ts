@@ -5,6 +5,7 @@ import { Simulation } from "../core/simulation.ts";
 import { defaults } from "../data/mod.ts";
 import { getServerSink, serveEcho } from "./server.ts";
 import { simEvents } from "../tests/_events.ts";
+import { SinkError } from "../core/errors.ts";
 
 const EVENTS = simEvents(500);
 
@@ -179,7 +180,9 @@ Deno.test("serveEcho() on a port in use fails, naming the address", async () => 
   await using first = await serveEcho();
   await assert.rejects(
     serveEcho({ port: first.port }),
-    new RegExp(`^Error: echo server: cannot listen on 127\\.0\\.0\\.1:${first.port}: `),
+    (e) =>
+      e instanceof SinkError &&
+      e.message.startsWith(`echo server: cannot listen on 127.0.0.1:${first.port}: `),
   );
 });
 

@@ -199,3 +199,18 @@ Deno.test("evsim replay sends a dead-letter file again", async () => {
     assert.equal(server.store.stats().accepted, dead.length);
   });
 });
+
+Deno.test("evsim creates a file sink's folder, and stops before the run if it cannot write", async () => {
+  await inTempDir(async (dir) => {
+    const ok = await evsimCommand(["--duration", "10m", "--sink", "file:out/sub/s.ndjson"], dir)
+      .output();
+    assert.equal(ok.code, 0, decode(ok.stderr));
+    assert.ok((await readNdjson(`${dir}/out/sub/s.ndjson`)).length > 100);
+    await Deno.writeTextFile(`${dir}/blocker`, "a file, not a folder");
+    const bad = await evsimCommand(["--duration", "10m", "--sink", "file:blocker/s.ndjson"], dir)
+      .output();
+    assert.equal(bad.code, 2);
+    assert.equal(decode(bad.stdout), "");
+    assert.match(decode(bad.stderr), /--sink\[0\]\.path: cannot write blocker\/s\.ndjson/);
+  });
+});

@@ -4,6 +4,7 @@ import type { SimEvent } from "../core/event.ts";
 import { createEchoApp, type EchoAppOptions } from "./echo_app.ts";
 import { EventStore } from "./event_store.ts";
 import { simEvents } from "../tests/_events.ts";
+import { readFrames } from "../tests/_sse.ts";
 
 const EVENTS = simEvents(3000);
 const [A, B, C] = EVENTS;
@@ -27,39 +28,6 @@ async function json(response: Response, status: number) {
   const body = await response.json();
   assert.equal(response.status, status, JSON.stringify(body));
   return body;
-}
-
-interface Frame {
-  id: string;
-  event: string;
-  data: string;
-}
-
-/** Reads SSE frames from `reader` until `count` have come, or the stream ends. */
-async function readFrames(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  count = Infinity,
-): Promise<{ frames: Frame[]; ended: boolean }> {
-  const decoder = new TextDecoder();
-  const frames: Frame[] = [];
-  let text = "";
-  while (frames.length < count) {
-    const { done, value } = await reader.read();
-    if (done) return { frames, ended: true };
-    text += decoder.decode(value, { stream: true });
-    let end;
-    while ((end = text.indexOf("\n\n")) >= 0) {
-      const fields = Object.fromEntries(
-        text.slice(0, end).split("\n").map((line) => {
-          const colon = line.indexOf(": ");
-          return [line.slice(0, colon), line.slice(colon + 2)];
-        }),
-      );
-      frames.push(fields as unknown as Frame);
-      text = text.slice(end + 2);
-    }
-  }
-  return { frames, ended: false };
 }
 
 /** Waits (a bounded number of turns of the event loop) until `done()` holds. */

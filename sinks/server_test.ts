@@ -6,6 +6,7 @@ import { defaults } from "../data/mod.ts";
 import { getServerSink, serveEcho } from "./server.ts";
 import { simEvents } from "../tests/_events.ts";
 import { SinkError } from "../core/errors.ts";
+import { readFrames } from "../tests/_sse.ts";
 
 const EVENTS = simEvents(500);
 
@@ -14,32 +15,6 @@ async function json(response: Response, status: number) {
   const body = await response.json();
   assert.equal(response.status, status, JSON.stringify(body));
   return body;
-}
-
-/** Reads SSE frames (`id`, `event`, `data`) until `count` have come, or the stream ends. */
-async function readFrames(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  count = Infinity,
-): Promise<{ frames: Record<string, string>[]; ended: boolean }> {
-  const decoder = new TextDecoder();
-  const frames: Record<string, string>[] = [];
-  let text = "";
-  while (frames.length < count) {
-    const { done, value } = await reader.read();
-    if (done) return { frames, ended: true };
-    text += decoder.decode(value, { stream: true });
-    let end;
-    while ((end = text.indexOf("\n\n")) >= 0) {
-      frames.push(Object.fromEntries(
-        text.slice(0, end).split("\n").map((line) => {
-          const colon = line.indexOf(": ");
-          return [line.slice(0, colon), line.slice(colon + 2)];
-        }),
-      ));
-      text = text.slice(end + 2);
-    }
-  }
-  return { frames, ended: false };
 }
 
 Deno.test("serveEcho() listens on 127.0.0.1 on a free port and logs where", async () => {

@@ -166,6 +166,24 @@ function onSignals(controller: AbortController): () => void {
   };
 }
 
+/**
+ * Closes the sinks: they deliver what they hold within `shutdownTimeoutMs`
+ * (dead-lettering the rest); past that and a 5 s grace, evsim stops waiting.
+ */
+async function closeSinks(sink: AsyncDisposable, shutdownTimeoutMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), shutdownTimeoutMs + 5_000);
+  });
+  const result = await Promise.race([sink[Symbol.asyncDispose](), late]);
+  clearTimeout(timer);
+  if (result === "late") {
+    logger.error("Sinks did not close within {ms} ms; exiting anyway", {
+      ms: shutdownTimeoutMs + 5_000,
+    });
+  }
+}
+
 /** Logs and prints a summary block. */
 function report(headline: string, lines: string[]): void {
   logger.info("{headline}: {details}", { headline, details: lines.join("; ") });
@@ -248,7 +266,7 @@ async function run(flags: Flags): Promise<number> {
     });
     if (showProgress) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
   } finally {
-    await sink[Symbol.asyncDispose]();
+    await closeSinks(sink, config.shutdownTimeoutMs);
     removeSignals();
   }
   if (pipeClosed) return 0;
@@ -298,7 +316,7 @@ async function replay(flags: Flags, file: string | undefined): Promise<number> {
       if (r) await r;
     }
   } finally {
-    await sink[Symbol.asyncDispose]();
+    await closeSinks(sink, config.shutdownTimeoutMs);
     removeSignals();
     if (controller.signal.aborted) await input.cancel().catch(() => {});
   }

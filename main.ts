@@ -18,9 +18,13 @@ import {
 } from "@logtape/logtape";
 import { getRotatingFileSink } from "@logtape/file";
 import { toJsonSchema } from "@valibot/to-json-schema";
-import type { Config, SinkConfig } from "./core/config.ts";
+import { BUILT_IN_SINK_TYPES, type Config, type SinkEntry } from "./core/config.ts";
 import { ConfigSchema } from "./core/config.ts";
-import { ConfigError } from "./core/errors.ts";
+import { ConfigError, PluginError } from "./core/errors.ts";
+import { defaultDemand } from "./core/arrivals.ts";
+import { loadPlugins } from "./core/plugin_loader.ts";
+import { applyPlugins, type PluginOutput } from "./core/plugin_pipeline.ts";
+import { shippedPlugins } from "./plugins/mod.ts";
 import { EventSchema } from "./core/event.ts";
 import { dirname, loadConfig, loadInputs, type ReadTextFile } from "./core/load.ts";
 import { type Overrides, planRun, type RunPlan } from "./core/plan.ts";
@@ -31,6 +35,7 @@ import { parseSinkSpec } from "./core/sink_spec.ts";
 import { formatProgress, formatSinkStats, formatSummary } from "./core/summary.ts";
 import { readEvents, readLines } from "./core/ndjson.ts";
 import { defaults } from "./data/mod.ts";
+import { CONFIG_TEMPLATE, PLUGIN_TEMPLATE } from "./data/init_templates.ts";
 import { getLogSink } from "./sinks/log.ts";
 import { createSinks, sinkConfigs } from "./sinks/from_config.ts";
 import { serveEcho } from "./sinks/server.ts";
@@ -43,7 +48,8 @@ Usage:
   evsim [run] [options]        run the simulation; events go to the sinks (stdout by default)
   evsim replay FILE|- [options] send an NDJSON file of events (or a dead-letter file) again
   evsim serve [options]        run the webhook echo server alone
-  evsim validate [options]     check the config and data files; print every problem
+  evsim validate [options]     check the config, data files and plugins; print every problem
+  evsim init [DIR]             write a starter config.json and a plugin template
   evsim schema event|config    print the JSON Schema of an event or of config.json
 
 Options:
@@ -56,7 +62,9 @@ Options:
       --realtime               follow the wall clock until Ctrl-C (the default)
       --update-interval S      simulated seconds between session.updated events (default 60)
       --sink SINK              where events go, instead of the config's sinks; repeatable:
-                               stdout, file:PATH, http(s)://URL, server:PORT
+                               stdout, file:PATH, http(s)://URL, server:PORT, mqtt://HOST:PORT
+      --plugin MODULE          load a plugin after the config's (repeatable): a shipped
+                               plugin's name, a path, or an npm: specifier
       --port N                 serve: port of the echo server (default 8787; 0 for any)
       --host HOST              serve: address to bind (default 127.0.0.1)
       --token TOKEN            serve: bearer token clients must send
@@ -85,6 +93,7 @@ const OPTIONS = {
   realtime: { type: "boolean" },
   "update-interval": { type: "string" },
   sink: { type: "string", multiple: true },
+  plugin: { type: "string", multiple: true },
   port: { type: "string" },
   host: { type: "string" },
   token: { type: "string" },
@@ -142,7 +151,7 @@ async function setUpLogging(config: Config, verbose: boolean): Promise<void> {
 }
 
 /** The sink configs: `--sink` flags if any, else the config's. */
-function chosenSinks(config: Config, flags: Flags): SinkConfig[] {
+function chosenSinks(config: Config, flags: Flags): SinkEntry[] {
   if (!flags.sink?.length) return sinkConfigs(config);
   try {
     return flags.sink.map(parseSinkSpec);
@@ -209,25 +218,85 @@ function describe(plan: RunPlan): string {
   return `${plan.mode}${pace} from ${iso(plan.start)} ${until}, seed ${plan.seed}`;
 }
 
+/** The config file's folder as an absolute path: plugin and data paths resolve against it. */
+function configDir(flags: Flags): string {
+  const dir = flags.config ? dirname(flags.config) : ".";
+  if (dir.startsWith("/") || /^[A-Za-z]:[\\/]/.test(dir)) return dir;
+  return dir === "." ? Deno.cwd() : `${Deno.cwd()}/${dir}`;
+}
+
+/**
+ * Runs the plugins: the built-in `default_model` (with the config's data files
+ * and peak hours), then the config's `plugins`, then `--plugin` ones, then any
+ * shipped plugin a sink type names (`"type": "mqtt"` loads `mqtt`).
+ */
+async function buildInputs(
+  config: Config,
+  flags: Flags,
+  sinks: readonly SinkEntry[],
+  seed: number,
+): Promise<PluginOutput> {
+  const baseDir = configDir(flags);
+  const options = { baseDir, shipped: shippedPlugins };
+  const defaultModel = {
+    module: "default_model",
+    options: {
+      peakHours: config.peakHours,
+      peakMultiplier: config.peakMultiplier,
+      data: config.data,
+    },
+  };
+  const loaded = [
+    ...await loadPlugins([defaultModel], { ...options, listName: "built-in" }),
+    ...await loadPlugins(config.plugins, { ...options, listName: "plugins" }),
+    ...await loadPlugins((flags.plugin ?? []).map((module) => ({ module })), {
+      ...options,
+      listName: "--plugin",
+    }),
+  ];
+  const provided = new Set(loaded.flatMap((l) => Object.keys(l.plugin.sinks ?? {})));
+  const named = [...new Set(sinks.map((s) => s.type))].filter((type) =>
+    !BUILT_IN_SINK_TYPES.includes(type) && !provided.has(type) &&
+    Object.hasOwn(shippedPlugins, type)
+  );
+  loaded.push(
+    ...await loadPlugins(named.map((module) => ({ module })), { ...options, listName: "sinks" }),
+  );
+  const empty = { cities: [], chargers: [], vehicles: [] };
+  const out = await applyPlugins(loaded, {
+    network: empty,
+    model: defaults.model,
+    demand: defaultDemand(defaults.model),
+    sinkTypes: new Map(),
+  }, { seed, baseDir, readTextFile });
+  logger.info(
+    "Plugins {plugins}: {cities} cities, {chargers} chargers, {vehicles} vehicle models",
+    {
+      plugins: loaded.map((l) => l.plugin.name).join(", "),
+      cities: out.network.cities.length,
+      chargers: out.network.chargers.length,
+      vehicles: out.network.vehicles.length,
+    },
+  );
+  return out;
+}
+
 async function run(flags: Flags): Promise<number> {
   const config = await loadConfig(readTextFile, flags.config);
   const plan = planFromFlags(config, flags);
   const sinkList = chosenSinks(config, flags);
   await setUpLogging(config, flags.verbose ?? false);
-  const { network, model } = await loadInputs(config, {
-    read: readTextFile,
-    baseDir: flags.config ? dirname(flags.config) : ".",
-    defaults,
-  });
-  logger.info("Loaded {cities} cities, {chargers} chargers, {vehicles} vehicle models", {
-    cities: network.cities.length,
-    chargers: network.chargers.length,
-    vehicles: network.vehicles.length,
-  });
+  const { network, model, demand, sinkTypes } = await buildInputs(
+    config,
+    flags,
+    sinkList,
+    plan.seed,
+  );
 
   const controller = new AbortController();
   let pipeClosed = false;
   const outputs: Sink[] = await createSinks(sinkList, {
+    sinkTypes,
     backfill: plan.mode === "backfill",
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     env: (name) => Deno.env.get(name),
@@ -245,8 +314,7 @@ async function run(flags: Flags): Promise<number> {
     network,
     model,
     updateIntervalSeconds: plan.updateIntervalSeconds,
-    peakHours: config.peakHours,
-    peakMultiplier: config.peakMultiplier,
+    demand,
   });
   logger.info("Simulating {plan}", { plan: describe(plan) });
 
@@ -293,7 +361,9 @@ async function replay(flags: Flags, file: string | undefined): Promise<number> {
     );
   }
   const controller = new AbortController();
+  const { sinkTypes } = await buildInputs(config, flags, sinkList, config.seed);
   const outputs = await createSinks(sinkList, {
+    sinkTypes,
     backfill: true,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     env: (name) => Deno.env.get(name),
@@ -355,25 +425,61 @@ async function serve(flags: Flags): Promise<number> {
 }
 
 async function validate(flags: Flags): Promise<number> {
-  let network;
+  let inputs;
   try {
     const config = await loadConfig(readTextFile, flags.config);
-    planFromFlags(config, flags);
-    chosenSinks(config, flags);
-    ({ network } = await loadInputs(config, {
-      read: readTextFile,
-      baseDir: flags.config ? dirname(flags.config) : ".",
-      defaults,
-    }));
+    const plan = planFromFlags(config, flags);
+    const sinks = chosenSinks(config, flags);
+    // Every data-file problem at once, then the plugins.
+    await loadInputs(config, { read: readTextFile, baseDir: configDir(flags), defaults });
+    inputs = await buildInputs(config, flags, sinks, plan.seed);
+    for (const [i, entry] of sinks.entries()) {
+      if (!BUILT_IN_SINK_TYPES.includes(entry.type) && !inputs.sinkTypes.has(entry.type)) {
+        throw new ConfigError(`sinks[${i}].type: unknown sink type "${entry.type}"`);
+      }
+    }
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
+    if (!(error instanceof ConfigError || error instanceof PluginError)) throw error;
     for (const problem of error.problems) console.error(`evsim: ${problem}`);
     return 1;
   }
+  const { cities, chargers, vehicles } = inputs.network;
   console.log(
     `${
       flags.config ?? "embedded config"
-    }: ok (${network.cities.length} cities, ${network.chargers.length} chargers, ${network.vehicles.length} vehicle models)`,
+    }: ok (${cities.length} cities, ${chargers.length} chargers, ${vehicles.length} vehicle models)`,
+  );
+  return 0;
+}
+
+async function init(dir = "."): Promise<number> {
+  const files: Record<string, string> = {
+    "config.json": CONFIG_TEMPLATE,
+    "config.schema.json":
+      JSON.stringify(toJsonSchema(ConfigSchema, { errorMode: "ignore" }), null, 2) +
+      "\n",
+    "my_plugin.ts": PLUGIN_TEMPLATE,
+  };
+  const existing = [];
+  for (const name of Object.keys(files)) {
+    try {
+      await Deno.lstat(`${dir}/${name}`);
+      existing.push(`${dir}/${name}`);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  if (existing.length > 0) {
+    console.error(`evsim: init: not overwriting ${existing.join(", ")}`);
+    return 1;
+  }
+  await Deno.mkdir(dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.writeTextFile(`${dir}/${name}`, text);
+  }
+  console.error(
+    `evsim: wrote ${Object.keys(files).map((n) => `${dir}/${n}`).join(", ")}\n` +
+      `  try: evsim validate -c ${dir}/config.json && evsim -c ${dir}/config.json | head`,
   );
   return 0;
 }
@@ -426,6 +532,9 @@ async function main(args: string[]): Promise<number> {
     case "serve":
       expectArgs(0);
       return await serve(flags);
+    case "init":
+      expectArgs(1);
+      return await init(rest[0]);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -439,7 +548,7 @@ if (import.meta.main) {
     if (error instanceof UsageError) {
       console.error(`evsim: ${error.message}\n\n${USAGE}`);
       code = 2;
-    } else if (error instanceof ConfigError) {
+    } else if (error instanceof ConfigError || error instanceof PluginError) {
       for (const problem of error.problems) console.error(`evsim: ${problem}`);
       code = 2;
     } else {

@@ -6,7 +6,25 @@
  * @module
  */
 import type { LocalTime } from "./local_time.ts";
+import type { Model } from "./model.ts";
+import type { Charger, City } from "./network.ts";
 import type { Random } from "./random.ts";
+
+/**
+ * How busy one charger is: its mean sessions per day and the shape of its
+ * arrivals over local time, as weights with mean 1: 24 values (by hour) or
+ * 168 (by weekday, Sunday first, then hour).
+ */
+export interface DemandProfile {
+  perDay: number;
+  weights: readonly number[] | Float64Array;
+}
+
+/**
+ * Gives each charger its demand profile. Return the same `weights` object for
+ * chargers that share a profile: the engine shares their arrival process.
+ */
+export type DemandModel = (charger: Charger, city: City) => DemandProfile;
 
 /** Local hours `[from, to)` when demand peaks; `to` may be 24. */
 export interface PeakHours {
@@ -32,28 +50,65 @@ export function populationFactor(population: number, reference: number, exponent
   return Math.pow(Math.max(population, 1) / reference, exponent);
 }
 
+/** Options of {@link defaultDemand}. */
+export interface DefaultDemandOptions {
+  /** Local hours of peak demand. @default {[]} */
+  peakHours?: readonly PeakHours[];
+  /** Demand in peak hours relative to the rest of the day. @default {1} */
+  peakMultiplier?: number;
+}
+
+/**
+ * The built-in demand model: `sessionsPerChargerPerDay` of the charger's level,
+ * scaled by its city's population, shaped by the peak hours.
+ */
+export function defaultDemand(model: Model, options: DefaultDemandOptions = {}): DemandModel {
+  const weights = hourWeights(options.peakHours ?? [], options.peakMultiplier ?? 1);
+  const { reference, exponent } = model.population;
+  return (charger, city) => ({
+    perDay: model.sessionsPerChargerPerDay[charger.level] *
+      populationFactor(city.population, reference, exponent),
+    weights,
+  });
+}
+
 /** A time-varying Poisson arrival process for one charger. */
 export class ArrivalProcess {
   readonly #perMs: number;
-  readonly #weights: Float64Array;
+  readonly #weights: readonly number[] | Float64Array;
+  readonly #weekly: boolean;
   readonly #max: number;
   readonly #local: (ms: number) => LocalTime;
 
   /**
    * @param perDay mean arrivals per day
-   * @param weights hour-of-day weights (see {@link hourWeights})
+   * @param weights local-time weights with mean 1: 24 by hour, or 168 by weekday
+   *   (Sunday first) then hour (see {@link hourWeights})
    * @param local the charger's local clock
    */
-  constructor(perDay: number, weights: Float64Array, local: (ms: number) => LocalTime) {
+  constructor(
+    perDay: number,
+    weights: readonly number[] | Float64Array,
+    local: (ms: number) => LocalTime,
+  ) {
+    if (weights.length !== 24 && weights.length !== 168) {
+      throw new RangeError(`demand weights: expected 24 or 168 values, got ${weights.length}`);
+    }
     this.#perMs = perDay / 86_400_000;
     this.#weights = weights;
+    this.#weekly = weights.length === 168;
     this.#max = Math.max(...weights);
     this.#local = local;
   }
 
+  #weight(ms: number): number {
+    const { hour, weekday } = this.#local(ms);
+    return this.#weights[this.#weekly ? weekday * 24 + hour : hour];
+  }
+
   /** Arrivals per millisecond at `ms`. */
   rateAt(ms: number): number {
-    return this.#perMs * this.#weights[this.#local(ms).hour];
+    return this.#perMs * this.#weight(ms);
   }
 
   /** The next candidate time after `ms` at the peak rate (whole milliseconds). */
@@ -63,6 +118,6 @@ export class ArrivalProcess {
 
   /** Whether a candidate at `ms` is a real arrival (accepted with rate / peak rate). */
   accept(ms: number, random: Random): boolean {
-    return random.next() * this.#max < this.#weights[this.#local(ms).hour];
+    return random.next() * this.#max < this.#weight(ms);
   }
 }

@@ -98,13 +98,31 @@ export const SinkConfigSchema = v.variant("type", [
 ]);
 export type SinkConfig = v.InferOutput<typeof SinkConfigSchema>;
 
+/** Built-in sink types; any other `type` must come from a plugin. */
+export const BUILT_IN_SINK_TYPES: readonly string[] = ["stdout", "file", "http", "server"];
+
+/** A sink of a type a plugin provides; the plugin's schema validates the rest. */
+export const PluginSinkConfigSchema = v.looseObject({
+  type: v.pipe(
+    v.string(),
+    v.regex(/^[a-z][a-z0-9_-]*$/, "expected a sink type name"),
+    v.check((t) => !BUILT_IN_SINK_TYPES.includes(t), "expected a plugin sink type"),
+  ),
+});
+export type PluginSinkConfig = v.InferOutput<typeof PluginSinkConfigSchema>;
+
+/** One entry of `sinks`: a built-in sink, or one of a plugin's sink types. */
+export const SinkEntrySchema = v.variant("type", [SinkConfigSchema, PluginSinkConfigSchema]);
+export type SinkEntry = v.InferOutput<typeof SinkEntrySchema>;
+
 /** A plugin to load: an ES module path (relative to the config file) or `npm:` specifier. */
 export const PluginConfigSchema = v.strictObject({
   module: v.pipe(v.string(), v.minLength(1)),
   options: v.optional(v.unknown()),
 });
 
-const PeakHoursSchema = v.pipe(
+/** Local hours `[from, to)` of peak demand. */
+export const PeakHoursSchema = v.pipe(
   v.strictObject({
     from: v.pipe(Int, v.minValue(0), v.maxValue(23)),
     to: v.pipe(Int, v.minValue(1), v.maxValue(24)),
@@ -157,7 +175,7 @@ export const ConfigSchema = v.strictObject({
     }),
   ),
   /** Where events go. */
-  sinks: v.optional(v.array(SinkConfigSchema), [{ type: "stdout" }]),
+  sinks: v.optional(v.array(SinkEntrySchema), [{ type: "stdout" }]),
   /** On shutdown, how long sinks may keep delivering before the rest is dead-lettered. */
   shutdownTimeoutMs: v.optional(v.pipe(Int, v.minValue(0)), 10_000),
   plugins: v.optional(v.array(PluginConfigSchema), []),

@@ -30,12 +30,28 @@ export function issuePath(issue: v.BaseIssue<unknown>): string {
   return out;
 }
 
-/** One line per issue: `where: path: expected …, got …`. */
-export function formatIssues(where: string, issues: readonly v.BaseIssue<unknown>[]): string[] {
+/**
+ * One line per issue: `where: path: expected …, got …`, each path under
+ * `root` if given (`options.seed`).
+ */
+export function formatIssues(
+  where: string,
+  issues: readonly v.BaseIssue<unknown>[],
+  root?: string,
+): string[] {
   return issues.map((issue) => {
-    const path = issuePath(issue);
+    const inner = issuePath(issue);
+    const path = root
+      ? (inner ? `${root}${inner.startsWith("[") ? "" : "."}${inner}` : root)
+      : inner;
     const place = path ? `${where}: ${path}` : where;
-    const what = issue.kind === "schema" && issue.expected
+    const what = issue.expected === "never"
+      ? "unknown field"
+      : issue.received === "undefined" && path
+      ? "missing"
+      : issue.type === "custom"
+      ? issue.message
+      : issue.kind === "schema" && issue.expected
       ? `expected ${issue.expected}, got ${issue.received}`
       : issue.message;
     return `${place}: ${what}`;
@@ -79,5 +95,18 @@ export class SinkError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "SinkError";
+  }
+}
+
+/** A plugin cannot be loaded, has the wrong shape, throws or returns invalid data. */
+export class PluginError extends Error {
+  /** Every problem found, one line each, each naming the plugin. */
+  readonly problems: readonly string[];
+
+  constructor(problems: string | readonly string[], options?: ErrorOptions) {
+    const list = typeof problems === "string" ? [problems] : problems;
+    super(list.join("\n"), options);
+    this.name = "PluginError";
+    this.problems = list;
   }
 }

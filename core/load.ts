@@ -8,11 +8,14 @@ import { type Config, ConfigSchema } from "./config.ts";
 import { ConfigError, parseJson, parseWith } from "./errors.ts";
 import { type Model, ModelSchema } from "./model.ts";
 import {
+  type Charger,
   ChargersSchema,
   checkNetwork,
   CitiesSchema,
+  type City,
   flattenChargers,
   type Network,
+  type Vehicle,
   VehiclesSchema,
 } from "./network.ts";
 
@@ -62,6 +65,38 @@ export async function loadConfig(read: ReadTextFile, path?: string): Promise<Con
   return parseWith(ConfigSchema, await readJson(read, path, "config file"), path);
 }
 
+/** The data files a config can name, with how each is read. */
+const DATA_FILES = {
+  cities: { what: "cities file", parse: (x: unknown, w: string) => parseWith(CitiesSchema, x, w) },
+  chargers: {
+    what: "chargers file",
+    parse: (x: unknown, w: string) => flattenChargers(parseWith(ChargersSchema, x, w)),
+  },
+  vehicles: {
+    what: "vehicles file",
+    parse: (x: unknown, w: string) => parseWith(VehiclesSchema, x, w),
+  },
+  model: { what: "model file", parse: (x: unknown, w: string) => parseWith(ModelSchema, x, w) },
+};
+
+/** What each kind of data file holds. */
+export interface DataFileContents {
+  cities: City[];
+  chargers: Charger[];
+  vehicles: Vehicle[];
+  model: Model;
+}
+
+/** Reads and validates one data file; a {@link ConfigError} names the path and field. */
+export async function readDataFile<K extends keyof DataFileContents>(
+  kind: K,
+  read: ReadTextFile,
+  path: string,
+): Promise<DataFileContents[K]> {
+  const { what, parse } = DATA_FILES[kind];
+  return parse(await readJson(read, path, what), path) as DataFileContents[K];
+}
+
 /**
  * The network and model a config asks for: each data file it names (resolved
  * against `baseDir`) replaces the embedded one. Collects every problem it can
@@ -73,46 +108,29 @@ export async function loadInputs(
 ): Promise<{ network: Network; model: Model }> {
   const { read, baseDir, defaults } = options;
   const problems: string[] = [];
-  async function load<T>(
-    path: string | undefined,
-    what: string,
-    parse: (input: unknown, where: string) => T,
-    fallback: T,
-  ): Promise<T> {
+  async function load<K extends keyof DataFileContents>(
+    kind: K,
+    fallback: DataFileContents[K],
+  ): Promise<DataFileContents[K]> {
+    const path = config.data[kind];
     if (path === undefined) return fallback;
-    const full = resolvePath(baseDir, path);
     try {
-      return parse(await readJson(read, full, what), full);
+      return await readDataFile(kind, read, resolvePath(baseDir, path));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(...error.problems);
       return fallback;
     }
   }
-  const files = config.data;
   const [cities, chargers, vehicles, model] = await Promise.all([
-    load(
-      files.cities,
-      "cities file",
-      (x, w) => parseWith(CitiesSchema, x, w),
-      defaults.network.cities,
-    ),
-    load(
-      files.chargers,
-      "chargers file",
-      (x, w) => flattenChargers(parseWith(ChargersSchema, x, w)),
-      defaults.network.chargers,
-    ),
-    load(
-      files.vehicles,
-      "vehicles file",
-      (x, w) => parseWith(VehiclesSchema, x, w),
-      defaults.network.vehicles,
-    ),
-    load(files.model, "model file", (x, w) => parseWith(ModelSchema, x, w), defaults.model),
+    load("cities", defaults.network.cities),
+    load("chargers", defaults.network.chargers),
+    load("vehicles", defaults.network.vehicles),
+    load("model", defaults.model),
   ]);
   const network = { cities, chargers, vehicles };
   if (problems.length === 0) {
+    const files = config.data;
     const where = files.chargers ? resolvePath(baseDir, files.chargers) : "chargers";
     problems.push(...checkNetwork(network).map((p) => `${where}: ${p}`));
   }

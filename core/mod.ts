@@ -12,7 +12,14 @@ export { systemClock } from "./clock.ts";
 export type { Clock } from "./clock.ts";
 export { ConfigSchema, PluginConfigSchema, SinkConfigSchema } from "./config.ts";
 export type { Config, ConfigInput, SinkConfig } from "./config.ts";
-export { ConfigError, formatIssues, parseJson, parseWith, SinkError } from "./errors.ts";
+export {
+  ConfigError,
+  formatIssues,
+  parseJson,
+  parseWith,
+  PluginError,
+  SinkError,
+} from "./errors.ts";
 export {
   ChargerStatusEventSchema,
   EVENT_TYPES,

@@ -10,7 +10,7 @@
  * @module
  */
 import FlatQueue from "flatqueue";
-import { ArrivalProcess, hourWeights, type PeakHours, populationFactor } from "./arrivals.ts";
+import { ArrivalProcess, defaultDemand, type DemandModel, populationFactor } from "./arrivals.ts";
 import { ChargeCurve } from "./charge_curve.ts";
 import type { SimEvent, Status } from "./event.ts";
 import { localClock } from "./local_time.ts";
@@ -35,10 +35,11 @@ export interface SimulationOptions {
   model: Model;
   /** Seconds between `session.updated` events of an active session. @default {60} */
   updateIntervalSeconds?: number;
-  /** Local hours of peak demand. @default {[]} */
-  peakHours?: readonly PeakHours[];
-  /** Demand in peak hours relative to the rest of the day. @default {1} */
-  peakMultiplier?: number;
+  /**
+   * Each charger's arrival rate and profile.
+   * @default {defaultDemand(model): the model's rates, no peak hours}
+   */
+  demand?: DemandModel;
 }
 
 /** Running totals of a simulation. */
@@ -156,10 +157,10 @@ export class Simulation {
     this.#vehicles = network.vehicles;
     this.#shares = network.vehicles.map((v) => v.share);
     this.#shareTotal = this.#shares.reduce((a, b) => a + b, 0);
-    const weights = hourWeights(options.peakHours ?? [], options.peakMultiplier ?? 1);
-    // Chargers of one city and level share their arrival process (and its caches).
+    const demand = options.demand ?? defaultDemand(model);
+    // Chargers with the same profile and time zone share one arrival process (and its caches).
     const clocks = new Map<string, ReturnType<typeof localClock>>();
-    const processes = new Map<string, ArrivalProcess>();
+    const processes = new Map<unknown, Map<string, ArrivalProcess>>();
     const find = cityOf(network);
     this.#chargers = network.chargers.map((charger) => {
       const city = find(charger);
@@ -170,12 +171,12 @@ export class Simulation {
         model.population.reference,
         model.population.exponent,
       );
-      const key = `${city.name}, ${city.state}|${charger.level}`;
-      let arrivals = processes.get(key);
-      if (!arrivals) {
-        const perDay = model.sessionsPerChargerPerDay[charger.level] * scale;
-        processes.set(key, arrivals = new ArrivalProcess(perDay, weights, local));
-      }
+      const { perDay, weights } = demand(charger, city);
+      let byRate = processes.get(weights);
+      if (!byRate) processes.set(weights, byRate = new Map());
+      const key = `${perDay}|${city.timeZone}`;
+      let arrivals = byRate.get(key);
+      if (!arrivals) byRate.set(key, arrivals = new ArrivalProcess(perDay, weights, local));
       // Hot fields first: V8 lays them out in this order, so an update reads one cache line.
       return {
         session: null,

@@ -9,6 +9,7 @@ import { getNdjsonSink } from "../sinks/ndjson.ts";
 import type { SimEvent } from "./event.ts";
 import type { Network } from "./network.ts";
 import { Simulation } from "./simulation.ts";
+import { defaultDemand } from "./arrivals.ts";
 
 const BATCH = 20_000;
 const START = Date.UTC(2026, 0, 5);
@@ -32,8 +33,10 @@ function warmed(count: number): Simulation {
     start: START,
     network: network(count),
     model: defaults.model,
-    peakHours: [{ from: 7, to: 10 }, { from: 16, to: 20 }],
-    peakMultiplier: 2,
+    demand: defaultDemand(defaults.model, {
+      peakHours: [{ from: 7, to: 10 }, { from: 16, to: 20 }],
+      peakMultiplier: 2,
+    }),
   });
   const out: SimEvent[] = [];
   while (sim.peek() < START + WARM_UP_MS) {

@@ -6,6 +6,7 @@ import { EventSchema, type SimEvent } from "./event.ts";
 import type { Model } from "./model.ts";
 import type { Charger, Network } from "./network.ts";
 import { Simulation, type SimulationOptions } from "./simulation.ts";
+import { defaultDemand } from "./arrivals.ts";
 
 const START = Date.UTC(2026, 0, 5);
 const DAY = 86_400_000;
@@ -153,8 +154,10 @@ Deno.test("Simulation starts more sessions in local peak hours", () => {
     seed: 4,
     days: 7,
     updateIntervalSeconds: 86_400,
-    peakHours: [{ from: 17, to: 20 }],
-    peakMultiplier: 4,
+    demand: defaultDemand(defaults.model, {
+      peakHours: [{ from: 17, to: 20 }],
+      peakMultiplier: 4,
+    }),
   });
   const formats = new Map(defaults.network.cities.map((c) => [
     c.name,

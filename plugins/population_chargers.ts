@@ -5,7 +5,9 @@
  *
  * @module
  */
+import * as v from "valibot";
 import type { Charger, City, Level, SiteType } from "../core/network.ts";
+import { definePlugin } from "../core/plugin.ts";
 import { Random } from "../core/random.ts";
 
 /** Options of {@link generateChargers}. */
@@ -116,3 +118,34 @@ export function generateChargers(
     });
   });
 }
+
+const Share = v.pipe(v.number(), v.minValue(0), v.maxValue(1));
+const PowerMix = v.record(
+  v.pipe(v.string(), v.check((k) => Number(k) > 0, "expected a power rating in kW")),
+  v.pipe(v.number(), v.minValue(0)),
+);
+
+/**
+ * Chargers for whatever cities the plugins before it provided, in numbers
+ * proportional to population: `{ "module": "population_chargers", "options": { … } }`.
+ */
+export default definePlugin({
+  name: "population_chargers",
+  options: v.strictObject({
+    /** Replace the chargers so far (default) or add to them. */
+    mode: v.optional(v.picklist(["replace", "extend"]), "replace"),
+    /** Seed of the placement; the run's seed when absent. */
+    seed: v.optional(v.pipe(v.number(), v.integer())),
+    perHundredThousand: v.optional(v.pipe(v.number(), v.minValue(0))),
+    minimumPerCity: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+    dcFastShare: v.optional(Share),
+    workplaceShare: v.optional(Share),
+    l2Power: v.optional(PowerMix),
+    dcPower: v.optional(PowerMix),
+  }),
+  chargers: ({ cities, chargers, options, seed }) => {
+    const { mode, ...generator } = options;
+    const made = generateChargers(cities, { ...generator, seed: generator.seed ?? seed });
+    return mode === "extend" ? [...chargers, ...made] : made;
+  },
+});

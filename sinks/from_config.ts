@@ -7,9 +7,10 @@
  */
 import { getLogger } from "@logtape/logtape";
 import * as v from "valibot";
-import type { Config, SinkConfig } from "../core/config.ts";
-import { SinkConfigSchema } from "../core/config.ts";
-import { ConfigError } from "../core/errors.ts";
+import type { Config, SinkConfig, SinkEntry } from "../core/config.ts";
+import { BUILT_IN_SINK_TYPES, SinkConfigSchema } from "../core/config.ts";
+import type { SinkType } from "../core/plugin.ts";
+import { ConfigError, formatIssues } from "../core/errors.ts";
 import { type DisposableSink, dispose, isolate, type Sink } from "../core/sink.ts";
 import { openDeadLetterFile } from "./dead_letter.ts";
 import { getHttpSink } from "./http.ts";
@@ -27,10 +28,12 @@ export interface SinkContext {
   env: (name: string) => string | undefined;
   /** Called when stdout's reader goes away. */
   onStdoutClosed?: () => void;
+  /** Sink types plugins provide, by name. @default {new Map()} */
+  sinkTypes?: ReadonlyMap<string, { type: SinkType; plugin: string }>;
 }
 
 /** The sink list of a config: `sinks`, plus one `http` sink for `api` if set. */
-export function sinkConfigs(config: Config): SinkConfig[] {
+export function sinkConfigs(config: Config): SinkEntry[] {
   if (!config.api) return config.sinks;
   const { url, token, tokenEnv } = config.api;
   return [...config.sinks, v.parse(SinkConfigSchema, { type: "http", url, token, tokenEnv })];
@@ -49,12 +52,41 @@ function token(
   return value;
 }
 
-/** One sink for one config entry (not yet isolated). */
-async function create(
-  config: SinkConfig,
+/** A sink of a type a plugin provides, its entry validated by the plugin's schema. */
+async function createPluginSink(
+  entry: SinkEntry,
   where: string,
   context: SinkContext,
 ): Promise<DisposableSink> {
+  const found = context.sinkTypes?.get(entry.type);
+  if (!found) {
+    const known = [...BUILT_IN_SINK_TYPES, ...(context.sinkTypes?.keys() ?? [])].join(", ");
+    throw new ConfigError(`${where}.type: unknown sink type "${entry.type}" (known: ${known})`);
+  }
+  const { type: _, ...options } = entry;
+  const result = v.safeParse(found.type.schema, options);
+  if (!result.success) {
+    throw new ConfigError(
+      formatIssues(`${where} (${entry.type}, plugin ${found.plugin})`, result.issues),
+    );
+  }
+  return await found.type.create(result.output, {
+    backfill: context.backfill,
+    shutdownTimeoutMs: context.shutdownTimeoutMs,
+    env: context.env,
+  });
+}
+
+/** One sink for one config entry (not yet isolated). */
+async function create(
+  entry: SinkEntry,
+  where: string,
+  context: SinkContext,
+): Promise<DisposableSink> {
+  if (!BUILT_IN_SINK_TYPES.includes(entry.type)) {
+    return await createPluginSink(entry, where, context);
+  }
+  const config = entry as SinkConfig;
   switch (config.type) {
     case "stdout":
       return getStdoutSink({ onClosed: context.onStdoutClosed });
@@ -104,7 +136,7 @@ async function create(
  * those already made are closed and the error is thrown: nothing half-done.
  */
 export async function createSinks(
-  configs: readonly SinkConfig[],
+  configs: readonly SinkEntry[],
   context: SinkContext,
   where = "sinks",
 ): Promise<DisposableSink[]> {

@@ -57,7 +57,7 @@ Deno.test("evsim writes its log to charging_sessions.log", async () => {
     const { code } = await evsimCommand(["--duration", "1h"], cwd).output();
     assert.equal(code, 0);
     const log = await Deno.readTextFile(`${cwd}/charging_sessions.log`);
-    assert.match(log, /Loaded 50 cities, \d+ chargers, \d+ vehicle models/);
+    assert.match(log, /Plugins default_model: 50 cities, \d+ chargers, \d+ vehicle models/);
     assert.match(log, /finished backfill from/);
   } finally {
     await Deno.remove(cwd, { recursive: true });

@@ -11,6 +11,7 @@ import { generateChargers } from "../plugins/population_chargers.ts";
 import { getNdjsonSink } from "../sinks/ndjson.ts";
 import { runSimulation } from "../core/run.ts";
 import { Simulation } from "../core/simulation.ts";
+import { defaultDemand } from "../core/arrivals.ts";
 
 const chargers = Number(Deno.args[0] ?? 10_000);
 const days = Number(Deno.args[1] ?? 30);
@@ -31,8 +32,10 @@ const sim = new Simulation({
   start: START,
   network,
   model: defaults.model,
-  peakHours: [{ from: 7, to: 10 }, { from: 16, to: 20 }],
-  peakMultiplier: 2,
+  demand: defaultDemand(defaults.model, {
+    peakHours: [{ from: 7, to: 10 }, { from: 16, to: 20 }],
+    peakMultiplier: 2,
+  }),
 });
 const sink = getNdjsonSink({ write: (p) => Promise.resolve(p.length) });
 const mb = (n: number) => (n / 1024 / 1024).toFixed(1);

@@ -115,6 +115,14 @@ export type PluginSinkConfig = v.InferOutput<typeof PluginSinkConfigSchema>;
 export const SinkEntrySchema = v.variant("type", [SinkConfigSchema, PluginSinkConfigSchema]);
 export type SinkEntry = v.InferOutput<typeof SinkEntrySchema>;
 
+/** Data files replacing the embedded data, each optional. */
+export const DataFilesSchema = v.strictObject({
+  cities: v.optional(Path),
+  chargers: v.optional(Path),
+  vehicles: v.optional(Path),
+  model: v.optional(Path),
+});
+
 /** A plugin to load: an ES module path (relative to the config file) or `npm:` specifier. */
 export const PluginConfigSchema = v.strictObject({
   module: v.pipe(v.string(), v.minLength(1)),
@@ -157,15 +165,7 @@ export const ConfigSchema = v.strictObject({
   /** Arrival rate in peak hours relative to off-peak hours. */
   peakMultiplier: v.optional(v.pipe(v.number(), v.gtValue(0)), 2),
   /** Data files replacing the embedded ones, relative to the config file. */
-  data: v.optional(
-    v.strictObject({
-      cities: v.optional(Path),
-      chargers: v.optional(Path),
-      vehicles: v.optional(Path),
-      model: v.optional(Path),
-    }),
-    {},
-  ),
+  data: v.optional(DataFilesSchema, {}),
   /** The original tool's API endpoint: a shortcut for one `http` sink. */
   api: v.optional(
     v.strictObject({

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { defaults } from "../data/mod.ts";
 import { ConfigError } from "./errors.ts";
 import { dirname, loadConfig, loadInputs, type ReadTextFile, resolvePath } from "./load.ts";
+import { SPRINGFIELD } from "../tests/_events.ts";
 
 /** An in-memory file system. */
 function memory(files: Record<string, unknown>): ReadTextFile {
@@ -24,15 +25,7 @@ async function problems(run: () => Promise<unknown>): Promise<string[]> {
   return [];
 }
 
-const city = {
-  name: "Springfield",
-  state: "IL",
-  country: "US",
-  latitude: 39.8,
-  longitude: -89.65,
-  population: 114394,
-  timeZone: "America/Chicago",
-};
+const city = SPRINGFIELD;
 const charger = {
   id: "SPR-1",
   name: "Capitol Garage",

@@ -3,23 +3,15 @@ import * as v from "valibot";
 import { defaults } from "../data/mod.ts";
 import type { DemandModel } from "./arrivals.ts";
 import { PluginError } from "./errors.ts";
-import type { City } from "./network.ts";
 import { definePlugin, type Plugin } from "./plugin.ts";
 import type { LoadedPlugin } from "./plugin_loader.ts";
 import { applyPlugins, type PluginOutput } from "./plugin_pipeline.ts";
+import { SPRINGFIELD } from "../tests/_events.ts";
 
 const flat: DemandModel = () => ({ perDay: 1, weights: new Array(24).fill(1) });
 const start: PluginOutput = { ...defaults, demand: flat, sinkTypes: new Map() };
 const host = { seed: 7, baseDir: "/cfg", readTextFile: () => Promise.resolve("") };
-const springfield: City = {
-  name: "Springfield",
-  state: "IL",
-  country: "US",
-  latitude: 39.8,
-  longitude: -89.65,
-  population: 114394,
-  timeZone: "America/Chicago",
-};
+const springfield = SPRINGFIELD;
 
 const loaded = (plugins: Plugin<unknown>[]): LoadedPlugin[] =>
   plugins.map((plugin, i) => ({

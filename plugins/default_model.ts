@@ -9,12 +9,23 @@
  */
 import * as v from "valibot";
 import { defaultDemand } from "../core/arrivals.ts";
-import { PeakHoursSchema } from "../core/config.ts";
-import { readDataFile, resolvePath } from "../core/load.ts";
-import { definePlugin } from "../core/plugin.ts";
+import { DataFilesSchema, PeakHoursSchema } from "../core/config.ts";
+import { type DataFileContents, readDataFile, resolvePath } from "../core/load.ts";
+import { definePlugin, type PluginContext } from "../core/plugin.ts";
 import { defaults } from "../data/mod.ts";
 
-const Path = v.pipe(v.string(), v.minLength(1));
+/** The config's data file of `kind`, read and validated, or the embedded data. */
+function dataOr<K extends keyof DataFileContents>(
+  kind: K,
+  embedded: DataFileContents[K],
+): (input: PluginContext<{ data: Partial<Record<K, string>> }>) => Promise<DataFileContents[K]> {
+  return ({ options, baseDir, readTextFile }) => {
+    const path = options.data[kind];
+    return path === undefined
+      ? Promise.resolve(embedded)
+      : readDataFile(kind, readTextFile, resolvePath(baseDir, path));
+  };
+}
 
 export default definePlugin({
   name: "default_model",
@@ -24,33 +35,13 @@ export default definePlugin({
     /** Arrival rate in peak hours relative to off-peak (the config's `peakMultiplier`). */
     peakMultiplier: v.optional(v.pipe(v.number(), v.gtValue(0)), 1),
     /** Data files replacing the embedded data (the config's `data`), relative to `baseDir`. */
-    data: v.optional(
-      v.strictObject({
-        cities: v.optional(Path),
-        chargers: v.optional(Path),
-        vehicles: v.optional(Path),
-        model: v.optional(Path),
-      }),
-      {},
-    ),
+    data: v.optional(DataFilesSchema, {}),
   }),
   // This plugin runs first: each hook provides the base and ignores its input.
-  cities: ({ options, baseDir, readTextFile }) =>
-    options.data.cities
-      ? readDataFile("cities", readTextFile, resolvePath(baseDir, options.data.cities))
-      : defaults.network.cities,
-  chargers: ({ options, baseDir, readTextFile }) =>
-    options.data.chargers
-      ? readDataFile("chargers", readTextFile, resolvePath(baseDir, options.data.chargers))
-      : defaults.network.chargers,
-  vehicles: ({ options, baseDir, readTextFile }) =>
-    options.data.vehicles
-      ? readDataFile("vehicles", readTextFile, resolvePath(baseDir, options.data.vehicles))
-      : defaults.network.vehicles,
-  model: ({ options, baseDir, readTextFile }) =>
-    options.data.model
-      ? readDataFile("model", readTextFile, resolvePath(baseDir, options.data.model))
-      : defaults.model,
+  cities: dataOr("cities", defaults.network.cities),
+  chargers: dataOr("chargers", defaults.network.chargers),
+  vehicles: dataOr("vehicles", defaults.network.vehicles),
+  model: dataOr("model", defaults.model),
   // Demand follows the final model, after every plugin's `model` hook.
   demand: ({ model, options }) => defaultDemand(model, options),
 });

@@ -13,6 +13,7 @@ import plugin, {
   SAME_PLACE_KM,
   selectCities,
 } from "./geonames_cities.ts";
+import { SPRINGFIELD } from "../tests/_events.ts";
 
 const records = await loadGeonames();
 
@@ -252,15 +253,7 @@ Deno.test("the cities hook in extend mode appends the cities not yet listed", as
 });
 
 Deno.test("extendCities() compares names case-insensitively and places by distance", () => {
-  const base: City = {
-    name: "Springfield",
-    state: "IL",
-    country: "US",
-    latitude: 39.8,
-    longitude: -89.65,
-    population: 114394,
-    timeZone: "America/Chicago",
-  };
+  const base: City = SPRINGFIELD;
   const sameName = { ...base, name: "SPRINGFIELD", latitude: 45 };
   // 0.01° of latitude is 1.1 km; 0.05° is 5.6 km.
   const near = { ...base, name: "Springfield City", latitude: base.latitude + 0.01 };

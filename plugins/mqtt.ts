@@ -30,6 +30,7 @@ import { definePlugin } from "../core/plugin.ts";
 import { type DisposableSink, newSinkStats, recordLatency, type SinkStats } from "../core/sink.ts";
 import { type DeadLetter, type DeadLetterEntry, openDeadLetterFile } from "../sinks/dead_letter.ts";
 import { redactUrl } from "../sinks/http.ts";
+import { Admission } from "../sinks/_admission.ts";
 
 /** The default topic template. */
 export const DEFAULT_TOPIC = "evsim/{city}/{chargerId}/{type}";
@@ -288,19 +289,23 @@ export async function getMqttSink(options: MqttSinkOptions): Promise<MqttSink> {
   let closed = false;
   let finished = false;
   let deadLetters = Promise.resolve();
-  let roomWaiters: (() => void)[] = [];
   let idleWaiters: (() => void)[] = [];
   let onStarted: (() => void) | undefined;
   const started = new Promise<void>((resolve) => onStarted = resolve);
 
   const held = () => queue.length + inflight.size;
 
+  const admission = new Admission({
+    bufferSize: o.bufferSize,
+    onFull: o.onFull,
+    held,
+    stats,
+    logger,
+    where,
+  });
+
   function settle() {
-    if (roomWaiters.length > 0 && held() < o.bufferSize) {
-      const waiters = roomWaiters;
-      roomWaiters = [];
-      for (const wake of waiters) wake();
-    }
+    admission.roomMade();
     if (held() === 0 && idleWaiters.length > 0) {
       const waiters = idleWaiters;
       idleWaiters = [];
@@ -516,23 +521,10 @@ export async function getMqttSink(options: MqttSinkOptions): Promise<MqttSink> {
     pump();
   }
 
-  let dropWarned = 0;
   const sink = (event: SimEvent): void | Promise<void> => {
     if (closed) return;
     stats.received++;
-    if (held() < o.bufferSize && roomWaiters.length === 0) return accept(event);
-    if (o.onFull === "drop") {
-      stats.dropped++;
-      if (stats.dropped >= dropWarned * 10 || dropWarned === 0) {
-        dropWarned = Math.max(1, stats.dropped);
-        logger.warn("Buffer of {url} full: dropped {dropped} event(s) so far", {
-          url: where,
-          dropped: stats.dropped,
-        });
-      }
-      return;
-    }
-    return new Promise<void>((resolve) => roomWaiters.push(resolve)).then(() => accept(event));
+    return admission.admit(event, accept);
   };
 
   /** Ends the connection: with a DISCONNECT when everything was acknowledged, else at once. */

@@ -10,6 +10,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { SimEvent } from "../core/event.ts";
 import { type DisposableSink, newSinkStats, recordLatency, type SinkStats } from "../core/sink.ts";
+import { Admission } from "./_admission.ts";
 import type { DeadLetter } from "./dead_letter.ts";
 
 /** Options of {@link getHttpSink}. */
@@ -138,7 +139,6 @@ export function getHttpSink(url: string, options: HttpSinkOptions = {}): HttpSin
   let inFlight = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
-  let roomWaiters: (() => void)[] = [];
   let idleWaiters: (() => void)[] = [];
 
   function body(events: SimEvent[]): string {
@@ -240,13 +240,18 @@ export function getHttpSink(url: string, options: HttpSinkOptions = {}): HttpSin
     }
   }
 
+  const admission = new Admission({
+    bufferSize,
+    onFull,
+    held: () => held,
+    stats,
+    logger,
+    where,
+  });
+
   function settle(n: number) {
     held -= n;
-    if (roomWaiters.length > 0 && held < bufferSize) {
-      const waiters = roomWaiters;
-      roomWaiters = [];
-      for (const wake of waiters) wake();
-    }
+    admission.roomMade();
     if (held === 0 && inFlight === 0) {
       const waiters = idleWaiters;
       idleWaiters = [];
@@ -287,23 +292,10 @@ export function getHttpSink(url: string, options: HttpSinkOptions = {}): HttpSin
     else if (timer === undefined) timer = setTimeout(cut, flushIntervalMs);
   }
 
-  let dropWarned = 0;
   const sink = (event: SimEvent): void | Promise<void> => {
     if (closed) return;
     stats.received++;
-    if (held < bufferSize) return accept(event);
-    if (onFull === "drop") {
-      stats.dropped++;
-      if (stats.dropped >= dropWarned * 10 || dropWarned === 0) {
-        dropWarned = Math.max(1, stats.dropped);
-        logger.warn("Buffer of {url} full: dropped {dropped} event(s) so far", {
-          url: where,
-          dropped: stats.dropped,
-        });
-      }
-      return;
-    }
-    return new Promise<void>((resolve) => roomWaiters.push(resolve)).then(() => accept(event));
+    return admission.admit(event, accept);
   };
 
   async function close() {

@@ -4,6 +4,7 @@
  */
 import { defaults } from "../data/mod.ts";
 import type { SimEvent } from "../core/event.ts";
+import type { City } from "../core/network.ts";
 import { Simulation } from "../core/simulation.ts";
 
 /** The first `n` events of the default network (or of `city`'s chargers). */
@@ -24,3 +25,14 @@ export function simEvents(n: number, options: { seed?: number; city?: string } =
   while (out.length < n) sim.step(out);
   return out.slice(0, n);
 }
+
+/** A real city outside the embedded 50, for tests that add one. */
+export const SPRINGFIELD: City = {
+  name: "Springfield",
+  state: "IL",
+  country: "US",
+  latitude: 39.8,
+  longitude: -89.65,
+  population: 114394,
+  timeZone: "America/Chicago",
+};

@@ -200,3 +200,38 @@ Deno.test("evsim simulates one state with geonames_cities and population_charger
     assert.ok(cities.has("Providence") && cities.size >= 3, [...cities].join(", "));
   });
 });
+
+Deno.test("evsim loads a plugin from an npm: specifier", async () => {
+  await inTempDir(async (dir) => {
+    // is-number's default export is a function, not a plugin: loading it proves the
+    // specifier resolved, and the message names what is wrong.
+    await Deno.writeTextFile(
+      `${dir}/c.json`,
+      JSON.stringify({ plugins: [{ module: "npm:is-number@7.0.0" }] }),
+    );
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-lock",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-net",
+        new URL("../main.ts", import.meta.url).pathname,
+        "-c",
+        "c.json",
+        "--duration",
+        "1h",
+      ],
+      cwd: dir,
+      stdout: "null",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    assert.equal(code, 2);
+    assert.match(
+      decode(stderr),
+      /plugins\[0\] \(npm:is-number@7\.0\.0\): default export: expected Object, got Function/,
+    );
+  });
+});

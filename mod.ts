@@ -15,3 +15,5 @@
 export * from "./core/mod.ts";
 export * from "./sinks/mod.ts";
 export { defaults } from "./data/mod.ts";
+export { generateChargers, shippedPlugins } from "./plugins/mod.ts";
+export type { PopulationChargersOptions } from "./plugins/mod.ts";

@@ -4,14 +4,23 @@
  *
  * @module
  */
-export { ArrivalProcess, hourWeights, populationFactor } from "./arrivals.ts";
-export type { PeakHours } from "./arrivals.ts";
+export { ArrivalProcess, defaultDemand, hourWeights, populationFactor } from "./arrivals.ts";
+export type { DefaultDemandOptions, DemandModel, DemandProfile, PeakHours } from "./arrivals.ts";
 export { ChargeCurve } from "./charge_curve.ts";
 export type { CurvePoint } from "./charge_curve.ts";
 export { systemClock } from "./clock.ts";
 export type { Clock } from "./clock.ts";
-export { ConfigSchema, PluginConfigSchema, SinkConfigSchema } from "./config.ts";
-export type { Config, ConfigInput, SinkConfig } from "./config.ts";
+export {
+  BUILT_IN_SINK_TYPES,
+  ConfigSchema,
+  DataFilesSchema,
+  PeakHoursSchema,
+  PluginConfigSchema,
+  PluginSinkConfigSchema,
+  SinkConfigSchema,
+  SinkEntrySchema,
+} from "./config.ts";
+export type { Config, ConfigInput, PluginSinkConfig, SinkConfig, SinkEntry } from "./config.ts";
 export {
   ConfigError,
   formatIssues,
@@ -36,8 +45,8 @@ export type {
   SimEvent,
   Status,
 } from "./event.ts";
-export { dirname, loadConfig, loadInputs, readJson, resolvePath } from "./load.ts";
-export type { Defaults, ReadTextFile } from "./load.ts";
+export { dirname, loadConfig, loadInputs, readDataFile, readJson, resolvePath } from "./load.ts";
+export type { DataFileContents, Defaults, ReadTextFile } from "./load.ts";
 export { isTimeZone, localClock } from "./local_time.ts";
 export type { LocalTime } from "./local_time.ts";
 export { ModelSchema } from "./model.ts";
@@ -55,6 +64,17 @@ export {
   VehiclesSchema,
 } from "./network.ts";
 export type { Charger, City, Level, Network, SiteType, Vehicle } from "./network.ts";
+export { definePlugin } from "./plugin.ts";
+export type { Plugin, PluginContext, SinkType, SinkTypeContext } from "./plugin.ts";
+export { loadPlugins, resolveModule } from "./plugin_loader.ts";
+export type {
+  LoadedPlugin,
+  LoadPluginsOptions,
+  PluginSpec,
+  ShippedPlugins,
+} from "./plugin_loader.ts";
+export { applyPlugins } from "./plugin_pipeline.ts";
+export type { HostContext, PluginOutput } from "./plugin_pipeline.ts";
 export { DEFAULT_START, planRun } from "./plan.ts";
 export type { Overrides, RunPlan, TimeMode } from "./plan.ts";
 export { deriveState, Random } from "./random.ts";

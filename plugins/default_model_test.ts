@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import * as v from "valibot";
+import { ConfigError } from "../core/errors.ts";
+import { defaults } from "../data/mod.ts";
+import { SPRINGFIELD } from "../tests/_events.ts";
+import defaultModel from "./default_model.ts";
+
+const files: Record<string, string> = {
+  "/cfg/cities.json": JSON.stringify([SPRINGFIELD]),
+  "/cfg/bad.json": JSON.stringify([{ ...SPRINGFIELD, population: "lots" }]),
+};
+const context = (options: unknown) => ({
+  seed: 1,
+  baseDir: "/cfg",
+  readTextFile: (path: string) =>
+    path in files
+      ? Promise.resolve(files[path])
+      : Promise.reject(Object.assign(new Error("missing"), { name: "NotFound" })),
+  options: v.parse(defaultModel.options!, options),
+});
+
+Deno.test("default_model provides the embedded network and model", async () => {
+  const c = context({});
+  assert.equal(await defaultModel.cities!({ ...c, cities: [] }), defaults.network.cities);
+  assert.equal(await defaultModel.vehicles!({ ...c, vehicles: [] }), defaults.network.vehicles);
+  assert.equal(await defaultModel.model!({ ...c, model: defaults.model }), defaults.model);
+});
+
+Deno.test("default_model reads the config's data files instead, naming a bad one", async () => {
+  const good = context({ data: { cities: "cities.json" } });
+  assert.deepEqual(await defaultModel.cities!({ ...good, cities: [] }), [SPRINGFIELD]);
+  const bad = context({ data: { cities: "bad.json" } });
+  await assert.rejects(
+    async () => await defaultModel.cities!({ ...bad, cities: [] }),
+    (e) => e instanceof ConfigError && /^\/cfg\/bad\.json: \[0\]\.population/.test(e.message),
+  );
+});
+
+Deno.test("default_model's demand follows the final model and the peak hours", () => {
+  const model = { ...defaults.model, sessionsPerChargerPerDay: { L2: 2, DCFC: 10 } };
+  const demand = defaultModel.demand!({
+    ...context({ peakHours: [{ from: 17, to: 19 }], peakMultiplier: 3 }),
+    demand: () => ({ perDay: 0, weights: [] }),
+    model,
+  });
+  const charger = defaults.network.chargers.find((c) => c.level === "DCFC")!;
+  const city = { ...SPRINGFIELD, population: model.population.reference };
+  const { perDay, weights } = demand(charger, city);
+  assert.equal(perDay, 10);
+  assert.equal(weights.length, 24);
+  assert.ok(Math.abs(weights[18] / weights[3] - 3) < 1e-9);
+});

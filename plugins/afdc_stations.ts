@@ -105,6 +105,8 @@ export interface AfdcStation {
   dcFast: number;
   /** `EV Network`, such as `ChargePoint Network` or `SHELL_RECHARGE`; "" if none. */
   network: string;
+  /** `Status Code`: E available, P planned, T temporarily unavailable; "" if absent. */
+  status: string;
   /** Where the row is, for messages: `file:12` (CSV line) or `file: fuel_stations[3]`. */
   where: string;
 }
@@ -112,6 +114,7 @@ export interface AfdcStation {
 /** Why a row gave no charger. */
 export type SkipReason =
   | "notElectric"
+  | "planned"
   | "otherState"
   | "noCoordinates"
   | "noPorts"
@@ -125,6 +128,7 @@ export type SkipCounts = Record<SkipReason, number>;
 export function noSkips(): SkipCounts {
   return {
     notElectric: 0,
+    planned: 0,
     otherState: 0,
     noCoordinates: 0,
     noPorts: 0,
@@ -149,7 +153,11 @@ const CSV_COLUMNS = {
   longitude: "Longitude",
   id: "ID",
 } as const;
-const CSV_OPTIONAL_COLUMNS = { network: "EV Network", country: "Country" } as const;
+const CSV_OPTIONAL_COLUMNS = {
+  network: "EV Network",
+  country: "Country",
+  status: "Status Code",
+} as const;
 
 /** Lower case, single spaces: how headers and city names are compared. */
 function fold(text: string): string {
@@ -252,6 +260,7 @@ export function parseAfdcCsv(text: string, file: string): AfdcStation[] {
       level2: count(cell(at.level2), where, CSV_COLUMNS.level2),
       dcFast: count(cell(at.dcFast), where, CSV_COLUMNS.dcFast),
       network: cell(at.network).trim(),
+      status: cell(at.status).trim().toUpperCase(),
       where,
     };
   });
@@ -273,6 +282,7 @@ const JsonStationSchema = v.looseObject({
   ev_level2_evse_num: Count,
   ev_dc_fast_num: Count,
   ev_network: v.nullish(v.string()),
+  status_code: v.nullish(v.string()),
 });
 const JsonExportSchema = v.looseObject({ fuel_stations: v.array(JsonStationSchema) });
 
@@ -303,6 +313,7 @@ export function parseAfdcJson(text: string, file: string): AfdcStation[] {
     level2: s.ev_level2_evse_num ?? 0,
     dcFast: s.ev_dc_fast_num ?? 0,
     network: (s.ev_network ?? "").trim(),
+    status: (s.status_code ?? "").trim().toUpperCase(),
     where: `${file}: ${bare ? "" : "fuel_stations"}[${i}]`,
   }));
 }
@@ -329,7 +340,7 @@ export function parseAfdc(
 // --- Stations to chargers and cities -------------------------------------
 
 /**
- * The stations that can give chargers: electric, in `states` (if given),
+ * The stations that can give chargers: electric, not merely planned, in `states` (if given),
  * located, with a Level 2 or DC fast port, first of their ID. Counts the
  * others by reason.
  */
@@ -343,6 +354,8 @@ export function screenStations(
   const kept = stations.filter((s) => {
     const reason: SkipReason | undefined = s.fuelType !== "ELEC"
       ? "notElectric"
+      : s.status === "P"
+      ? "planned"
       : states && !states.has(s.state)
       ? "otherState"
       : s.latitude === undefined || s.longitude === undefined

@@ -91,7 +91,7 @@ function byLevel(chargers: Charger[]) {
 Deno.test("parseAfdc() reads the CSV export and the API's JSON alike", async () => {
   const csv = await sample(CSV);
   const json = await sample(JSON_FILE);
-  assert.equal(csv.length, 13);
+  assert.equal(csv.length, 14);
   assert.deepEqual(withoutWhere(csv), withoutWhere(json));
   assert.deepEqual(csv[0], {
     id: "100001",
@@ -105,8 +105,10 @@ Deno.test("parseAfdc() reads the CSV export and the API's JSON alike", async () 
     level2: 4,
     dcFast: 0,
     network: "ChargePoint Network",
+    status: "E",
     where: "afdc_sample.csv:2",
   });
+  assert.equal(csv.find((s) => s.id === "100014")?.status, "P");
   assert.equal(json[12].where, "afdc_sample.json: fuel_stations[12]");
   const pending = csv.find((s) => s.id === "100010");
   assert.equal(pending?.latitude, undefined, "a row without coordinates has none");
@@ -164,7 +166,13 @@ Deno.test("screenStations() skips rows and counts them by reason", async (t) => 
   const stations = await sample(CSV);
   await t.step("not electric, no coordinates, no Level 2 or DC fast port", () => {
     const { stations: kept, skipped } = screenStations(stations);
-    assert.deepEqual(skipped, { ...noSkips(), notElectric: 1, noCoordinates: 1, noPorts: 1 });
+    assert.deepEqual(skipped, {
+      ...noSkips(),
+      notElectric: 1,
+      planned: 1,
+      noCoordinates: 1,
+      noPorts: 1,
+    });
     assert.equal(kept.length, 10);
     assert.ok(!kept.some((s) => ["100009", "100010", "100011"].includes(s.id)));
   });
@@ -175,7 +183,7 @@ Deno.test("screenStations() skips rows and counts them by reason", async (t) => 
   });
   await t.step("other states than those asked for", () => {
     const { stations: kept, skipped } = screenStations(stations, { states: ["ca"] });
-    assert.deepEqual(skipped, { ...noSkips(), notElectric: 1, otherState: 9 });
+    assert.deepEqual(skipped, { ...noSkips(), notElectric: 1, planned: 1, otherState: 9 });
     assert.deepEqual(kept.map((s) => s.id), ["100004", "100005", "100012"]);
   });
 });
@@ -200,11 +208,12 @@ Deno.test("the chargers hook logs what it skipped, by reason", async () => {
   assert.deepEqual(record.properties.skipped, {
     ...noSkips(),
     notElectric: 1,
+    planned: 1,
     noCoordinates: 1,
     noPorts: 1,
     cityNotListed: 3,
   });
-  assert.equal(record.properties.rows, 13);
+  assert.equal(record.properties.rows, 14);
   assert.equal(record.properties.chargers, 46);
   assert.equal(record.properties.file, `${TESTDATA}/${CSV}`);
 });
@@ -294,6 +303,7 @@ Deno.test('cities: "add" adds a city for the stations of unlisted cities', async
       level2: 1,
       dcFast: 0,
       network: "",
+      status: "E",
       where: `test:${id}`,
     });
     const cities = stationCities(
@@ -365,6 +375,7 @@ Deno.test("parseAfdcCsv() finds the columns by name, any case or order, with a B
     level2: 0,
     dcFast: 2,
     network: "",
+    status: "",
     where: "mine.csv:2",
   }]);
 });
@@ -459,8 +470,8 @@ Deno.test("errors name the plugin and the file", async (t) => {
     const far: City[] = [{ ...CITIES[0], name: "Nowhere", state: "ZZ" }];
     assert.equal(
       await fails(run({ file: CSV }, { cities: far })),
-      `plugin afdc_stations: ${TESTDATA}/${CSV}: no charger left of 13 rows (skipped: ` +
-        '1 notElectric, 1 noCoordinates, 1 noPorts, 10 cityNotListed); set cities: "add" to add ' +
+      `plugin afdc_stations: ${TESTDATA}/${CSV}: no charger left of 14 rows (skipped: ` +
+        '1 notElectric, 1 planned, 1 noCoordinates, 1 noPorts, 10 cityNotListed); set cities: "add" to add ' +
         "the stations' cities",
     );
   });

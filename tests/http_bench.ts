@@ -50,7 +50,7 @@ const sim = new Simulation({ seed: 1, start: Date.UTC(2026, 0, 5), ...defaults }
 const out: SimEvent[] = [];
 
 async function deliver(n: number, batchSize: number) {
-  const sink = getHttpSink(server.url, { batchSize, concurrency: 8, bufferSize: 50_000 });
+  const sink = getHttpSink(server.url, { batchSize, concurrency: 4 });
   let sent = 0;
   while (sent < n) {
     out.length = 0;
@@ -103,10 +103,10 @@ Deno.bench({
 });
 
 Deno.bench({
-  name: "20,000 events, batch size 100",
+  name: "100,000 events, batch size 100",
   group: "batch 100",
   async fn() {
-    await deliver(20_000, 100);
+    await deliver(100_000, 100);
   },
 });
 

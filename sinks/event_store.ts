@@ -101,6 +101,10 @@ const isEnded = (event: SessionState) =>
 
 /** Whether `a` happened before `b` (by time, then by `seq`). */
 function isOlder(a: SessionState, b: SessionState): boolean {
+  // UTC timestamps of one shape (evsim's own) compare as strings, without parsing.
+  if (a.time.length === b.time.length && a.time.endsWith("Z") && b.time.endsWith("Z")) {
+    return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+  }
   const ta = Date.parse(a.time);
   const tb = Date.parse(b.time);
   return ta < tb || (ta === tb && a.seq < b.seq);

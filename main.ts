@@ -61,8 +61,9 @@ Options:
       --speed X                accelerated: X simulated seconds per wall second
       --realtime               follow the wall clock until Ctrl-C (the default)
       --update-interval S      simulated seconds between session.updated events (default 60)
-      --sink SINK              where events go, instead of the config's sinks; repeatable:
-                               stdout, file:PATH, http(s)://URL, server:PORT, mqtt://HOST:PORT
+      --sink SINK              where events go, instead of the config's sinks (+SINK: in
+                               addition to them); repeatable: stdout, file:PATH,
+                               http(s)://URL, server:PORT, mqtt://HOST:PORT
       --plugin MODULE          load a plugin after the config's (repeatable): a shipped
                                plugin's name, a path, or an npm: specifier
       --port N                 serve: port of the echo server (default 8787; 0 for any)
@@ -150,11 +151,17 @@ async function setUpLogging(config: Config, verbose: boolean): Promise<void> {
   });
 }
 
-/** The sink configs: `--sink` flags if any, else the config's. */
+/**
+ * The sink configs: the config's, replaced by the `--sink` flags if any is
+ * given, or extended by those written `+SPEC`.
+ */
 function chosenSinks(config: Config, flags: Flags): SinkEntry[] {
-  if (!flags.sink?.length) return sinkConfigs(config);
+  const specs = flags.sink ?? [];
+  if (specs.length === 0) return sinkConfigs(config);
   try {
-    return flags.sink.map(parseSinkSpec);
+    const added = specs.filter((s) => s.startsWith("+")).map((s) => parseSinkSpec(s.slice(1)));
+    const replacing = specs.filter((s) => !s.startsWith("+")).map(parseSinkSpec);
+    return [...(replacing.length > 0 ? replacing : sinkConfigs(config)), ...added];
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;

@@ -214,3 +214,28 @@ Deno.test("evsim creates a file sink's folder, and stops before the run if it ca
     assert.match(decode(bad.stderr), /--sink\[0\]\.path: cannot write blocker\/s\.ndjson/);
   });
 });
+
+Deno.test("evsim --sink replaces the config's sinks, and --sink +SINK adds to them", async () => {
+  await inTempDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/c.json`,
+      JSON.stringify({ sinks: [{ type: "file", path: "config.ndjson" }] }),
+    );
+    const added = await evsimCommand(
+      ["-c", "c.json", "--duration", "20m", "--sink", "+file:extra.ndjson"],
+      dir,
+    ).output();
+    assert.equal(added.code, 0, decode(added.stderr));
+    const inConfig = await readNdjson(`${dir}/config.ndjson`);
+    assert.ok(inConfig.length > 100);
+    assert.deepEqual(await readNdjson(`${dir}/extra.ndjson`), inConfig);
+    await Deno.remove(`${dir}/config.ndjson`);
+    const replaced = await evsimCommand(
+      ["-c", "c.json", "--duration", "20m", "--sink", "file:only.ndjson"],
+      dir,
+    ).output();
+    assert.equal(replaced.code, 0, decode(replaced.stderr));
+    assert.deepEqual(await readNdjson(`${dir}/config.ndjson`), []);
+    assert.deepEqual(await readNdjson(`${dir}/only.ndjson`), inConfig);
+  });
+});

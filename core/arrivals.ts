@@ -6,8 +6,8 @@
  * @module
  */
 import type { LocalTime } from "./local_time.ts";
-import type { Model } from "./model.ts";
-import type { Charger, City } from "./network.ts";
+import type { ArrivalProfile, Model } from "./model.ts";
+import { type Charger, type City, type SiteType, siteTypeOf } from "./network.ts";
 import type { Random } from "./random.ts";
 
 /**
@@ -45,6 +45,33 @@ export function hourWeights(peaks: readonly PeakHours[], multiplier: number): Fl
   return w.map((x) => x / mean);
 }
 
+/**
+ * Weights for the 168 hours of a local week (Sunday first), with mean 1, from
+ * a site type's profile, with the peak hours' multiplier on top.
+ */
+export function weekWeights(
+  profile: ArrivalProfile,
+  peaks: readonly PeakHours[] = [],
+  multiplier = 1,
+): Float64Array {
+  const hours = hourWeights(peaks, multiplier);
+  const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+  const weekday = sum(profile.weekday);
+  const weekend = sum(profile.weekend);
+  const w = new Float64Array(168);
+  for (let day = 0; day < 7; day++) {
+    const isWeekend = day === 0 || day === 6;
+    const dayShare = isWeekend ? (1 - profile.weekdayShare) / 2 : profile.weekdayShare / 5;
+    const shares = isWeekend ? profile.weekend : profile.weekday;
+    const total = isWeekend ? weekend : weekday;
+    for (let h = 0; h < 24; h++) {
+      w[day * 24 + h] = total > 0 ? dayShare * shares[h] / total * hours[h] : 0;
+    }
+  }
+  const mean = w.reduce((a, b) => a + b, 0) / 168;
+  return w.map((x) => x / mean);
+}
+
 /** How a city's population scales demand: `(population / reference) ^ exponent`. */
 export function populationFactor(population: number, reference: number, exponent: number): number {
   return Math.pow(Math.max(population, 1) / reference, exponent);
@@ -60,16 +87,29 @@ export interface DefaultDemandOptions {
 
 /**
  * The built-in demand model: `sessionsPerChargerPerDay` of the charger's level,
- * scaled by its city's population, shaped by the peak hours.
+ * scaled by its city's population, shaped over the local week by its site
+ * type's arrival profile, with the peak hours' multiplier on top.
  */
 export function defaultDemand(model: Model, options: DefaultDemandOptions = {}): DemandModel {
-  const weights = hourWeights(options.peakHours ?? [], options.peakMultiplier ?? 1);
   const { reference, exponent } = model.population;
-  return (charger, city) => ({
-    perDay: model.sessionsPerChargerPerDay[charger.level] *
-      populationFactor(city.population, reference, exponent),
-    weights,
-  });
+  const bySite = new Map<SiteType, Float64Array>();
+  return (charger, city) => {
+    const site = siteTypeOf(charger);
+    let weights = bySite.get(site);
+    if (!weights) {
+      weights = weekWeights(
+        model.arrivalProfiles[site],
+        options.peakHours,
+        options.peakMultiplier,
+      );
+      bySite.set(site, weights);
+    }
+    return {
+      perDay: model.sessionsPerChargerPerDay[charger.level] *
+        populationFactor(city.population, reference, exponent),
+      weights,
+    };
+  };
 }
 
 /** A time-varying Poisson arrival process for one charger. */

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { ArrivalProcess, hourWeights, populationFactor } from "./arrivals.ts";
+import { defaults } from "../data/mod.ts";
+import {
+  ArrivalProcess,
+  defaultDemand,
+  hourWeights,
+  populationFactor,
+  weekWeights,
+} from "./arrivals.ts";
 import { localClock } from "./local_time.ts";
 import { Random } from "./random.ts";
 
@@ -43,4 +50,46 @@ Deno.test("ArrivalProcess peaks at the local peak hours of each city's time zone
 Deno.test("ArrivalProcess keeps the configured daily mean", () => {
   const total = arrivalsByUtcHour("America/Chicago", 200).reduce((a, b) => a + b, 0);
   assert.ok(Math.abs(total / 200 - 20) < 1, `${total / 200} per day`);
+});
+
+Deno.test("weekWeights() turns a site profile into 168 weights with the published shares", () => {
+  const profile = defaults.model.arrivalProfiles.workplace;
+  const w = weekWeights(profile);
+  assert.equal(w.length, 168);
+  assert.ok(Math.abs(w.reduce((a, b) => a + b, 0) - 168) < 1e-9);
+  const share = (days: number[], hours: number[]) =>
+    days.flatMap((d) => hours.map((h) => w[d * 24 + h])).reduce((a, b) => a + b, 0) / 168;
+  const all = [...Array(24).keys()];
+  assert.ok(Math.abs(share([1, 2, 3, 4, 5], all) - profile.weekdayShare) < 1e-9);
+  // Facts row 7: the weekday 08–09 h holds 12–18 % of workplace arrivals.
+  const eight = share([1, 2, 3, 4, 5], [8]) / share([1, 2, 3, 4, 5], all);
+  assert.ok(eight >= 0.12 && eight <= 0.18, `${eight}`);
+});
+
+Deno.test("weekWeights() multiplies the peak hours on top of the profile", () => {
+  const profile = defaults.model.arrivalProfiles.public;
+  const plain = weekWeights(profile);
+  const peaked = weekWeights(profile, [{ from: 17, to: 18 }], 3);
+  assert.ok(
+    Math.abs(peaked[1 * 24 + 17] / peaked[1 * 24 + 10] / (plain[24 + 17] / plain[24 + 10]) - 3) <
+      1e-9,
+  );
+});
+
+Deno.test("defaultDemand() gives each site type its own profile and scales by population", () => {
+  const demand = defaultDemand(defaults.model);
+  const [workplace, dcFast] = ["workplace", "dc_fast"].map((site) =>
+    defaults.network.chargers.find((c) => c.siteType === site)!
+  );
+  const city = defaults.network.cities[0];
+  const a = demand(workplace, city);
+  const b = demand(dcFast, city);
+  assert.notEqual(a.weights, b.weights);
+  assert.equal(
+    demand({ ...workplace, id: "other" }, city).weights,
+    a.weights,
+    "shared per site type",
+  );
+  assert.ok(b.perDay > a.perDay);
+  assert.ok(demand(workplace, { ...city, population: city.population * 8 }).perDay > a.perDay);
 });

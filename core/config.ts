@@ -160,10 +160,14 @@ export const ConfigSchema = v.strictObject({
   ),
   /** Simulated seconds between `session.updated` events of a session. */
   updateIntervalSeconds: v.optional(v.pipe(v.number(), v.minValue(1)), 60),
-  /** Local hours of peak demand, in each city's own time zone. */
-  peakHours: v.optional(v.array(PeakHoursSchema), [{ from: 7, to: 10 }, { from: 16, to: 20 }]),
-  /** Arrival rate in peak hours relative to off-peak hours. */
-  peakMultiplier: v.optional(v.pipe(v.number(), v.gtValue(0)), 2),
+  /**
+   * Local hours of extra demand, in each city's own time zone, multiplied on top
+   * of each site type's arrival profile (none by default: the profiles carry
+   * the published daily shape).
+   */
+  peakHours: v.optional(v.array(PeakHoursSchema), []),
+  /** Arrival rate in peak hours relative to the rest of the day. */
+  peakMultiplier: v.optional(v.pipe(v.number(), v.gtValue(0)), 1),
   /** Data files replacing the embedded ones, relative to the config file. */
   data: v.optional(DataFilesSchema, {}),
   /** The original tool's API endpoint: a shortcut for one `http` sink. */

@@ -5,7 +5,7 @@
  * @module
  */
 import * as v from "valibot";
-import { LevelSchema } from "./network.ts";
+import { LevelSchema, SiteTypeSchema } from "./network.ts";
 
 /** Status of a session or a charger, as the original tool named them. */
 export const StatusSchema = v.picklist([
@@ -41,6 +41,8 @@ const base = {
   latitude: v.number(),
   longitude: v.number(),
   level: LevelSchema,
+  /** Where the charger stands: `workplace`, `public`, `dc_fast` or `residential`. */
+  siteType: SiteTypeSchema,
 };
 
 /** Fields of every session event. */

@@ -18,6 +18,18 @@ export type Clipped = v.InferOutput<typeof Clipped>;
 
 const SocSchema = v.strictObject({ arrival: Clipped, target: Clipped });
 
+/**
+ * When drivers arrive at one site type, in local time: the share of arrivals
+ * on weekdays (Monday to Friday) and the share of each hour of a weekday and of
+ * a weekend day (each list is normalized, so any positive scale works).
+ */
+const ArrivalProfileSchema = v.strictObject({
+  weekdayShare: Probability,
+  weekday: v.pipe(v.array(NonNegative), v.length(24, "expected 24 hourly shares")),
+  weekend: v.pipe(v.array(NonNegative), v.length(24, "expected 24 hourly shares")),
+});
+export type ArrivalProfile = v.InferOutput<typeof ArrivalProfileSchema>;
+
 /** The model's parameters. */
 export const ModelSchema = v.strictObject({
   $comment: v.optional(v.string()),
@@ -25,6 +37,13 @@ export const ModelSchema = v.strictObject({
   sessionsPerChargerPerDay: v.strictObject({ L2: Positive, DCFC: Positive }),
   /** Demand scales with `(population / reference) ^ exponent`. */
   population: v.strictObject({ reference: Positive, exponent: NonNegative }),
+  /** Arrival profile of each site type (charging-facts rows 7–10). */
+  arrivalProfiles: v.strictObject({
+    workplace: ArrivalProfileSchema,
+    public: ArrivalProfileSchema,
+    dc_fast: ArrivalProfileSchema,
+    residential: ArrivalProfileSchema,
+  }),
   /** Arrival and target state of charge, in percent, per level. */
   soc: v.strictObject({ L2: SocSchema, DCFC: SocSchema }),
   /** A session charges at least this many SoC points. */

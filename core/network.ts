@@ -134,6 +134,11 @@ export interface Network {
   vehicles: Vehicle[];
 }
 
+/** A charger's site type: as its data says, else DC fast for DCFC and public for L2. */
+export function siteTypeOf(charger: { siteType?: SiteType; level: Level }): SiteType {
+  return charger.siteType ?? (charger.level === "DCFC" ? "dc_fast" : "public");
+}
+
 /** The key that ties a charger to its city: `Portland, OR`. */
 export function cityKey(city: { name: string; state: string }): string {
   return `${city.name}, ${city.state}`;

@@ -15,7 +15,14 @@ import { ChargeCurve } from "./charge_curve.ts";
 import type { SimEvent, Status } from "./event.ts";
 import { localClock } from "./local_time.ts";
 import type { Clipped, Model } from "./model.ts";
-import { cityOf, type Level, type Network, type Vehicle } from "./network.ts";
+import {
+  cityOf,
+  type Level,
+  type Network,
+  type SiteType,
+  siteTypeOf,
+  type Vehicle,
+} from "./network.ts";
 import { Random } from "./random.ts";
 import { isoTime } from "./time.ts";
 
@@ -84,6 +91,7 @@ interface ChargerState {
   latitude: number;
   longitude: number;
   level: Level;
+  siteType: SiteType;
   powerKw: number;
   cityName: string;
   state: string;
@@ -185,6 +193,7 @@ export class Simulation {
         id: flat(charger.id),
         name: flat(charger.name),
         level: charger.level,
+        siteType: siteTypeOf(charger),
         cityName: city.name,
         state: city.state,
         country: city.country,
@@ -414,6 +423,7 @@ export class Simulation {
       latitude: c.latitude,
       longitude: c.longitude,
       level: c.level,
+      siteType: c.siteType,
     }, c);
   }
 
@@ -442,6 +452,7 @@ export class Simulation {
       latitude: c.latitude,
       longitude: c.longitude,
       level: c.level,
+      siteType: c.siteType,
       sessionId: s.id,
       userId: s.userId,
       vehicleType: s.vehicle.name,

@@ -47,6 +47,9 @@ Deno.test("default_model's demand follows the final model and the peak hours", (
   const city = { ...SPRINGFIELD, population: model.population.reference };
   const { perDay, weights } = demand(charger, city);
   assert.equal(perDay, 10);
-  assert.equal(weights.length, 24);
-  assert.ok(Math.abs(weights[18] / weights[3] - 3) < 1e-9);
+  assert.equal(weights.length, 168);
+  // Monday 18 h is in the peak, Monday 12 h is not: the multiplier rides on the profile.
+  const { weekday } = model.arrivalProfiles.dc_fast;
+  const ratio = (weights[24 + 18] / weights[24 + 12]) / (weekday[18] / weekday[12]);
+  assert.ok(Math.abs(ratio - 3) < 1e-9, `${ratio}`);
 });

@@ -1,11 +1,15 @@
 /**
- * The session engine: a discrete-event simulation over one priority queue.
+ * The session engine: a discrete-event simulation over priority queues.
  *
  * Each charger has at most one pending timer of each kind (session step,
- * maintenance, arrival), keyed in the queue by `time · 4 + kind`, so ties at
- * the same millisecond resolve the same way in every run. Every random draw of a
- * charger comes from its own stream (seed + charger ID), so a charger behaves
- * identically whether it is simulated alone or in the full network.
+ * maintenance, arrival), keyed by `time · 4 + kind`, so its own timers due at
+ * the same millisecond always run in the same order. Session steps wait in one
+ * queue, with their session; arrivals and maintenance in another, with their
+ * charger: most events are updates of active sessions, and an update then
+ * reads only its session (which carries copies of the charger fields its
+ * events repeat), a small queue and nothing of the idle chargers. Every random
+ * draw of a charger comes from its own stream (seed + charger ID), so a charger
+ * behaves identically whether it is simulated alone or in the full network.
  *
  * @module
  */
@@ -62,7 +66,26 @@ export interface SimulationStats {
   energyKwh: number;
 }
 
-interface Session {
+/** The charger fields every event repeats, named as in the event. */
+interface ChargerFields {
+  chargerId: string;
+  locationName: string;
+  city: string;
+  state: string;
+  country: string;
+  latitude: number;
+  longitude: number;
+  level: Level;
+  siteType: SiteType;
+}
+
+/** A charging session, with copies of the charger fields its events repeat. */
+interface Session extends ChargerFields {
+  charger: ChargerState;
+  /** The charger's event count, kept here while the session runs. */
+  events: number;
+  /** Paused by a fault (the charger's status is Interruption). */
+  interrupted: boolean;
   id: string;
   userId: string;
   vehicle: Vehicle;
@@ -84,18 +107,9 @@ interface Session {
   soc: number;
 }
 
-/** A charger's state, with the fields its events repeat copied in (one object to read). */
-interface ChargerState {
-  id: string;
-  name: string;
-  latitude: number;
-  longitude: number;
-  level: Level;
-  siteType: SiteType;
+/** A charger's state. */
+interface ChargerState extends ChargerFields {
   powerKw: number;
-  cityName: string;
-  state: string;
-  country: string;
   random: Random;
   arrivals: ArrivalProcess;
   maintenancePerMs: number;
@@ -103,6 +117,7 @@ interface ChargerState {
   session: Session | null;
   maintenancePending: boolean;
   sessions: number;
+  /** Events so far, numbering event IDs (while a session runs, the session counts them). */
   events: number;
 }
 
@@ -112,10 +127,11 @@ const round = (x: number, digits: number) => {
 };
 const iso = isoTime;
 /**
- * A flat copy of a string. V8 keeps concatenations as ropes; a string kept for
- * a whole session and serialized with every event is read in one piece when flat.
+ * A new flat copy of a string. A session copies the strings its events repeat
+ * when it starts, so they lie together with it in memory, not among the data
+ * of every charger, and serializing an update reads one place.
  */
-const flat = (s: string) => s.normalize();
+const copy = (s: string) => s.split("").join("");
 const clip = (r: Random, d: Clipped) => Math.min(d.max, Math.max(d.min, r.normal(d.mean, d.sd)));
 
 const INTERRUPTION_REASONS = [
@@ -147,7 +163,10 @@ export class Simulation {
   };
   readonly #model: Model;
   readonly #chargers: ChargerState[];
-  readonly #queue = new FlatQueue<ChargerState>();
+  /** Session steps, queued with their session. */
+  readonly #steps = new FlatQueue<Session>();
+  /** Arrivals and maintenance, queued with their charger. */
+  readonly #timers = new FlatQueue<ChargerState>();
   readonly #updateMs: number;
   readonly #vehicles: Vehicle[];
   readonly #shares: number[];
@@ -185,16 +204,15 @@ export class Simulation {
       const key = `${perDay}|${city.timeZone}`;
       let arrivals = byRate.get(key);
       if (!arrivals) byRate.set(key, arrivals = new ArrivalProcess(perDay, weights, local));
-      // Hot fields first: V8 lays them out in this order, so an update reads one cache line.
       return {
         session: null,
         status: "Idle",
         events: 0,
-        id: flat(charger.id),
-        name: flat(charger.name),
+        chargerId: charger.id,
+        locationName: charger.name,
         level: charger.level,
         siteType: siteTypeOf(charger),
-        cityName: city.name,
+        city: city.name,
         state: city.state,
         country: city.country,
         latitude: charger.latitude,
@@ -218,10 +236,14 @@ export class Simulation {
     return this.#now;
   }
 
+  /** The smallest pending key, or Infinity when nothing is pending. */
+  #nextKey(): number {
+    return Math.min(this.#steps.peekValue() ?? Infinity, this.#timers.peekValue() ?? Infinity);
+  }
+
   /** Time of the next pending timer, or Infinity when nothing is pending. */
   peek(): number {
-    const key = this.#queue.peekValue();
-    return key === undefined ? Infinity : Math.floor(key / KINDS);
+    return Math.floor(this.#nextKey() / KINDS);
   }
 
   /**
@@ -229,30 +251,33 @@ export class Simulation {
    * Returns the number of events appended.
    */
   step(out: SimEvent[]): number {
-    const key = this.#queue.peekValue();
-    if (key === undefined) return 0;
-    const c = this.#queue.pop()!;
+    const key = this.#nextKey();
+    if (key === Infinity) return 0;
     const time = Math.floor(key / KINDS);
     this.#now = time;
     this.#out = out;
     const before = out.length;
-    switch (key % KINDS) {
-      case SESSION:
-        this.#sessionStep(c, time);
-        break;
-      case MAINTENANCE:
+    // Keys differ by kind, so a session step and a charger timer never tie.
+    if (key === this.#steps.peekValue()) {
+      this.#sessionStep(this.#steps.pop()!, time);
+    } else {
+      const c = this.#timers.pop()!;
+      if (key % KINDS === MAINTENANCE) {
         this.#maintenance(c, time);
-        break;
-      case ARRIVAL:
+      } else {
         if (c.arrivals.accept(time, c.random)) this.#arrive(c, time);
         this.#schedule(c, ARRIVAL, c.arrivals.nextCandidate(time, c.random));
-        break;
+      }
     }
     return out.length - before;
   }
 
-  #schedule(c: ChargerState, kind: number, time: number) {
-    this.#queue.push(c, time * KINDS + kind);
+  #schedule(c: ChargerState, kind: typeof MAINTENANCE | typeof ARRIVAL, time: number) {
+    this.#timers.push(c, time * KINDS + kind);
+  }
+
+  #scheduleSession(s: Session, time: number) {
+    this.#steps.push(s, time * KINDS + SESSION);
   }
 
   #scheduleMaintenance(c: ChargerState, from: number) {
@@ -281,11 +306,23 @@ export class Simulation {
     const chargeMs = Math.ceil(curve.secondsBetween(socStart, socTarget) * 1000);
     c.sessions++;
     const s: Session = {
-      id: flat(`${c.id}-S${c.sessions}`),
+      charger: c,
+      events: c.events,
+      interrupted: false,
+      chargerId: copy(c.chargerId),
+      locationName: copy(c.locationName),
+      city: c.city,
+      state: c.state,
+      country: c.country,
+      latitude: c.latitude,
+      longitude: c.longitude,
+      level: c.level,
+      siteType: c.siteType,
+      id: copy(`${c.chargerId}-S${c.sessions}`),
       userId,
       vehicle,
       curve,
-      startIso: flat(iso(time)),
+      startIso: copy(iso(time)),
       socStart,
       socTarget,
       estimatedMinutes: round(chargeMs / 60_000, 1),
@@ -302,8 +339,8 @@ export class Simulation {
     c.session = s;
     this.stats.sessionsStarted++;
     this.#chargerStatus(c, time, "In Use", "Vehicle connected");
-    this.#emitSession(c, s, time, "session.started", "In Use", "Charging session started");
-    this.#scheduleStep(c, s, time);
+    this.#emitSession(s, time, "session.started", "In Use", "Charging session started");
+    this.#scheduleStep(s, time);
   }
 
   #curve(vehicle: Vehicle, charger: { level: Level; powerKw: number }): ChargeCurve {
@@ -318,26 +355,27 @@ export class Simulation {
     return curve;
   }
 
-  #scheduleStep(c: ChargerState, s: Session, time: number) {
-    this.#schedule(c, SESSION, Math.min(time + this.#updateMs, s.completeAt, s.interruptAt));
+  #scheduleStep(s: Session, time: number) {
+    this.#scheduleSession(s, Math.min(time + this.#updateMs, s.completeAt, s.interruptAt));
   }
 
-  #sessionStep(c: ChargerState, time: number) {
-    const s = c.session!;
+  #sessionStep(s: Session, time: number) {
     const m = this.#model.interruption;
-    if (c.status === "Interruption") {
+    if (s.interrupted) {
+      const c = s.charger;
       if (c.random.chance(m.resolveProbability)) {
+        s.interrupted = false;
         s.segmentStart = time;
         s.segmentSoc = s.soc;
         s.completeAt = time + Math.ceil(s.curve.secondsBetween(s.soc, s.socTarget) * 1000);
         this.#chargerStatus(c, time, "In Use", "Fault cleared");
-        this.#emitSession(c, s, time, "session.resumed", "In Use", "Charging resumed");
-        this.#scheduleStep(c, s, time);
+        this.#emitSession(s, time, "session.resumed", "In Use", "Charging resumed");
+        this.#scheduleStep(s, time);
       } else if (++s.checks >= m.maxChecks) {
         this.stats.sessionsFailed++;
-        this.#end(c, s, time, "session.failed", "Failed", "Charging failed: fault not resolved");
+        this.#end(s, time, "session.failed", "Failed", "Charging failed: fault not resolved");
       } else {
-        this.#schedule(c, SESSION, time + m.checkMinutes * 60_000);
+        this.#scheduleSession(s, time + m.checkMinutes * 60_000);
       }
       return;
     }
@@ -345,26 +383,27 @@ export class Simulation {
       s.soc = s.socTarget;
       s.chargedMs += time - s.segmentStart;
       this.stats.sessionsCompleted++;
-      this.#end(c, s, time, "session.completed", "Completed", "Charging complete");
+      this.#end(s, time, "session.completed", "Completed", "Charging complete");
       return;
     }
     s.soc = s.curve.socAfter(s.segmentSoc, (time - s.segmentStart) / 1000);
     if (time >= s.interruptAt) {
+      const c = s.charger;
+      s.interrupted = true;
       s.interruptAt = Infinity;
       s.chargedMs += time - s.segmentStart;
       this.stats.interruptions++;
       const reason = INTERRUPTION_REASONS[c.random.int(0, INTERRUPTION_REASONS.length - 1)];
       this.#chargerStatus(c, time, "Interruption", reason);
-      this.#emitSession(c, s, time, "session.interrupted", "Interruption", reason);
-      this.#schedule(c, SESSION, time + m.checkMinutes * 60_000);
+      this.#emitSession(s, time, "session.interrupted", "Interruption", reason);
+      this.#scheduleSession(s, time + m.checkMinutes * 60_000);
       return;
     }
-    this.#emitSession(c, s, time, "session.updated", "In Use", "Charging in progress");
-    this.#scheduleStep(c, s, time);
+    this.#emitSession(s, time, "session.updated", "In Use", "Charging in progress");
+    this.#scheduleStep(s, time);
   }
 
   #end(
-    c: ChargerState,
     s: Session,
     time: number,
     type: "session.completed" | "session.failed",
@@ -373,13 +412,15 @@ export class Simulation {
   ) {
     const energy = s.curve.energyBetween(s.socStart, s.soc);
     this.stats.energyKwh += energy;
-    const e = this.#sessionFields(c, s, time, type, status, message);
+    const e = this.#sessionFields(s, time, type, status, message);
     this.#push({
       ...e,
       endTime: e.time,
       actualChargingMinutes: round(s.chargedMs / 60_000, 1),
       totalEnergyKwh: e.energyKwh,
-    }, c);
+    }, s);
+    const c = s.charger;
+    c.events = s.events; // the charger counts its own events again
     c.session = null;
     if (c.maintenancePending) this.#startMaintenance(c, time);
     else this.#chargerStatus(c, time, "Idle", "Available");
@@ -413,22 +454,21 @@ export class Simulation {
       seq: 0,
       eventId: "",
       time: iso(time),
-      chargerId: c.id,
+      chargerId: c.chargerId,
       status,
       statusMessage: message,
-      locationName: c.name,
-      city: c.cityName,
+      locationName: c.locationName,
+      city: c.city,
       state: c.state,
       country: c.country,
       latitude: c.latitude,
       longitude: c.longitude,
       level: c.level,
       siteType: c.siteType,
-    }, c);
+    }, c.session ?? c);
   }
 
   #sessionFields<T extends SimEvent["type"]>(
-    c: ChargerState,
     s: Session,
     time: number,
     type: T,
@@ -442,17 +482,17 @@ export class Simulation {
       seq: 0,
       eventId: "",
       time: iso(time),
-      chargerId: c.id,
+      chargerId: s.chargerId,
       status,
       statusMessage: message,
-      locationName: c.name,
-      city: c.cityName,
-      state: c.state,
-      country: c.country,
-      latitude: c.latitude,
-      longitude: c.longitude,
-      level: c.level,
-      siteType: c.siteType,
+      locationName: s.locationName,
+      city: s.city,
+      state: s.state,
+      country: s.country,
+      latitude: s.latitude,
+      longitude: s.longitude,
+      level: s.level,
+      siteType: s.siteType,
       sessionId: s.id,
       userId: s.userId,
       vehicleType: s.vehicle.name,
@@ -466,19 +506,19 @@ export class Simulation {
   }
 
   #emitSession(
-    c: ChargerState,
     s: Session,
     time: number,
     type: "session.started" | "session.updated" | "session.interrupted" | "session.resumed",
     status: Status,
     message: string,
   ) {
-    this.#push(this.#sessionFields(c, s, time, type, status, message), c);
+    this.#push(this.#sessionFields(s, time, type, status, message), s);
   }
 
-  #push(event: SimEvent, c: ChargerState) {
+  /** Numbers and appends an event; `counter` is its charger, or the charger's running session. */
+  #push(event: SimEvent, counter: { events: number }) {
     event.seq = ++this.#seq;
-    event.eventId = `${event.chargerId}:${++c.events}`;
+    event.eventId = `${event.chargerId}:${++counter.events}`;
     this.stats.events++;
     this.#out.push(event);
   }

@@ -84,6 +84,67 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/** One request in flight: aborted at its deadline or on shutdown. */
+interface InFlight {
+  controller: AbortController;
+  signal: AbortSignal;
+  deadline: number;
+  timedOut: boolean;
+}
+
+/**
+ * Per-request timeouts from one sweeping timer rather than a timer (and a
+ * combined signal) per request, which at thousands of requests a second costs
+ * more than the requests themselves. A request is aborted within a tenth of
+ * the timeout (at most 100 ms) after its deadline, or at once on shutdown.
+ */
+class Deadlines {
+  readonly #timeoutMs: number;
+  readonly #shutdown: AbortSignal;
+  readonly #requests = new Set<InFlight>();
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+
+  constructor(timeoutMs: number, shutdown: AbortSignal) {
+    this.#timeoutMs = timeoutMs;
+    this.#shutdown = shutdown;
+    shutdown.addEventListener("abort", () => {
+      for (const r of this.#requests) r.controller.abort(shutdown.reason);
+    }, { once: true });
+  }
+
+  start(): InFlight {
+    const controller = new AbortController();
+    if (this.#shutdown.aborted) controller.abort(this.#shutdown.reason);
+    const request = {
+      controller,
+      signal: controller.signal,
+      deadline: performance.now() + this.#timeoutMs,
+      timedOut: false,
+    };
+    this.#requests.add(request);
+    this.#sweeper ??= setInterval(() => this.#sweep(), Math.min(100, this.#timeoutMs / 10));
+    return request;
+  }
+
+  end(request: InFlight): void {
+    this.#requests.delete(request);
+    if (this.#requests.size === 0 && this.#sweeper !== undefined) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
+  }
+
+  #sweep(): void {
+    const now = performance.now();
+    for (const r of this.#requests) {
+      if (!r.timedOut && now >= r.deadline) {
+        r.timedOut = true;
+        r.controller.abort(new DOMException("request timed out", "TimeoutError"));
+      }
+    }
+  }
+}
+
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -132,6 +193,7 @@ export function getHttpSink(url: string, options: HttpSinkOptions = {}): HttpSin
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
   const encoder = new TextEncoder();
   const shutdown = new AbortController();
+  const deadlines = new Deadlines(timeoutMs, shutdown.signal);
 
   let pending: SimEvent[] = [];
   const queue: Batch[] = [];
@@ -151,14 +213,14 @@ export function getHttpSink(url: string, options: HttpSinkOptions = {}): HttpSin
     const requestHeaders = batch.events.length === 1 && batchSize === 1
       ? { ...headers, "Idempotency-Key": batch.events[0].eventId }
       : headers;
-    const timeout = AbortSignal.timeout(timeoutMs);
+    const request = deadlines.start();
     const started = performance.now();
     try {
       const response = await doFetch(url, {
         method: "POST",
         headers: requestHeaders,
         body: payload,
-        signal: AbortSignal.any([timeout, shutdown.signal]),
+        signal: request.signal,
       });
       const text = response.ok ? "" : (await response.text()).slice(0, 200);
       if (response.ok) await response.body?.cancel();
@@ -176,10 +238,12 @@ export function getHttpSink(url: string, options: HttpSinkOptions = {}): HttpSin
       if (shutdown.signal.aborted) {
         return { ok: false, retry: false, reason: "shutdown deadline passed" };
       }
-      const reason = timeout.aborted
+      const reason = request.timedOut
         ? `timed out after ${timeoutMs} ms`
         : `network error: ${error instanceof Error ? error.message : error}`;
       return { ok: false, retry: true, reason };
+    } finally {
+      deadlines.end(request);
     }
   }
 

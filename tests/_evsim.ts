@@ -24,3 +24,13 @@ export function evsimCommand(
 
 /** Decodes process output. */
 export const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+
+/** Runs `fn` in a new temporary folder, removed afterwards. */
+export async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "evsim-test-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

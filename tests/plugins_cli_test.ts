@@ -5,16 +5,7 @@
 import assert from "node:assert/strict";
 import * as v from "valibot";
 import { EventSchema } from "../core/event.ts";
-import { decode, evsimCommand } from "./_evsim.ts";
-
-async function inTempDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "evsim-plugins-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { decode, evsimCommand, inTempDir } from "./_evsim.ts";
 
 const lines = (text: string) => text.trimEnd().split("\n").filter((l) => l !== "");
 

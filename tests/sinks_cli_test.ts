@@ -5,16 +5,7 @@
 import assert from "node:assert/strict";
 import { serveEcho } from "../sinks/server.ts";
 import { startReceiver } from "./_receiver.ts";
-import { decode, evsimCommand } from "./_evsim.ts";
-
-async function inTempDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "evsim-sinks-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { decode, evsimCommand, inTempDir } from "./_evsim.ts";
 
 async function readNdjson(path: string): Promise<{ eventId: string }[]> {
   try {

@@ -3,7 +3,8 @@
  * `deno task sim`, for end-to-end tests.
  */
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
+/** The CLI entry point. */
+export const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env", "--allow-net"];
 
 /** `evsim ARGS` in folder `cwd`, with stdout and stderr piped. */

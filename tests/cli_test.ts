@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import * as v from "valibot";
 import { EventSchema } from "../core/event.ts";
-import { decode, evsimCommand } from "./_evsim.ts";
+import { decode, evsimCommand, MAIN } from "./_evsim.ts";
 
 interface Result {
   code: number;
@@ -196,4 +196,46 @@ Deno.test("config.example.json is valid", async () => {
   });
   assert.equal(code, 0);
   assert.match(stdout, /ok/);
+});
+
+Deno.test("evsim shows backfill progress on stderr only when it is a terminal", async (t) => {
+  const script = await new Deno.Command("sh", { args: ["-c", "command -v script"], stdout: "null" })
+    .output();
+  await t.step({
+    name: "with a terminal (util-linux script gives it one)",
+    ignore: !script.success,
+    fn: async () => {
+      const cwd = await Deno.makeTempDir({ prefix: "evsim-cli-" });
+      try {
+        const run = `${Deno.execPath()} run -A ${MAIN} --duration 4d > /dev/null`;
+        const { stdout } = await new Deno.Command("script", {
+          args: ["-qec", run, "/dev/null"],
+          cwd,
+          env: { NO_COLOR: "1" },
+        }).output();
+        assert.match(
+          decode(stdout),
+          /simulated 2026-01-0\dT\d\d:\d\dZ · [\d,]+ events · [\d,]+ events\/s/,
+        );
+      } finally {
+        await Deno.remove(cwd, { recursive: true });
+      }
+    },
+  });
+  await t.step("without one", async () => {
+    const cwd = await Deno.makeTempDir({ prefix: "evsim-cli-" });
+    try {
+      const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", MAIN, "--duration", "4d"],
+        cwd,
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      assert.equal(code, 0);
+      assert.doesNotMatch(decode(stderr), /simulated 2026-01-0\dT/);
+      assert.match(decode(stderr), /^evsim: finished backfill/);
+    } finally {
+      await Deno.remove(cwd, { recursive: true });
+    }
+  });
 });

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { serveEcho } from "../sinks/server.ts";
 import { startReceiver } from "./_receiver.ts";
+import { simEvents } from "./_events.ts";
 import { decode, evsimCommand, inTempDir } from "./_evsim.ts";
 
 async function readNdjson(path: string): Promise<{ eventId: string }[]> {
@@ -228,5 +229,42 @@ Deno.test("evsim --sink replaces the config's sinks, and --sink +SINK adds to th
     assert.equal(replaced.code, 0, decode(replaced.stderr));
     assert.deepEqual(await readNdjson(`${dir}/config.ndjson`), []);
     assert.deepEqual(await readNdjson(`${dir}/only.ndjson`), inConfig);
+  });
+});
+
+Deno.test("evsim serve runs the echo server until SIGTERM, with its token", async () => {
+  await inTempDir(async (dir) => {
+    const child = evsimCommand(["serve", "--port", "0", "--token", "t0k3n"], dir).spawn();
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!/listening on (http:\/\/127\.0\.0\.1:\d+)/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`no address in: ${text}`);
+      text += value;
+    }
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text)![1];
+    const [event] = simEvents(1);
+    const post = (headers: Record<string, string>) =>
+      fetch(`${url}/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(event),
+      });
+    const refused = await post({});
+    assert.equal(refused.status, 401);
+    await refused.body?.cancel();
+    const accepted = await post({ authorization: "Bearer t0k3n" });
+    assert.equal(accepted.status, 200);
+    assert.deepEqual((await accepted.json()).accepted, 1);
+    child.kill("SIGTERM");
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    assert.equal((await child.status).code, 0);
+    assert.match(text, /echo server stopped/);
+    assert.match(text, /"accepted":1/);
+    await child.stdout.cancel();
   });
 });

@@ -15,6 +15,7 @@ export const StatusSchema = v.picklist([
   "Failed",
   "Maintenance",
   "Idle",
+  "Ended",
 ]);
 export type Status = v.InferOutput<typeof StatusSchema>;
 
@@ -83,6 +84,22 @@ export const SessionEndEventSchema = v.strictObject({
   totalEnergyKwh: Kw,
 });
 
+/** The vehicle unplugs: every started session ends with one, however it went. */
+export const SessionEndedEventSchema = v.strictObject({
+  type: v.literal("session.ended"),
+  ...session,
+  endTime: IsoTime,
+  /** `target_reached` (a `session.completed` came before), `departed` (left before), `failed`. */
+  endReason: v.picklist(["target_reached", "departed", "failed"]),
+  /** Plugged-in minutes: charging plus idle. */
+  connectedMinutes: Kw,
+  /** Minutes spent drawing power. */
+  chargingMinutes: Kw,
+  /** Plugged-in minutes not charging (full, waiting, or paused by a fault). */
+  idleMinutes: Kw,
+  totalEnergyKwh: Kw,
+});
+
 /** A charger changes status. */
 export const ChargerStatusEventSchema = v.strictObject({
   type: v.literal("charger.status"),
@@ -93,11 +110,13 @@ export const ChargerStatusEventSchema = v.strictObject({
 export const EventSchema = v.variant("type", [
   SessionEventSchema,
   SessionEndEventSchema,
+  SessionEndedEventSchema,
   ChargerStatusEventSchema,
 ]);
 export type SimEvent = v.InferOutput<typeof EventSchema>;
 export type SessionEvent = v.InferOutput<typeof SessionEventSchema>;
 export type SessionEndEvent = v.InferOutput<typeof SessionEndEventSchema>;
+export type SessionEndedEvent = v.InferOutput<typeof SessionEndedEventSchema>;
 export type ChargerStatusEvent = v.InferOutput<typeof ChargerStatusEventSchema>;
 export type EventType = SimEvent["type"];
 
@@ -109,5 +128,6 @@ export const EVENT_TYPES: readonly EventType[] = [
   "session.resumed",
   "session.completed",
   "session.failed",
+  "session.ended",
   "charger.status",
 ];

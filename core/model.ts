@@ -30,6 +30,19 @@ const ArrivalProfileSchema = v.strictObject({
 });
 export type ArrivalProfile = v.InferOutput<typeof ArrivalProfileSchema>;
 
+/**
+ * How long a vehicle stays plugged in at one site type: a log-normal time,
+ * either of the whole connection from plug-in (`connection`: Level 2 drivers
+ * stay for work, shopping or the night, charged or not) or after reaching the
+ * target (`afterFull`: DC fast drivers leave soon after).
+ */
+const DwellSchema = v.strictObject({
+  mode: v.picklist(["connection", "afterFull"]),
+  medianMinutes: Positive,
+  sigma: NonNegative,
+});
+export type Dwell = v.InferOutput<typeof DwellSchema>;
+
 /** The model's parameters. */
 export const ModelSchema = v.strictObject({
   $comment: v.optional(v.string()),
@@ -43,6 +56,13 @@ export const ModelSchema = v.strictObject({
     public: ArrivalProfileSchema,
     dc_fast: ArrivalProfileSchema,
     residential: ArrivalProfileSchema,
+  }),
+  /** How long vehicles stay plugged in, by site type (charging-facts rows 2, 4, 5). */
+  dwell: v.strictObject({
+    workplace: DwellSchema,
+    public: DwellSchema,
+    dc_fast: DwellSchema,
+    residential: DwellSchema,
   }),
   /** Arrival and target state of charge, in percent, per level. */
   soc: v.strictObject({ L2: SocSchema, DCFC: SocSchema }),

@@ -18,7 +18,7 @@ import { ArrivalProcess, defaultDemand, type DemandModel, populationFactor } fro
 import { ChargeCurve } from "./charge_curve.ts";
 import type { SimEvent, Status } from "./event.ts";
 import { localClock } from "./local_time.ts";
-import type { Clipped, Model } from "./model.ts";
+import type { Clipped, Dwell, Model } from "./model.ts";
 import {
   cityOf,
   type Level,
@@ -59,6 +59,8 @@ export interface SimulationStats {
   sessionsStarted: number;
   sessionsCompleted: number;
   sessionsFailed: number;
+  /** Sessions whose vehicle unplugged (`session.ended`). */
+  sessionsEnded: number;
   interruptions: number;
   /** Arrivals that found their charger busy or out of service. */
   missedArrivals: number;
@@ -105,6 +107,12 @@ interface Session extends ChargerFields {
   interruptAt: number;
   checks: number;
   soc: number;
+  /** Epoch ms of plug-in. */
+  startMs: number;
+  /** When the vehicle unplugs (Infinity until known). */
+  departAt: number;
+  /** The target was reached; the vehicle waits plugged in until `departAt`. */
+  completed: boolean;
 }
 
 /** A charger's state. */
@@ -141,6 +149,11 @@ const INTERRUPTION_REASONS = [
   "Connector overheating",
   "Payment authorization lost",
 ];
+const UNPLUG_MESSAGES = {
+  target_reached: "Vehicle unplugged",
+  departed: "Driver left before reaching the target",
+  failed: "Vehicle unplugged after a failed charge",
+};
 const MAINTENANCE_REASONS = [
   "Scheduled maintenance",
   "Connector replacement",
@@ -156,6 +169,7 @@ export class Simulation {
     sessionsStarted: 0,
     sessionsCompleted: 0,
     sessionsFailed: 0,
+    sessionsEnded: 0,
     interruptions: 0,
     missedArrivals: 0,
     maintenances: 0,
@@ -335,7 +349,12 @@ export class Simulation {
         : Infinity,
       checks: 0,
       soc: socStart,
+      startMs: time,
+      departAt: Infinity,
+      completed: false,
     };
+    const dwell = m.dwell[c.siteType];
+    if (dwell.mode === "connection") s.departAt = time + this.#dwellMs(c, dwell);
     c.session = s;
     this.stats.sessionsStarted++;
     this.#chargerStatus(c, time, "In Use", "Vehicle connected");
@@ -356,11 +375,19 @@ export class Simulation {
   }
 
   #scheduleStep(s: Session, time: number) {
-    this.#scheduleSession(s, Math.min(time + this.#updateMs, s.completeAt, s.interruptAt));
+    const next = Math.min(time + this.#updateMs, s.completeAt, s.interruptAt, s.departAt);
+    this.#scheduleSession(s, Math.max(time, next));
+  }
+
+  /** A drawn plug-in time (at least 5 minutes), in ms. */
+  #dwellMs(c: ChargerState, dwell: Dwell): number {
+    const minutes = Math.max(5, c.random.logNormal(dwell.medianMinutes, dwell.sigma));
+    return Math.ceil(minutes * 60_000);
   }
 
   #sessionStep(s: Session, time: number) {
     const m = this.#model.interruption;
+    if (s.completed) return this.#unplug(s, time, "target_reached");
     if (s.interrupted) {
       const c = s.charger;
       if (c.random.chance(m.resolveProbability)) {
@@ -373,7 +400,8 @@ export class Simulation {
         this.#scheduleStep(s, time);
       } else if (++s.checks >= m.maxChecks) {
         this.stats.sessionsFailed++;
-        this.#end(s, time, "session.failed", "Failed", "Charging failed: fault not resolved");
+        this.#emitEnd(s, time, "session.failed", "Failed", "Charging failed: fault not resolved");
+        this.#unplug(s, time, "failed");
       } else {
         this.#scheduleSession(s, time + m.checkMinutes * 60_000);
       }
@@ -382,11 +410,21 @@ export class Simulation {
     if (time >= s.completeAt) {
       s.soc = s.socTarget;
       s.chargedMs += time - s.segmentStart;
+      s.completed = true;
       this.stats.sessionsCompleted++;
-      this.#end(s, time, "session.completed", "Completed", "Charging complete");
+      this.#emitEnd(s, time, "session.completed", "Completed", "Charging complete");
+      const dwell = this.#model.dwell[s.siteType];
+      if (dwell.mode === "afterFull") s.departAt = time + this.#dwellMs(s.charger, dwell);
+      // Full, the vehicle stays plugged in (the charger stays In Use) until it leaves.
+      if (s.departAt <= time) this.#unplug(s, time, "target_reached");
+      else this.#scheduleSession(s, s.departAt);
       return;
     }
     s.soc = s.curve.socAfter(s.segmentSoc, (time - s.segmentStart) / 1000);
+    if (time >= s.departAt) {
+      s.chargedMs += time - s.segmentStart;
+      return this.#unplug(s, time, "departed");
+    }
     if (time >= s.interruptAt) {
       const c = s.charger;
       s.interrupted = true;
@@ -403,20 +441,37 @@ export class Simulation {
     this.#scheduleStep(s, time);
   }
 
-  #end(
+  /** The session's charging ends: its target reached, or given up after a fault. */
+  #emitEnd(
     s: Session,
     time: number,
     type: "session.completed" | "session.failed",
     status: Status,
     message: string,
   ) {
-    const energy = s.curve.energyBetween(s.socStart, s.soc);
-    this.stats.energyKwh += energy;
     const e = this.#sessionFields(s, time, type, status, message);
     this.#push({
       ...e,
       endTime: e.time,
       actualChargingMinutes: round(s.chargedMs / 60_000, 1),
+      totalEnergyKwh: e.energyKwh,
+    }, s);
+  }
+
+  /** The vehicle unplugs: the session ends and the charger is free. */
+  #unplug(s: Session, time: number, reason: "target_reached" | "departed" | "failed") {
+    this.stats.energyKwh += s.curve.energyBetween(s.socStart, s.soc);
+    this.stats.sessionsEnded++;
+    const e = this.#sessionFields(s, time, "session.ended", "Ended", UNPLUG_MESSAGES[reason]);
+    const connected = round((time - s.startMs) / 60_000, 1);
+    const charging = round(s.chargedMs / 60_000, 1);
+    this.#push({
+      ...e,
+      endTime: e.time,
+      endReason: reason,
+      connectedMinutes: connected,
+      chargingMinutes: charging,
+      idleMinutes: round(Math.max(0, connected - charging), 1),
       totalEnergyKwh: e.energyKwh,
     }, s);
     const c = s.charger;

@@ -47,6 +47,7 @@ function checkStream(events: SimEvent[], chargers: readonly Charger[]): void {
   const open = new Map<string, SimEvent & { sessionId: string }>();
   const activeOn = new Map<string, string>();
   const ended = new Set<string>();
+  const finished = new Map<string, string>();
   let lastSeq = 0;
   let lastTime = "";
   for (const e of events) {
@@ -84,13 +85,33 @@ function checkStream(events: SimEvent[], chargers: readonly Charger[]): void {
       const stored = (e.socPercent - prev.socPercent) * vehicle.batteryKwh / 100;
       assert.ok(Math.abs(stored - (e.energyKwh - prev.energyKwh)) < 0.02, "energy matches SoC");
     }
+    const before = open.get(e.sessionId);
     open.set(e.sessionId, e);
     if (e.type === "session.completed" || e.type === "session.failed") {
-      ended.add(e.sessionId);
-      activeOn.delete(e.chargerId);
+      assert.ok(!finished.has(e.sessionId), `${e.sessionId} finished twice`);
+      finished.set(e.sessionId, e.type);
       assert.equal(e.totalEnergyKwh, e.energyKwh);
       assert.equal(e.endTime, e.time);
       if (e.type === "session.completed") assert.equal(e.percentComplete, 100);
+    } else if (finished.has(e.sessionId)) {
+      assert.equal(e.type, "session.ended", `${e.type} after ${finished.get(e.sessionId)}`);
+    }
+    if (e.type === "session.ended") {
+      ended.add(e.sessionId);
+      activeOn.delete(e.chargerId);
+      const how = finished.get(e.sessionId);
+      const expected = how === "session.completed"
+        ? "target_reached"
+        : how === "session.failed"
+        ? "failed"
+        : "departed";
+      assert.equal(e.endReason, expected);
+      assert.equal(e.totalEnergyKwh, e.energyKwh);
+      if (how) assert.equal(e.energyKwh, (before as { energyKwh: number }).energyKwh);
+      assert.ok(e.idleMinutes >= 0 && e.chargingMinutes >= 0);
+      assert.ok(Math.abs(e.connectedMinutes - e.chargingMinutes - e.idleMinutes) <= 0.11);
+      const connected = (Date.parse(e.endTime) - Date.parse(e.startTime)) / 60_000;
+      assert.ok(Math.abs(connected - e.connectedMinutes) <= 0.06);
     }
   }
   for (const id of open.keys()) {

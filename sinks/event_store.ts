@@ -10,6 +10,7 @@ import { getLogger } from "@logtape/logtape";
 import {
   EVENT_TYPES,
   type EventType,
+  type SessionEndedEvent,
   type SessionEndEvent,
   type SessionEvent,
   type SimEvent,
@@ -51,7 +52,7 @@ export interface SessionFilter {
 }
 
 /** The latest event of a session. */
-export type SessionState = SessionEvent | SessionEndEvent;
+export type SessionState = SessionEvent | SessionEndEvent | SessionEndedEvent;
 
 /** Counters of an {@link EventStore}, as `GET /stats` shows them. */
 export interface EventStoreStats {
@@ -96,8 +97,10 @@ class BoundedSet {
   }
 }
 
+/** Charging is over: the target reached, given up, or the vehicle gone. */
 const isEnded = (event: SessionState) =>
-  event.type === "session.completed" || event.type === "session.failed";
+  event.type === "session.completed" || event.type === "session.failed" ||
+  event.type === "session.ended";
 
 /** Whether `a` happened before `b` (by time, then by `seq`). */
 function isOlder(a: SessionState, b: SessionState): boolean {

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import type { SessionEndEvent, SessionEvent, SimEvent } from "../core/event.ts";
+import type { SessionState } from "./event_store.ts";
+import type { SimEvent } from "../core/event.ts";
 import { EventStore } from "./event_store.ts";
 import { simEvents } from "../tests/_events.ts";
 
-type SessionState = SessionEvent | SessionEndEvent;
 const isSession = (e: SimEvent): e is SessionState => e.type !== "charger.status";
-const ended = (e: SessionState) => e.type === "session.completed" || e.type === "session.failed";
+const ended = (e: SessionState) =>
+  e.type === "session.completed" || e.type === "session.failed" || e.type === "session.ended";
 
 /** The reference: the last event of each session, in the order sessions were last updated. */
 function latestBySession(events: readonly SimEvent[]): SessionState[] {

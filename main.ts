@@ -20,7 +20,7 @@ import { getRotatingFileSink } from "@logtape/file";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import { BUILT_IN_SINK_TYPES, type Config, type SinkEntry } from "./core/config.ts";
 import { ConfigSchema } from "./core/config.ts";
-import { ConfigError, PluginError } from "./core/errors.ts";
+import { ConfigError, ProblemsError } from "./core/errors.ts";
 import { defaultDemand } from "./core/arrivals.ts";
 import { loadPlugins } from "./core/plugin_loader.ts";
 import { applyPlugins, type PluginOutput } from "./core/plugin_pipeline.ts";
@@ -446,7 +446,7 @@ async function validate(flags: Flags): Promise<number> {
       }
     }
   } catch (error) {
-    if (!(error instanceof ConfigError || error instanceof PluginError)) throw error;
+    if (!(error instanceof ProblemsError)) throw error;
     for (const problem of error.problems) console.error(`evsim: ${problem}`);
     return 1;
   }
@@ -555,7 +555,7 @@ if (import.meta.main) {
     if (error instanceof UsageError) {
       console.error(`evsim: ${error.message}\n\n${USAGE}`);
       code = 2;
-    } else if (error instanceof ConfigError || error instanceof PluginError) {
+    } else if (error instanceof ProblemsError) {
       for (const problem of error.problems) console.error(`evsim: ${problem}`);
       code = 2;
     } else {

@@ -6,16 +6,24 @@
  */
 import * as v from "valibot";
 
-/** A config file, data file or command-line value is missing or invalid. */
-export class ConfigError extends Error {
+/** An error listing every problem found, one line each, each naming its place. */
+export class ProblemsError extends Error {
   /** Every problem found, one line each, each naming its place. */
   readonly problems: readonly string[];
 
   constructor(problems: string | readonly string[], options?: ErrorOptions) {
     const list = typeof problems === "string" ? [problems] : problems;
     super(list.join("\n"), options);
-    this.name = "ConfigError";
+    this.name = "ProblemsError";
     this.problems = list;
+  }
+}
+
+/** A config file, data file or command-line value is missing or invalid. */
+export class ConfigError extends ProblemsError {
+  constructor(problems: string | readonly string[], options?: ErrorOptions) {
+    super(problems, options);
+    this.name = "ConfigError";
   }
 }
 
@@ -99,14 +107,9 @@ export class SinkError extends Error {
 }
 
 /** A plugin cannot be loaded, has the wrong shape, throws or returns invalid data. */
-export class PluginError extends Error {
-  /** Every problem found, one line each, each naming the plugin. */
-  readonly problems: readonly string[];
-
+export class PluginError extends ProblemsError {
   constructor(problems: string | readonly string[], options?: ErrorOptions) {
-    const list = typeof problems === "string" ? [problems] : problems;
-    super(list.join("\n"), options);
+    super(problems, options);
     this.name = "PluginError";
-    this.problems = list;
   }
 }

@@ -27,6 +27,7 @@ export {
   parseJson,
   parseWith,
   PluginError,
+  ProblemsError,
   SinkError,
 } from "./errors.ts";
 export {

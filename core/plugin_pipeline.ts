@@ -13,7 +13,7 @@
 import * as v from "valibot";
 import type { DemandModel } from "./arrivals.ts";
 import { BUILT_IN_SINK_TYPES } from "./config.ts";
-import { ConfigError, formatIssues, PluginError } from "./errors.ts";
+import { formatIssues, PluginError, ProblemsError } from "./errors.ts";
 import { type Model, ModelSchema } from "./model.ts";
 import {
   ChargerSchema,
@@ -48,7 +48,7 @@ async function run<T>(
     return await call();
   } catch (error) {
     // A data file's own error already names the file and the field.
-    if (error instanceof ConfigError || error instanceof PluginError) throw error;
+    if (error instanceof ProblemsError) throw error;
     throw new PluginError(
       `${entry.where}: ${hook}() failed: ${error instanceof Error ? error.message : error}`,
       { cause: error },

@@ -7,7 +7,11 @@
 import * as v from "valibot";
 import { LevelSchema, SiteTypeSchema } from "./network.ts";
 
-/** Status of a session or a charger, as the original tool named them. */
+/**
+ * Status of a session or a charger. A charger is `Idle`, `In Use`,
+ * `Interruption` (its session paused by a fault), `Maintenance` (a planned
+ * window) or `Faulted` (out of service until repaired).
+ */
 export const StatusSchema = v.picklist([
   "In Use",
   "Interruption",
@@ -16,6 +20,7 @@ export const StatusSchema = v.picklist([
   "Maintenance",
   "Idle",
   "Ended",
+  "Faulted",
 ]);
 export type Status = v.InferOutput<typeof StatusSchema>;
 
@@ -39,6 +44,8 @@ const base = {
   city: v.string(),
   state: v.string(),
   country: v.string(),
+  /** The city's IANA time zone: arrival profiles and peak hours are local times. */
+  timeZone: v.string(),
   latitude: v.number(),
   longitude: v.number(),
   level: LevelSchema,
@@ -100,10 +107,38 @@ export const SessionEndedEventSchema = v.strictObject({
   totalEnergyKwh: Kw,
 });
 
-/** A charger changes status. */
+/** Why a driver could not start a session. */
+export const RejectReasonSchema = v.picklist([
+  "out_of_service",
+  "authorization_failed",
+  "connector_error",
+  "vehicle_communication",
+]);
+export type RejectReason = v.InferOutput<typeof RejectReasonSchema>;
+
+/**
+ * A driver plugged in (or tried to) and no session started: the charger is out
+ * of service, or the start failed. `status` is the charger's status.
+ */
+export const SessionRejectedEventSchema = v.strictObject({
+  type: v.literal("session.rejected"),
+  ...base,
+  userId: v.string(),
+  vehicleType: v.string(),
+  /** The vehicle's state of charge on arrival. */
+  socPercent: Percent,
+  rejectReason: RejectReasonSchema,
+});
+
+/** How an outage is repaired: remotely (a reset) or by a technician on site. */
+export const RepairSchema = v.picklist(["remote", "site_visit"]);
+export type Repair = v.InferOutput<typeof RepairSchema>;
+
+/** A charger changes status. A `Faulted` charger says how it will be repaired. */
 export const ChargerStatusEventSchema = v.strictObject({
   type: v.literal("charger.status"),
   ...base,
+  repair: v.optional(RepairSchema),
 });
 
 /** Any event evsim emits. */
@@ -111,12 +146,14 @@ export const EventSchema = v.variant("type", [
   SessionEventSchema,
   SessionEndEventSchema,
   SessionEndedEventSchema,
+  SessionRejectedEventSchema,
   ChargerStatusEventSchema,
 ]);
 export type SimEvent = v.InferOutput<typeof EventSchema>;
 export type SessionEvent = v.InferOutput<typeof SessionEventSchema>;
 export type SessionEndEvent = v.InferOutput<typeof SessionEndEventSchema>;
 export type SessionEndedEvent = v.InferOutput<typeof SessionEndedEventSchema>;
+export type SessionRejectedEvent = v.InferOutput<typeof SessionRejectedEventSchema>;
 export type ChargerStatusEvent = v.InferOutput<typeof ChargerStatusEventSchema>;
 export type EventType = SimEvent["type"];
 
@@ -129,5 +166,6 @@ export const EVENT_TYPES: readonly EventType[] = [
   "session.completed",
   "session.failed",
   "session.ended",
+  "session.rejected",
   "charger.status",
 ];

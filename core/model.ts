@@ -30,18 +30,31 @@ const ArrivalProfileSchema = v.strictObject({
 });
 export type ArrivalProfile = v.InferOutput<typeof ArrivalProfileSchema>;
 
+/** A log-normal duration: its median and the sigma of its logarithm. */
+const LogNormalSchema = v.strictObject({ median: Positive, sigma: NonNegative });
+export type LogNormal = v.InferOutput<typeof LogNormalSchema>;
+
 /**
- * How long a vehicle stays plugged in at one site type: a log-normal time,
- * either of the whole connection from plug-in (`connection`: Level 2 drivers
- * stay for work, shopping or the night, charged or not) or after reaching the
- * target (`afterFull`: DC fast drivers leave soon after).
+ * How long a vehicle stays plugged in at one site type: its connection time,
+ * in minutes, drawn at plug-in (Level 2 drivers stay for work, shopping or
+ * the night, charged or not), and, if set, how soon after reaching the target
+ * the driver unplugs (DC fast drivers leave soon after), whichever comes first.
  */
 const DwellSchema = v.strictObject({
-  mode: v.picklist(["connection", "afterFull"]),
-  medianMinutes: Positive,
-  sigma: NonNegative,
+  connectionMinutes: LogNormalSchema,
+  afterFullMinutes: v.optional(LogNormalSchema),
 });
 export type Dwell = v.InferOutput<typeof DwellSchema>;
+
+/** One value per site type. */
+function bySiteType<T extends v.GenericSchema>(schema: T) {
+  return v.strictObject({
+    workplace: schema,
+    public: schema,
+    dc_fast: schema,
+    residential: schema,
+  });
+}
 
 /** The model's parameters. */
 export const ModelSchema = v.strictObject({
@@ -51,23 +64,25 @@ export const ModelSchema = v.strictObject({
   /** Demand scales with `(population / reference) ^ exponent`. */
   population: v.strictObject({ reference: Positive, exponent: NonNegative }),
   /** Arrival profile of each site type (charging-facts rows 7–10). */
-  arrivalProfiles: v.strictObject({
-    workplace: ArrivalProfileSchema,
-    public: ArrivalProfileSchema,
-    dc_fast: ArrivalProfileSchema,
-    residential: ArrivalProfileSchema,
-  }),
+  arrivalProfiles: bySiteType(ArrivalProfileSchema),
   /** How long vehicles stay plugged in, by site type (charging-facts rows 2, 4, 5). */
-  dwell: v.strictObject({
-    workplace: DwellSchema,
-    public: DwellSchema,
-    dc_fast: DwellSchema,
-    residential: DwellSchema,
-  }),
-  /** Arrival and target state of charge, in percent, per level. */
-  soc: v.strictObject({ L2: SocSchema, DCFC: SocSchema }),
+  dwell: bySiteType(DwellSchema),
+  /** Arrival and target state of charge, in percent, by site type (charging-facts rows 1–3, 6). */
+  soc: bySiteType(SocSchema),
+  /**
+   * Level 2 only: the percent of the available power (the smaller of the
+   * charger's rating and the vehicle's onboard charger) a session draws, for
+   * the site's load management and vehicles that take less (charging-facts row 11).
+   */
+  acDrawPercent: bySiteType(Clipped),
   /** A session charges at least this many SoC points. */
   minimumChargePercent: v.pipe(v.number(), v.gtValue(0), v.maxValue(50)),
+  /**
+   * The chance that a start attempt at a working charger fails (payment,
+   * connector, vehicle communication); attempts at a charger out of service
+   * always fail (charging-facts row 21).
+   */
+  failedStartProbability: Probability,
   /** Interruptions: the chance a session has one, then checks until it resumes or fails. */
   interruption: v.strictObject({
     probability: Probability,
@@ -75,11 +90,26 @@ export const ModelSchema = v.strictObject({
     resolveProbability: Probability,
     maxChecks: v.pipe(v.number(), v.integer(), v.minValue(1)),
   }),
-  /** Maintenance: outages per charger per day (scaled like demand) and their log-normal length. */
-  maintenance: v.strictObject({
-    perChargerPerDay: NonNegative,
-    medianHours: Positive,
-    sigma: NonNegative,
+  /**
+   * Unplanned outages: faults per charger per day by level; a share is fixed
+   * remotely in minutes, the rest need a site visit taking hours
+   * (charging-facts rows 22, 25).
+   */
+  faults: v.strictObject({
+    perChargerPerDay: v.strictObject({ L2: NonNegative, DCFC: NonNegative }),
+    remoteShare: Probability,
+    remoteMinutes: LogNormalSchema,
+    siteVisitHours: LogNormalSchema,
+  }),
+  /**
+   * Planned maintenance: one window every `everyDays` per charger, starting at
+   * `localHour` in the city's time, lasting `hours`. NEVI excludes up to 72 h
+   * a year of it from downtime (charging-facts row 24).
+   */
+  plannedMaintenance: v.strictObject({
+    everyDays: Positive,
+    localHour: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(23)),
+    hours: Positive,
   }),
   /** Size of the user ID pool. */
   userCount: v.pipe(v.number(), v.integer(), v.minValue(1)),

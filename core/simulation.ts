@@ -2,9 +2,9 @@
  * The session engine: a discrete-event simulation over priority queues.
  *
  * Each charger has at most one pending timer of each kind (session step,
- * maintenance, arrival), keyed by `time · 4 + kind`, so its own timers due at
- * the same millisecond always run in the same order. Session steps wait in one
- * queue, with their session; arrivals and maintenance in another, with their
+ * fault, arrival, planned maintenance), keyed by `time · 4 + kind`, so its own
+ * timers due at the same millisecond always run in the same order. Session
+ * steps wait in one queue, with their session; the others in another, with their
  * charger: most events are updates of active sessions, and an update then
  * reads only its session (which carries copies of the charger fields its
  * events repeat), a small queue and nothing of the idle chargers. Every random
@@ -14,11 +14,11 @@
  * @module
  */
 import FlatQueue from "flatqueue";
-import { ArrivalProcess, defaultDemand, type DemandModel, populationFactor } from "./arrivals.ts";
+import { ArrivalProcess, defaultDemand, type DemandModel } from "./arrivals.ts";
 import { ChargeCurve } from "./charge_curve.ts";
-import type { SimEvent, Status } from "./event.ts";
-import { localClock } from "./local_time.ts";
-import type { Clipped, Dwell, Model } from "./model.ts";
+import type { ChargerStatusEvent, RejectReason, Repair, SimEvent, Status } from "./event.ts";
+import { localClock, type LocalTime } from "./local_time.ts";
+import type { Clipped, LogNormal, Model } from "./model.ts";
 import {
   cityOf,
   type Level,
@@ -32,9 +32,12 @@ import { isoTime } from "./time.ts";
 
 /** Timer kinds, in the order they run when due at the same millisecond. */
 const SESSION = 0;
-const MAINTENANCE = 1;
+const FAULT = 1;
 const ARRIVAL = 2;
+const PLANNED = 3;
 const KINDS = 4;
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 /** Options of a {@link Simulation}. */
 export interface SimulationOptions {
@@ -62,9 +65,12 @@ export interface SimulationStats {
   /** Sessions whose vehicle unplugged (`session.ended`). */
   sessionsEnded: number;
   interruptions: number;
-  /** Arrivals that found their charger busy or out of service. */
+  /** Start attempts that failed (`session.rejected`), out of service or not. */
+  sessionsRejected: number;
+  /** Arrivals that found their charger busy (the driver went elsewhere). */
   missedArrivals: number;
-  maintenances: number;
+  faults: number;
+  plannedMaintenances: number;
   energyKwh: number;
 }
 
@@ -75,6 +81,7 @@ interface ChargerFields {
   city: string;
   state: string;
   country: string;
+  timeZone: string;
   latitude: number;
   longitude: number;
   level: Level;
@@ -120,10 +127,15 @@ interface ChargerState extends ChargerFields {
   powerKw: number;
   random: Random;
   arrivals: ArrivalProcess;
-  maintenancePerMs: number;
+  local: (ms: number) => LocalTime;
+  faultsPerMs: number;
   status: Status;
   session: Session | null;
-  maintenancePending: boolean;
+  /** A fault or a planned window came while the charger was busy: it starts when the charger is free. */
+  faultPending: boolean;
+  plannedPending: boolean;
+  /** When the current or next planned window was due. */
+  plannedAt: number;
   sessions: number;
   /** Events so far, numbering event IDs (while a session runs, the session counts them). */
   events: number;
@@ -141,6 +153,9 @@ const iso = isoTime;
  */
 const copy = (s: string) => s.split("").join("");
 const clip = (r: Random, d: Clipped) => Math.min(d.max, Math.max(d.min, r.normal(d.mean, d.sd)));
+/** A drawn log-normal duration in ms (at least a minute), its median given in `unitMs`. */
+const minutesMs = (r: Random, d: LogNormal, unitMs: number) =>
+  Math.max(60_000, Math.ceil(r.logNormal(d.median, d.sigma) * unitMs));
 
 const INTERRUPTION_REASONS = [
   "Ground fault detected",
@@ -154,13 +169,30 @@ const UNPLUG_MESSAGES = {
   departed: "Driver left before reaching the target",
   failed: "Vehicle unplugged after a failed charge",
 };
-const MAINTENANCE_REASONS = [
-  "Scheduled maintenance",
-  "Connector replacement",
-  "Firmware update",
-  "Hardware fault: site visit required",
-  "Remote reset after fault",
+const FAULT_MESSAGES: Record<Repair, string[]> = {
+  remote: [
+    "Fault: awaiting remote reset",
+    "Firmware fault: remote restart",
+    "Network communication lost",
+  ],
+  site_visit: [
+    "Hardware fault: site visit required",
+    "Connector damaged",
+    "Power module failure",
+    "Payment terminal failure",
+  ],
+};
+const START_FAILURES: RejectReason[] = [
+  "authorization_failed",
+  "connector_error",
+  "vehicle_communication",
 ];
+const REJECT_MESSAGES: Record<RejectReason, string> = {
+  out_of_service: "Charger out of service",
+  authorization_failed: "Start failed: authorization declined",
+  connector_error: "Start failed: connector error",
+  vehicle_communication: "Start failed: no communication with the vehicle",
+};
 
 /** The discrete-event engine. Call {@link Simulation.step} until {@link Simulation.peek} passes your end. */
 export class Simulation {
@@ -170,9 +202,11 @@ export class Simulation {
     sessionsCompleted: 0,
     sessionsFailed: 0,
     sessionsEnded: 0,
+    sessionsRejected: 0,
     interruptions: 0,
     missedArrivals: 0,
-    maintenances: 0,
+    faults: 0,
+    plannedMaintenances: 0,
     energyKwh: 0,
   };
   readonly #model: Model;
@@ -207,11 +241,6 @@ export class Simulation {
       const city = find(charger);
       let local = clocks.get(city.timeZone);
       if (!local) clocks.set(city.timeZone, local = localClock(city.timeZone));
-      const scale = populationFactor(
-        city.population,
-        model.population.reference,
-        model.population.exponent,
-      );
       const { perDay, weights } = demand(charger, city);
       let byRate = processes.get(weights);
       if (!byRate) processes.set(weights, byRate = new Map());
@@ -229,19 +258,26 @@ export class Simulation {
         city: city.name,
         state: city.state,
         country: city.country,
+        timeZone: city.timeZone,
         latitude: charger.latitude,
         longitude: charger.longitude,
         powerKw: charger.powerKw,
         random: Random.stream(seed, charger.id),
         arrivals,
-        maintenancePerMs: model.maintenance.perChargerPerDay * scale / 86_400_000,
-        maintenancePending: false,
+        local,
+        faultsPerMs: model.faults.perChargerPerDay[charger.level] / DAY_MS,
+        faultPending: false,
+        plannedPending: false,
+        plannedAt: 0,
         sessions: 0,
       };
     });
+    const { everyDays } = model.plannedMaintenance;
     for (const c of this.#chargers) {
       this.#schedule(c, ARRIVAL, c.arrivals.nextCandidate(this.#now, c.random));
-      this.#scheduleMaintenance(c, this.#now);
+      this.#scheduleFault(c, this.#now);
+      // The first window falls on a random day of the first period.
+      this.#schedulePlanned(c, this.#now + Math.floor(c.random.next() * everyDays) * DAY_MS);
     }
   }
 
@@ -276,17 +312,20 @@ export class Simulation {
       this.#sessionStep(this.#steps.pop()!, time);
     } else {
       const c = this.#timers.pop()!;
-      if (key % KINDS === MAINTENANCE) {
-        this.#maintenance(c, time);
-      } else {
+      const kind = key % KINDS;
+      if (kind === ARRIVAL) {
         if (c.arrivals.accept(time, c.random)) this.#arrive(c, time);
         this.#schedule(c, ARRIVAL, c.arrivals.nextCandidate(time, c.random));
+      } else if (kind === FAULT) {
+        this.#fault(c, time);
+      } else {
+        this.#planned(c, time);
       }
     }
     return out.length - before;
   }
 
-  #schedule(c: ChargerState, kind: typeof MAINTENANCE | typeof ARRIVAL, time: number) {
+  #schedule(c: ChargerState, kind: typeof FAULT | typeof ARRIVAL | typeof PLANNED, time: number) {
     this.#timers.push(c, time * KINDS + kind);
   }
 
@@ -294,29 +333,45 @@ export class Simulation {
     this.#steps.push(s, time * KINDS + SESSION);
   }
 
-  #scheduleMaintenance(c: ChargerState, from: number) {
-    if (c.maintenancePerMs > 0) {
-      const wait = Math.ceil(c.random.exponential(c.maintenancePerMs));
-      this.#schedule(c, MAINTENANCE, from + Math.max(1, wait));
+  #scheduleFault(c: ChargerState, from: number) {
+    if (c.faultsPerMs > 0) {
+      const wait = Math.ceil(c.random.exponential(c.faultsPerMs));
+      this.#schedule(c, FAULT, from + Math.max(1, wait));
     }
   }
 
+  /** Schedules the planned window of the local day that `dayMs` falls in (or the next one). */
+  #schedulePlanned(c: ChargerState, dayMs: number) {
+    const hour = this.#model.plannedMaintenance.localHour;
+    let at = Math.floor(dayMs / DAY_MS) * DAY_MS + hour * HOUR_MS;
+    at += ((hour - c.local(at).hour + 24) % 24) * HOUR_MS;
+    c.plannedAt = at;
+    this.#schedule(c, PLANNED, Math.max(at, this.#now + 1));
+  }
+
   #arrive(c: ChargerState, time: number) {
-    if (c.status !== "Idle") {
+    if (c.status === "In Use" || c.status === "Interruption") {
       this.stats.missedArrivals++;
       return;
     }
     const r = c.random;
     const m = this.#model;
     const vehicle = this.#vehicles[r.weighted(this.#shares, this.#shareTotal)];
-    const soc = m.soc[c.level];
+    const soc = m.soc[c.siteType];
     const socStart = Math.min(clip(r, soc.arrival), 100 - m.minimumChargePercent);
     const socTarget = Math.min(
       100,
       Math.max(clip(r, soc.target), socStart + m.minimumChargePercent),
     );
     const userId = `U${String(r.int(1, m.userCount)).padStart(6, "0")}`;
-    const curve = this.#curve(vehicle, c);
+    if (c.status !== "Idle") {
+      return this.#reject(c, time, vehicle, userId, socStart, "out_of_service");
+    }
+    if (r.chance(m.failedStartProbability)) {
+      const reason = START_FAILURES[r.int(0, START_FAILURES.length - 1)];
+      return this.#reject(c, time, vehicle, userId, socStart, reason);
+    }
+    const curve = this.#curve(vehicle, c, r);
     const chargeMs = Math.ceil(curve.secondsBetween(socStart, socTarget) * 1000);
     c.sessions++;
     const s: Session = {
@@ -328,6 +383,7 @@ export class Simulation {
       city: c.city,
       state: c.state,
       country: c.country,
+      timeZone: c.timeZone,
       latitude: c.latitude,
       longitude: c.longitude,
       level: c.level,
@@ -354,7 +410,7 @@ export class Simulation {
       completed: false,
     };
     const dwell = m.dwell[c.siteType];
-    if (dwell.mode === "connection") s.departAt = time + this.#dwellMs(c, dwell);
+    s.departAt = time + this.#dwellMs(c, dwell.connectionMinutes);
     c.session = s;
     this.stats.sessionsStarted++;
     this.#chargerStatus(c, time, "In Use", "Vehicle connected");
@@ -362,12 +418,19 @@ export class Simulation {
     this.#scheduleStep(s, time);
   }
 
-  #curve(vehicle: Vehicle, charger: { level: Level; powerKw: number }): ChargeCurve {
-    const dc = charger.level === "DCFC";
-    const key = `${vehicle.name}|${charger.level}|${charger.powerKw}`;
+  /**
+   * The session's charge curve: DC follows the vehicle's curve; Level 2 draws a
+   * drawn percent of the smaller of the charger's and the onboard charger's rating.
+   */
+  #curve(vehicle: Vehicle, c: ChargerState, r: Random): ChargeCurve {
+    const dc = c.level === "DCFC";
+    const percent = dc
+      ? 100
+      : Math.max(1, Math.round(clip(r, this.#model.acDrawPercent[c.siteType])));
+    const key = `${vehicle.name}|${c.level}|${c.powerKw}|${percent}`;
     let curve = this.#curves.get(key);
     if (!curve) {
-      const limit = Math.min(charger.powerKw, dc ? vehicle.maxDcKw : vehicle.maxAcKw);
+      const limit = Math.min(c.powerKw, dc ? vehicle.maxDcKw : vehicle.maxAcKw) * percent / 100;
       curve = new ChargeCurve(vehicle.batteryKwh, limit, dc ? vehicle.dcCurve : undefined);
       this.#curves.set(key, curve);
     }
@@ -379,16 +442,17 @@ export class Simulation {
     this.#scheduleSession(s, Math.max(time, next));
   }
 
-  /** A drawn plug-in time (at least 5 minutes), in ms. */
-  #dwellMs(c: ChargerState, dwell: Dwell): number {
-    const minutes = Math.max(5, c.random.logNormal(dwell.medianMinutes, dwell.sigma));
-    return Math.ceil(minutes * 60_000);
+  /** A drawn stay (at least 5 minutes), in ms. */
+  #dwellMs(c: ChargerState, minutes: LogNormal): number {
+    return Math.ceil(Math.max(5, c.random.logNormal(minutes.median, minutes.sigma)) * 60_000);
   }
 
   #sessionStep(s: Session, time: number) {
     const m = this.#model.interruption;
     if (s.completed) return this.#unplug(s, time, "target_reached");
     if (s.interrupted) {
+      // A driver waiting for a fault to clear still leaves when planned.
+      if (time >= s.departAt) return this.#unplug(s, time, "departed");
       const c = s.charger;
       if (c.random.chance(m.resolveProbability)) {
         s.interrupted = false;
@@ -403,7 +467,7 @@ export class Simulation {
         this.#emitEnd(s, time, "session.failed", "Failed", "Charging failed: fault not resolved");
         this.#unplug(s, time, "failed");
       } else {
-        this.#scheduleSession(s, time + m.checkMinutes * 60_000);
+        this.#scheduleSession(s, Math.min(time + m.checkMinutes * 60_000, s.departAt));
       }
       return;
     }
@@ -414,7 +478,9 @@ export class Simulation {
       this.stats.sessionsCompleted++;
       this.#emitEnd(s, time, "session.completed", "Completed", "Charging complete");
       const dwell = this.#model.dwell[s.siteType];
-      if (dwell.mode === "afterFull") s.departAt = time + this.#dwellMs(s.charger, dwell);
+      if (dwell.afterFullMinutes) {
+        s.departAt = Math.min(s.departAt, time + this.#dwellMs(s.charger, dwell.afterFullMinutes));
+      }
       // Full, the vehicle stays plugged in (the charger stays In Use) until it leaves.
       if (s.departAt <= time) this.#unplug(s, time, "target_reached");
       else this.#scheduleSession(s, s.departAt);
@@ -434,7 +500,7 @@ export class Simulation {
       const reason = INTERRUPTION_REASONS[c.random.int(0, INTERRUPTION_REASONS.length - 1)];
       this.#chargerStatus(c, time, "Interruption", reason);
       this.#emitSession(s, time, "session.interrupted", "Interruption", reason);
-      this.#scheduleSession(s, time + m.checkMinutes * 60_000);
+      this.#scheduleSession(s, Math.min(time + m.checkMinutes * 60_000, s.departAt));
       return;
     }
     this.#emitSession(s, time, "session.updated", "In Use", "Charging in progress");
@@ -477,34 +543,98 @@ export class Simulation {
     const c = s.charger;
     c.events = s.events; // the charger counts its own events again
     c.session = null;
-    if (c.maintenancePending) this.#startMaintenance(c, time);
-    else this.#chargerStatus(c, time, "Idle", "Available");
+    this.#free(c, time, "Available");
   }
 
-  #maintenance(c: ChargerState, time: number) {
-    if (c.status === "Maintenance") {
-      this.#chargerStatus(c, time, "Idle", "Back in service");
-      this.#scheduleMaintenance(c, time);
+  /** The charger is free again: a pending outage starts, or it is available. */
+  #free(c: ChargerState, time: number, message: string) {
+    if (c.faultPending) this.#startFault(c, time);
+    else if (c.plannedPending) this.#startPlanned(c, time);
+    else this.#chargerStatus(c, time, "Idle", message);
+  }
+
+  /** A fault timer: a fault starts (or waits for the charger to be free), or a repair ends. */
+  #fault(c: ChargerState, time: number) {
+    if (c.status === "Faulted") {
+      this.#scheduleFault(c, time);
+      this.#free(c, time, "Repaired");
     } else if (c.status === "Idle") {
-      this.#startMaintenance(c, time);
+      this.#startFault(c, time);
     } else {
-      c.maintenancePending = true;
+      c.faultPending = true;
     }
   }
 
-  #startMaintenance(c: ChargerState, time: number) {
-    const m = this.#model.maintenance;
-    c.maintenancePending = false;
-    this.stats.maintenances++;
-    const hours = c.random.logNormal(m.medianHours, m.sigma);
-    const reason = MAINTENANCE_REASONS[c.random.int(0, MAINTENANCE_REASONS.length - 1)];
-    this.#chargerStatus(c, time, "Maintenance", reason);
-    this.#schedule(c, MAINTENANCE, time + Math.max(60_000, Math.ceil(hours * 3_600_000)));
+  #startFault(c: ChargerState, time: number) {
+    const f = this.#model.faults;
+    const r = c.random;
+    c.faultPending = false;
+    this.stats.faults++;
+    const repair: Repair = r.chance(f.remoteShare) ? "remote" : "site_visit";
+    const ms = repair === "remote"
+      ? minutesMs(r, f.remoteMinutes, 60_000)
+      : minutesMs(r, f.siteVisitHours, HOUR_MS);
+    const messages = FAULT_MESSAGES[repair];
+    this.#chargerStatus(c, time, "Faulted", messages[r.int(0, messages.length - 1)], repair);
+    this.#schedule(c, FAULT, time + ms);
   }
 
-  #chargerStatus(c: ChargerState, time: number, status: Status, message: string) {
-    c.status = status;
+  /** A planned-window timer: a window starts (or waits for the charger to be free), or ends. */
+  #planned(c: ChargerState, time: number) {
+    if (c.status === "Maintenance") {
+      this.#schedulePlanned(c, c.plannedAt + this.#model.plannedMaintenance.everyDays * DAY_MS);
+      this.#free(c, time, "Maintenance complete");
+    } else if (c.status === "Idle") {
+      this.#startPlanned(c, time);
+    } else {
+      c.plannedPending = true;
+    }
+  }
+
+  #startPlanned(c: ChargerState, time: number) {
+    c.plannedPending = false;
+    this.stats.plannedMaintenances++;
+    this.#chargerStatus(c, time, "Maintenance", "Scheduled maintenance");
+    this.#schedule(c, PLANNED, time + this.#model.plannedMaintenance.hours * HOUR_MS);
+  }
+
+  /** A driver could not start a session. */
+  #reject(
+    c: ChargerState,
+    time: number,
+    vehicle: Vehicle,
+    userId: string,
+    soc: number,
+    reason: RejectReason,
+  ) {
+    this.stats.sessionsRejected++;
     this.#push({
+      type: "session.rejected",
+      seq: 0,
+      eventId: "",
+      time: iso(time),
+      chargerId: c.chargerId,
+      status: c.status,
+      statusMessage: REJECT_MESSAGES[reason],
+      locationName: c.locationName,
+      city: c.city,
+      state: c.state,
+      country: c.country,
+      timeZone: c.timeZone,
+      latitude: c.latitude,
+      longitude: c.longitude,
+      level: c.level,
+      siteType: c.siteType,
+      userId,
+      vehicleType: vehicle.name,
+      socPercent: round(soc, 2),
+      rejectReason: reason,
+    }, c);
+  }
+
+  #chargerStatus(c: ChargerState, time: number, status: Status, message: string, repair?: Repair) {
+    c.status = status;
+    const event: ChargerStatusEvent = {
       type: "charger.status",
       seq: 0,
       eventId: "",
@@ -516,11 +646,14 @@ export class Simulation {
       city: c.city,
       state: c.state,
       country: c.country,
+      timeZone: c.timeZone,
       latitude: c.latitude,
       longitude: c.longitude,
       level: c.level,
       siteType: c.siteType,
-    }, c.session ?? c);
+    };
+    if (repair) event.repair = repair;
+    this.#push(event, c.session ?? c);
   }
 
   #sessionFields<T extends SimEvent["type"]>(
@@ -544,6 +677,7 @@ export class Simulation {
       city: s.city,
       state: s.state,
       country: s.country,
+      timeZone: s.timeZone,
       latitude: s.latitude,
       longitude: s.longitude,
       level: s.level,

@@ -44,10 +44,14 @@ const chargerArb = fc.constantFrom(...defaults.network.chargers.slice(0, 400));
 function checkStream(events: SimEvent[], chargers: readonly Charger[]): void {
   const byId = new Map(chargers.map((c) => [c.id, c]));
   const vehicles = new Map(defaults.network.vehicles.map((x) => [x.name, x]));
-  const open = new Map<string, SimEvent & { sessionId: string }>();
+  const open = new Map<
+    string,
+    Exclude<SimEvent, { type: "charger.status" | "session.rejected" }>
+  >();
   const activeOn = new Map<string, string>();
   const ended = new Set<string>();
   const finished = new Map<string, string>();
+  const status = new Map<string, string>();
   let lastSeq = 0;
   let lastTime = "";
   for (const e of events) {
@@ -57,7 +61,21 @@ function checkStream(events: SimEvent[], chargers: readonly Charger[]): void {
     assert.ok(e.time >= lastTime, "time never goes back");
     lastSeq = e.seq;
     lastTime = e.time;
-    if (e.type === "charger.status") continue;
+    const out = ["Faulted", "Maintenance"].includes(status.get(e.chargerId) ?? "Idle");
+    if (e.type === "charger.status") {
+      assert.equal(e.repair !== undefined, e.status === "Faulted", "a fault says its repair");
+      if (e.status === "Faulted" || e.status === "Maintenance") {
+        assert.ok(!activeOn.has(e.chargerId), "no outage starts under a session");
+      }
+      status.set(e.chargerId, e.status);
+      continue;
+    }
+    if (e.type === "session.rejected") {
+      assert.ok(!activeOn.has(e.chargerId), "a busy charger rejects nobody");
+      assert.equal(e.rejectReason === "out_of_service", out, "out of service exactly when down");
+      continue;
+    }
+    if (e.type === "session.started") assert.ok(!out, "no session starts while out of service");
     assert.ok(!ended.has(e.sessionId), `event after the end of ${e.sessionId}`);
     const charger = byId.get(e.chargerId)!;
     const vehicle = vehicles.get(e.vehicleType)!;
@@ -73,7 +91,7 @@ function checkStream(events: SimEvent[], chargers: readonly Charger[]): void {
       assert.equal(e.energyKwh, 0);
     } else {
       const prev = open.get(e.sessionId);
-      assert.ok(prev && prev.type !== "charger.status", `${e.type} before session.started`);
+      assert.ok(prev, `${e.type} before session.started`);
       assert.ok(e.socPercent >= prev.socPercent, "SoC only rises");
       assert.ok(e.energyKwh >= prev.energyKwh, "energy only rises");
       assert.ok(e.percentComplete >= prev.percentComplete, "percent complete only rises");
@@ -126,11 +144,15 @@ Deno.test("Simulation keeps every physical and lifecycle invariant", () => {
       fc.uniqueArray(chargerArb, { minLength: 1, maxLength: 6, selector: (c) => c.id }),
       fc.integer({ min: 10, max: 900 }),
       fc.double({ min: 0, max: 0.5, noNaN: true }),
-      (seed, chargers, interval, interruption) => {
+      fc.double({ min: 0, max: 0.5, noNaN: true }),
+      fc.integer({ min: 0, max: 23 }),
+      (seed, chargers, interval, interruption, failedStart, hour) => {
         const network = { ...defaults.network, chargers };
         const model = withModel((m) => {
           m.interruption.probability = interruption;
-          m.maintenance.perChargerPerDay = 0.5;
+          m.failedStartProbability = failedStart;
+          m.faults.perChargerPerDay = { L2: 0.5, DCFC: 0.5 };
+          m.plannedMaintenance = { everyDays: 1, localHour: hour, hours: 2 };
           m.sessionsPerChargerPerDay = { L2: 4, DCFC: 12 };
         });
         const events = simulate({ seed, network, model, days: 2, updateIntervalSeconds: interval });
@@ -223,26 +245,126 @@ Deno.test("Simulation resumes interrupted sessions that recover and completes th
   assert.equal(count("session.failed"), 0);
 });
 
-Deno.test("Simulation takes chargers out of service for maintenance and back", () => {
+Deno.test("Simulation takes chargers out of service for faults and back", () => {
   const model = withModel((m) => {
-    m.maintenance = { perChargerPerDay: 2, medianHours: 3, sigma: 0.2 };
+    m.faults = {
+      perChargerPerDay: { L2: 3, DCFC: 3 },
+      remoteShare: 0.7,
+      remoteMinutes: { median: 20, sigma: 0.5 },
+      siteVisitHours: { median: 6, sigma: 0.5 },
+    };
   });
-  const events = simulate({ seed: 1, model, network: smallNetwork(["CA-LA-0001"]), days: 5 });
-  let inMaintenance = false;
-  let outages = 0;
+  const ids = defaults.network.chargers.slice(0, 40).map((c) => c.id);
+  const events = simulate({ seed: 1, model, network: smallNetwork(ids), days: 20 });
+  const faults = events.filter((e) => e.type === "charger.status" && e.status === "Faulted");
+  const remote = faults.filter((e) => e.type === "charger.status" && e.repair === "remote");
+  assert.ok(faults.length > 500, `${faults.length} faults`);
+  const share = remote.length / faults.length;
+  assert.ok(share > 0.65 && share < 0.75, `remote share ${share}`);
+  // A remote repair takes minutes, a site visit hours.
+  const down = { remote: [] as number[], site_visit: [] as number[] };
+  const since = new Map<string, { time: number; repair: "remote" | "site_visit" }>();
   for (const e of events) {
-    if (e.type === "charger.status") {
-      if (e.status === "Maintenance") {
-        assert.ok(!inMaintenance);
-        inMaintenance = true;
-        outages++;
-      } else if (inMaintenance) {
-        assert.equal(e.status, "Idle");
-        inMaintenance = false;
-      }
-    } else {
-      assert.ok(!inMaintenance, "no session while in maintenance");
+    if (e.type !== "charger.status") continue;
+    const t = Date.parse(e.time);
+    const open = since.get(e.chargerId);
+    if (open) {
+      down[open.repair].push((t - open.time) / 60_000);
+      since.delete(e.chargerId);
+    }
+    if (e.status === "Faulted") since.set(e.chargerId, { time: t, repair: e.repair! });
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  assert.ok(Math.abs(median(down.remote) - 20) < 3, `remote median ${median(down.remote)} min`);
+  assert.ok(Math.abs(median(down.site_visit) - 360) < 40, `site visit ${median(down.site_visit)}`);
+  const rejected = events.filter((e) => e.type === "session.rejected");
+  assert.ok(rejected.some((e) => e.type === "session.rejected" && e.status === "Faulted"));
+});
+
+Deno.test("Simulation opens planned maintenance windows at the local hour, on schedule", () => {
+  const model = withModel((m) => {
+    m.faults.perChargerPerDay = { L2: 0, DCFC: 0 };
+    m.plannedMaintenance = { everyDays: 7, localHour: 3, hours: 4 };
+  });
+  const ids = ["CA-LA-0001", "NY-NY-0001", "IL-CHI-0001"];
+  const network = smallNetwork(ids);
+  assert.equal(network.chargers.length, 3);
+  const events = simulate({ seed: 2, model, network, days: 28 });
+  const zones = new Map(defaults.network.cities.map((c) => [c.name, c.timeZone]));
+  for (const id of ids) {
+    const starts = events.filter((e) =>
+      e.chargerId === id && e.type === "charger.status" && e.status === "Maintenance"
+    );
+    assert.ok(starts.length >= 3 && starts.length <= 4, `${id}: ${starts.length} windows`);
+    for (const e of starts) {
+      const local = new Intl.DateTimeFormat("en-US", {
+        timeZone: zones.get(e.city),
+        hour: "numeric",
+        minute: "numeric",
+        hourCycle: "h23",
+      }).format(Date.parse(e.time));
+      // A window due while a vehicle is plugged in opens when it leaves.
+      const late = events.some((x) =>
+        x.type === "session.ended" && x.chargerId === id && x.time === e.time
+      );
+      assert.ok(local === "03:00" || late, `${id} window at ${local}`);
+    }
+    const ends = events.filter((e) =>
+      e.chargerId === id && e.type === "charger.status" &&
+      e.statusMessage === "Maintenance complete"
+    );
+    for (const [i, end] of ends.entries()) {
+      assert.equal(Date.parse(end.time) - Date.parse(starts[i].time), 4 * 3_600_000);
     }
   }
-  assert.ok(outages >= 3);
+});
+
+Deno.test("Simulation rejects failed start attempts at the configured rate", () => {
+  const model = withModel((m) => {
+    m.failedStartProbability = 0.2;
+    m.faults.perChargerPerDay = { L2: 0, DCFC: 0 };
+  });
+  const ids = defaults.network.chargers.slice(0, 100).map((c) => c.id);
+  const events = simulate({ seed: 3, model, network: smallNetwork(ids), days: 10 });
+  // Planned maintenance still rejects drivers as out of service: count the other failures.
+  const rejected = events.filter((e) =>
+    e.type === "session.rejected" && e.rejectReason !== "out_of_service"
+  );
+  const started = events.filter((e) => e.type === "session.started").length;
+  const rate = rejected.length / (rejected.length + started);
+  assert.ok(Math.abs(rate - 0.2) < 0.03, `failed start rate ${rate}`);
+  const reasons = new Set(rejected.map((e) => e.type === "session.rejected" && e.rejectReason));
+  assert.equal(reasons.size, 3, [...reasons].join());
+});
+
+Deno.test("Simulation draws Level 2 power as a share of what charger and car allow", () => {
+  const model = withModel((m) => {
+    m.acDrawPercent.public = { mean: 50, sd: 0, min: 50, max: 50 };
+  });
+  const network = smallNetwork(["NY-NY-0001"]);
+  assert.equal(network.chargers[0].siteType, "public");
+  const vehicles = new Map(defaults.network.vehicles.map((x) => [x.name, x]));
+  const started = simulate({ seed: 1, model, network, days: 10 })
+    .filter((e) => e.type === "session.started");
+  assert.ok(started.length > 3);
+  for (const e of started) {
+    if (e.type !== "session.started") continue;
+    const limit = Math.min(network.chargers[0].powerKw, vehicles.get(e.vehicleType)!.maxAcKw);
+    assert.equal(e.powerKw, Math.round(limit * 50) / 100);
+  }
+});
+
+Deno.test("Simulation lets DC fast drivers leave at the end of their stay, charged or not", () => {
+  const short = withModel((m) => {
+    m.dwell.dc_fast = { connectionMinutes: { median: 10, sigma: 0 } };
+  });
+  const dc = defaults.network.chargers.filter((c) => c.level === "DCFC").slice(0, 20);
+  const ended = simulate({ seed: 1, model: short, network: smallNetwork(dc.map((c) => c.id)) })
+    .filter((e) => e.type === "session.ended");
+  assert.ok(ended.length > 20);
+  for (const e of ended) {
+    if (e.type !== "session.ended") continue;
+    assert.ok(e.connectedMinutes <= 10.05, `${e.connectedMinutes} min`);
+  }
+  assert.ok(ended.some((e) => e.type === "session.ended" && e.endReason === "departed"));
 });

@@ -16,7 +16,9 @@ export function formatSummary(stats: SimulationStats): string {
     `sessions started ${count(stats.sessionsStarted)}`,
     `completed ${count(stats.sessionsCompleted)}`,
     `failed ${count(stats.sessionsFailed)}`,
+    `rejected ${count(stats.sessionsRejected)}`,
     `interruptions ${count(stats.interruptions)}`,
+    `faults ${count(stats.faults)}`,
     `energy delivered ${stats.energyKwh.toLocaleString("en-US", { maximumFractionDigits: 1 })} kWh`,
   ].join(" · ");
 }

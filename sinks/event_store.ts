@@ -168,7 +168,7 @@ export class EventStore {
     if (key !== undefined) this.#idempotencyKeys.add(key);
     const seq = ++this.#accepted;
     this.#byType[event.type]++;
-    if (event.type !== "charger.status") this.#track(event);
+    if ("sessionId" in event) this.#track(event);
     for (const listener of this.#listeners) {
       try {
         listener(event, seq);

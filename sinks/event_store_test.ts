@@ -4,7 +4,7 @@ import type { SimEvent } from "../core/event.ts";
 import { EventStore } from "./event_store.ts";
 import { simEvents } from "../tests/_events.ts";
 
-const isSession = (e: SimEvent): e is SessionState => e.type !== "charger.status";
+const isSession = (e: SimEvent): e is SessionState => "sessionId" in e;
 const ended = (e: SessionState) =>
   e.type === "session.completed" || e.type === "session.failed" || e.type === "session.ended";
 

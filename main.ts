@@ -28,8 +28,17 @@ import { shippedPlugins } from "./plugins/mod.ts";
 import { EventSchema } from "./core/event.ts";
 import { dirname, loadConfig, loadInputs, type ReadTextFile } from "./core/load.ts";
 import { type Overrides, planRun, type RunPlan } from "./core/plan.ts";
-import { runSimulation } from "./core/run.ts";
+import { runSimulation, warmUp } from "./core/run.ts";
 import { Simulation } from "./core/simulation.ts";
+import { inShard, parseShard, type Shard } from "./core/shard.ts";
+import {
+  inputsFingerprint,
+  loadPlan,
+  readStateFile,
+  savePlan,
+  STATE_VERSION,
+  writeStateFile,
+} from "./cli/state_file.ts";
 import { fanOut, type Sink } from "./core/sink.ts";
 import { parseSinkSpec } from "./core/sink_spec.ts";
 import { formatProgress, formatSinkStats, formatSummary } from "./core/summary.ts";
@@ -39,6 +48,9 @@ import { CONFIG_TEMPLATE, PLUGIN_TEMPLATE } from "./data/init_templates.ts";
 import { getLogSink } from "./sinks/log.ts";
 import { createSinks, sinkConfigs } from "./sinks/from_config.ts";
 import { serveEcho } from "./sinks/server.ts";
+import { StatsCollector } from "./stats/stats.ts";
+import { formatStatsText } from "./stats/text.ts";
+import { getMetricsSink, type MetricsServer, serveMetrics } from "./sinks/metrics.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
 const USAGE =
@@ -51,6 +63,8 @@ Usage:
   evsim validate [options]     check the config, data files and plugins; print every problem
   evsim init [DIR]             write a starter config.json and a plugin template
   evsim schema event|config    print the JSON Schema of an event or of config.json
+  evsim stats [FILE|-] [options] statistics of an NDJSON event stream (stdin by default),
+                               checked against published charging facts
 
 Options:
   -c, --config FILE            config file (default: the embedded configuration)
@@ -61,14 +75,26 @@ Options:
       --speed X                accelerated: X simulated seconds per wall second
       --realtime               follow the wall clock until Ctrl-C (the default)
       --update-interval S      simulated seconds between session.updated events (default 60)
+      --warm-up D              simulate D before the start without output, so the first
+                               events come from a busy network, e.g. --realtime --warm-up 1d
       --sink SINK              where events go, instead of the config's sinks (+SINK: in
                                addition to them); repeatable: stdout, file:PATH,
                                http(s)://URL, server:PORT, mqtt://HOST:PORT
       --plugin MODULE          load a plugin after the config's (repeatable): a shipped
                                plugin's name, a path, or an npm: specifier
+      --shard I/N              run slice I (0 … N−1) of N disjoint slices of the chargers;
+                               N machines with the same seed make the whole run together
+      --state FILE             run: save the whole simulation to FILE every 30 s and on
+                               exit, and continue from it when started again
+      --state-interval S       seconds of wall time between saves (default 30)
+      --metrics-port N         run: serve Prometheus metrics at http://HOST:N/metrics while
+                               the run lasts (0 for any port; the address is logged)
       --port N                 serve: port of the echo server (default 8787; 0 for any)
-      --host HOST              serve: address to bind (default 127.0.0.1)
+      --host HOST              serve, and run with --metrics-port: address to bind
+                               (default 127.0.0.1)
       --token TOKEN            serve: bearer token clients must send
+      --json                   stats: print the report as JSON instead of tables
+      --html FILE              stats: also write the report with charts as an HTML page
   -v, --verbose                also log to stderr what goes to the log file
   -h, --help                   show this help
   -V, --version                show the version
@@ -79,9 +105,11 @@ fast as possible and exit; a backfill with no --from starts at 2026-01-05T00:00:
 Examples:
   evsim --duration 1d | jq 'select(.type == "session.completed")'
   evsim --speed 60 --sink http://127.0.0.1:8787/events --sink file:out/sessions.ndjson
+  evsim --speed 60 --sink file:out.ndjson --metrics-port 9464   # curl 127.0.0.1:9464/metrics
   evsim serve --port 8787
   evsim replay evsim-dead-letter.ndjson --sink http://127.0.0.1:8787/events
   evsim validate --config config.json
+  evsim --duration 7d | evsim stats --html week.html
 `;
 
 const OPTIONS = {
@@ -93,11 +121,18 @@ const OPTIONS = {
   speed: { type: "string" },
   realtime: { type: "boolean" },
   "update-interval": { type: "string" },
+  "warm-up": { type: "string" },
   sink: { type: "string", multiple: true },
   plugin: { type: "string", multiple: true },
+  "metrics-port": { type: "string" },
+  shard: { type: "string" },
+  state: { type: "string" },
+  "state-interval": { type: "string" },
   port: { type: "string" },
   host: { type: "string" },
   token: { type: "string" },
+  json: { type: "boolean" },
+  html: { type: "string" },
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
@@ -124,6 +159,7 @@ function overrides(flags: Flags): Overrides {
     speed: flags.speed,
     realtime: flags.realtime,
     updateInterval: flags["update-interval"],
+    warmUp: flags["warm-up"],
   };
 }
 
@@ -288,17 +324,76 @@ async function buildInputs(
   return out;
 }
 
+/** The value of a port flag (`--port`, `--metrics-port`): 0–65535. */
+function portFlag(name: string, value: string): number {
+  const port = Number(value);
+  if (value.trim() === "" || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--${name}: expected a port number 0–65535, got ${JSON.stringify(value)}`);
+  }
+  return port;
+}
+
+/** The value of `--shard`: `i/n` with 0 ≤ i < n. */
+function shardFlag(value: string): Shard {
+  const shard = parseShard(value);
+  if (!shard) {
+    throw new UsageError(
+      `--shard: expected I/N with 0 ≤ I < N, such as 0/3, got ${JSON.stringify(value)}`,
+    );
+  }
+  return shard;
+}
+
+/** The value of `--state-interval`: seconds > 0. */
+function stateIntervalFlag(value: string | undefined): number {
+  if (value === undefined) return 30;
+  const seconds = Number(value);
+  if (value.trim() === "" || !(seconds > 0)) {
+    throw new UsageError(`--state-interval: expected seconds > 0, got ${JSON.stringify(value)}`);
+  }
+  return seconds;
+}
+
 async function run(flags: Flags): Promise<number> {
   const config = await loadConfig(readTextFile, flags.config);
-  const plan = planFromFlags(config, flags);
+  let plan = planFromFlags(config, flags);
+  const statePath = flags.state;
+  const stateEveryMs = stateIntervalFlag(flags["state-interval"]) * 1000;
+  const shard = flags.shard === undefined ? undefined : shardFlag(flags.shard);
   const sinkList = chosenSinks(config, flags);
+  const metricsPort = flags["metrics-port"] === undefined
+    ? undefined
+    : portFlag("metrics-port", flags["metrics-port"]);
   await setUpLogging(config, flags.verbose ?? false);
-  const { network, model, demand, sinkTypes } = await buildInputs(
-    config,
-    flags,
-    sinkList,
-    plan.seed,
-  );
+  const inputs = await buildInputs(config, flags, sinkList, plan.seed);
+  const { model, demand, sinkTypes } = inputs;
+  let network = inputs.network;
+  if (shard) {
+    const chargers = network.chargers.filter((c) => inShard(c.id, shard));
+    logger.info("Shard {index}/{count}: {mine} of {all} chargers", {
+      ...shard,
+      mine: chargers.length,
+      all: network.chargers.length,
+    });
+    if (chargers.length === 0) logger.warn("Shard {index}/{count} has no chargers", { ...shard });
+    network = { ...network, chargers };
+  }
+  const saved = statePath ? await readStateFile(statePath) : undefined;
+  const print = statePath ? await inputsFingerprint(plan, network, model, demand) : "";
+  if (saved) {
+    if (saved.fingerprint !== print) {
+      throw new ConfigError(
+        `${statePath}: this state belongs to another run (seed ${saved.plan.seed}, update interval ` +
+          `${saved.plan.updateIntervalSeconds} s, or other config, data, plugins or shard); ` +
+          "run with the same options, or move the file away to start afresh",
+      );
+    }
+    plan = loadPlan(saved.plan);
+    if (saved.finished) {
+      report(`${statePath}: this run already finished (${describe(plan)}); nothing to do`, []);
+      return 0;
+    }
+  }
 
   const controller = new AbortController();
   let pipeClosed = false;
@@ -313,16 +408,42 @@ async function run(flags: Flags): Promise<number> {
     },
   }, flags.sink?.length ? "--sink" : "sinks");
   if (logger.isEnabledFor("debug")) outputs.push(getLogSink(logger.getChild("sessions")));
-  const sink = fanOut(outputs);
+  const metrics = metricsPort === undefined
+    ? undefined
+    : getMetricsSink(outputs, { start: plan.start });
+  const sink = fanOut(metrics ? [metrics, ...outputs] : outputs);
 
   const sim = new Simulation({
     seed: plan.seed,
-    start: plan.start,
+    start: plan.start - plan.warmUpMs,
     network,
     model,
     updateIntervalSeconds: plan.updateIntervalSeconds,
     demand,
+    resume: saved?.simulation,
   });
+  const saveState = (finished: boolean) =>
+    writeStateFile(statePath!, {
+      format: "evsim-state",
+      version: STATE_VERSION,
+      savedAt: new Date().toISOString(),
+      fingerprint: print,
+      plan: savePlan(plan),
+      finished,
+      simulation: sim.snapshot(),
+    });
+  if (saved) {
+    logger.info("Resuming from {file} at {time} (seq {seq})", {
+      file: statePath,
+      time: new Date(sim.now).toISOString(),
+      seq: saved.simulation.seq,
+    });
+  } else if (plan.warmUpMs > 0) {
+    logger.info("Warming up from {from}", {
+      from: new Date(plan.start - plan.warmUpMs).toISOString(),
+    });
+    warmUp(sim, plan.start);
+  }
   logger.info("Simulating {plan}", { plan: describe(plan) });
 
   const removeSignals = onSignals(controller);
@@ -330,11 +451,21 @@ async function run(flags: Flags): Promise<number> {
   const encoder = new TextEncoder();
   const started = performance.now();
   let end;
+  let metricsServer: MetricsServer | undefined;
   try {
+    if (metrics) {
+      metricsServer = serveMetrics(metrics.registry, {
+        port: metricsPort,
+        hostname: flags.host,
+      });
+    }
     end = await runSimulation(sim, sink, {
       end: plan.end,
       speed: plan.speed,
       signal: controller.signal,
+      // Realtime follows the wall clock itself: resumed late, it catches up first.
+      anchor: plan.mode === "realtime" ? { wallMs: 0, simMs: 0 } : undefined,
+      checkpoint: statePath ? { everyMs: stateEveryMs, save: () => saveState(false) } : undefined,
       onProgress: showProgress
         ? (p) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[K${formatProgress(p)}`))
         : undefined,
@@ -342,8 +473,11 @@ async function run(flags: Flags): Promise<number> {
     if (showProgress) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
   } finally {
     await closeSinks(sink, config.shutdownTimeoutMs);
+    // Stopped after the sinks, so that their final deliveries can still be scraped.
+    await metricsServer?.[Symbol.asyncDispose]();
     removeSignals();
   }
+  if (statePath) await saveState(end === "finished");
   if (pipeClosed) return 0;
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const how = end === "finished" ? "finished" : "stopped";
@@ -411,12 +545,7 @@ async function replay(flags: Flags, file: string | undefined): Promise<number> {
 async function serve(flags: Flags): Promise<number> {
   const config = await loadConfig(readTextFile, flags.config);
   await setUpLogging(config, true);
-  const port = flags.port === undefined ? 8787 : Number(flags.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(
-      `--port: expected a port number 0–65535, got ${JSON.stringify(flags.port)}`,
-    );
-  }
+  const port = flags.port === undefined ? 8787 : portFlag("port", flags.port);
   const controller = new AbortController();
   const removeSignals = onSignals(controller);
   const server = await serveEcho({ port, hostname: flags.host ?? "127.0.0.1", token: flags.token });
@@ -456,6 +585,69 @@ async function validate(flags: Flags): Promise<number> {
       flags.config ?? "embedded config"
     }: ok (${cities.length} cities, ${chargers.length} chargers, ${vehicles.length} vehicle models)`,
   );
+  return 0;
+}
+
+/**
+ * `evsim stats`: reads an event stream in constant memory and prints its
+ * figures and calibration table (or JSON), optionally writing the HTML report.
+ * Calibration failures do not change the exit code: it is a report.
+ */
+async function stats(flags: Flags, file = "-"): Promise<number> {
+  let input: ReadableStream<Uint8Array>;
+  try {
+    input = file === "-" ? Deno.stdin.readable : (await Deno.open(file)).readable;
+  } catch (error) {
+    throw new Error(
+      error instanceof Deno.errors.NotFound ? `${file}: file not found` : `${file}: ${error}`,
+    );
+  }
+  let firstBad = "";
+  const collector = new StatsCollector({
+    onBadLine: ({ line, problem }) => firstBad ||= `line ${line}: ${problem}`,
+  });
+  // On a terminal, a progress line every 65,536 lines.
+  const progress = Deno.stderr.isTerminal();
+  const encoder = new TextEncoder();
+  const started = performance.now();
+  let lines = 0;
+  try {
+    for await (const line of readLines(input)) {
+      collector.addLine(line);
+      lines++;
+      if (progress && (lines & 0xffff) === 0) {
+        const rate = lines / ((performance.now() - started) / 1000);
+        const n = (x: number) => Math.round(x).toLocaleString("en-US");
+        Deno.stderr.writeSync(
+          encoder.encode(`\r\x1b[Kread ${n(lines)} lines · ${n(rate)} lines/s`),
+        );
+      }
+    }
+  } catch (error) {
+    throw new Error(`${file === "-" ? "stdin" : file}: cannot read: ${(error as Error).message}`);
+  } finally {
+    if (progress && lines > 0xffff) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
+  }
+  const report = collector.report({ charts: flags.html !== undefined });
+  if (flags.html !== undefined) {
+    // Loaded only when asked for: the chart renderer takes a while to load.
+    const { renderHtml } = await import("./stats/html.ts");
+    const html = await renderHtml(report, {
+      title: `evsim stats: ${file === "-" ? "stdin" : file}`,
+      profiles: defaults.model.arrivalProfiles,
+    });
+    try {
+      await Deno.writeTextFile(flags.html, html);
+    } catch (error) {
+      throw new Error(`${flags.html}: cannot write the HTML report: ${(error as Error).message}`);
+    }
+  }
+  console.log(flags.json ? JSON.stringify(report, null, 2) : formatStatsText(report));
+  if (report.badLines > 0) {
+    console.error(
+      `evsim: warning: skipped ${report.badLines} line(s) that are not events (first, ${firstBad})`,
+    );
+  }
   return 0;
 }
 
@@ -539,6 +731,9 @@ async function main(args: string[]): Promise<number> {
     case "serve":
       expectArgs(0);
       return await serve(flags);
+    case "stats":
+      expectArgs(1);
+      return await stats(flags, rest[0]);
     case "init":
       expectArgs(1);
       return await init(rest[0]);

@@ -1,6 +1,7 @@
 /**
- * evsim as a library: the session engine, its schemas and the sinks, for
- * programs that want the event stream without the command line.
+ * evsim as a library: the session engine, its schemas, the sinks and the
+ * statistics of event streams (`StatsCollector`), for programs that want the
+ * event stream without the command line.
  *
  * ```ts
  * import { defaults, getStdoutSink, runSimulation, Simulation } from "./mod.ts";
@@ -14,6 +15,7 @@
  */
 export * from "./core/mod.ts";
 export * from "./sinks/mod.ts";
+export * from "./stats/mod.ts";
 export { defaults } from "./data/mod.ts";
 export { generateChargers, shippedPlugins } from "./plugins/mod.ts";
 export type { PopulationChargersOptions } from "./plugins/mod.ts";

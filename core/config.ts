@@ -155,6 +155,11 @@ export const ConfigSchema = v.strictObject({
       duration: v.optional(Duration),
       /** Simulated seconds per wall-clock second in accelerated mode. */
       speed: v.optional(v.pipe(v.number(), v.gtValue(0))),
+      /**
+       * Simulate this long before the start without emitting anything, so the
+       * network is already busy when the first event goes out.
+       */
+      warmUp: v.optional(Duration),
     }),
     {},
   ),

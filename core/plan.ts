@@ -26,6 +26,7 @@ export interface Overrides {
   speed?: string;
   realtime?: boolean;
   updateInterval?: string;
+  warmUp?: string;
 }
 
 /** What to run. */
@@ -39,6 +40,8 @@ export interface RunPlan {
   /** Simulated seconds per wall second; Infinity for backfill. */
   speed: number;
   updateIntervalSeconds: number;
+  /** Simulated milliseconds run silently before `start` (0 for none). */
+  warmUpMs: number;
 }
 
 function instant(text: string, where: string): number {
@@ -138,5 +141,10 @@ export function planRun(config: Config, flags: Overrides, now: number): RunPlan 
       })`,
     );
   }
-  return { mode, seed, start, end, speed, updateIntervalSeconds };
+  const warmUpMs = flags.warmUp !== undefined
+    ? duration(flags.warmUp, "--warm-up")
+    : time.warmUp !== undefined
+    ? duration(time.warmUp, "config time.warmUp")
+    : 0;
+  return { mode, seed, start, end, speed, updateIntervalSeconds, warmUpMs };
 }

@@ -16,6 +16,7 @@ Deno.test("planRun() runs in realtime from now by default, like the original too
     end: Infinity,
     speed: 1,
     updateIntervalSeconds: 60,
+    warmUpMs: 0,
   });
 });
 
@@ -75,6 +76,13 @@ Deno.test("planRun() lets flags override the config", () => {
   assert.deepEqual([plan.mode, plan.seed, plan.updateIntervalSeconds], ["backfill", 4, 15]);
 });
 
+Deno.test("planRun() takes a warm-up from the flag or the config, none by default", () => {
+  assert.equal(planRun(config(), {}, NOW).warmUpMs, 0);
+  assert.equal(planRun(config({ time: { warmUp: "2h" } }), {}, NOW).warmUpMs, 7_200_000);
+  const plan = planRun(config({ time: { warmUp: "2h" } }), { realtime: true, warmUp: "1d" }, NOW);
+  assert.deepEqual([plan.mode, plan.start, plan.warmUpMs], ["realtime", NOW, 86_400_000]);
+});
+
 Deno.test("planRun() names the flag and value it cannot use", async (t) => {
   const cases: [Record<string, string | boolean>, RegExp][] = [
     [{ seed: "abc" }, /^--seed: expected a whole number ≥ 0, got "abc"$/],
@@ -83,6 +91,7 @@ Deno.test("planRun() names the flag and value it cannot use", async (t) => {
     [{ from: "yesterday" }, /^--from: expected a date/],
     [{ duration: "7 days" }, /^--duration: expected a duration/],
     [{ updateInterval: "0.5" }, /^--update-interval/],
+    [{ warmUp: "soon" }, /^--warm-up: expected a duration/],
     [{ realtime: true, speed: "2" }, /exclude each other/],
     [{ to: "2026-01-06", duration: "1d" }, /exclude each other/],
     [{ from: "2026-01-06", to: "2026-01-05" }, /ends .* before it starts/],

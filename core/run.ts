@@ -33,6 +33,32 @@ export interface RunOptions {
   onProgress?: (progress: Progress) => void;
   /** @default {1000} */
   progressIntervalMs?: number;
+  /**
+   * Pace against this pairing of wall and simulated time instead of the start
+   * of the call: `{ wallMs: 0, simMs: 0 }` follows the wall clock itself, so a
+   * realtime run that resumes late catches up first.
+   */
+  anchor?: { wallMs: number; simMs: number };
+  /**
+   * Called about every `everyMs` of wall time between two steps, after the
+   * sink was flushed: the moment to save the simulation's state.
+   */
+  checkpoint?: { everyMs: number; save: () => Promise<void> };
+}
+
+/**
+ * Runs `sim` silently until `until` (epoch ms): its events are dropped and its
+ * counters start again from zero, so that the run proper starts from a busy
+ * network instead of an empty one.
+ */
+export function warmUp(sim: Simulation, until: number): void {
+  const out: SimEvent[] = [];
+  while (sim.peek() < until) {
+    out.length = 0;
+    sim.step(out);
+  }
+  const stats: Record<string, number> = sim.stats as unknown as Record<string, number>;
+  for (const key of Object.keys(stats)) stats[key] = 0;
 }
 
 /** How a run ended. */
@@ -46,19 +72,27 @@ export async function runSimulation(
 ): Promise<RunEnd> {
   const { end, speed = Infinity, clock = systemClock, signal, onProgress } = options;
   const progressMs = options.progressIntervalMs ?? 1000;
+  const { checkpoint } = options;
   const wallStart = clock.now();
-  const simStart = sim.now;
+  const anchor = options.anchor ?? { wallMs: wallStart, simMs: sim.now };
   let lastProgress = wallStart;
+  let lastSave = wallStart;
   let steps = 0;
+  const save = async () => {
+    await sink.flush?.();
+    await checkpoint!.save();
+    lastSave = clock.now();
+  };
   const out: SimEvent[] = [];
   try {
     while (!signal?.aborted) {
       const next = sim.peek();
       if (next >= end) return "finished";
       if (speed !== Infinity) {
-        const wait = wallStart + (next - simStart) / speed - clock.now();
+        const wait = anchor.wallMs + (next - anchor.simMs) / speed - clock.now();
         if (wait > 0) {
           await sink.flush?.();
+          if (checkpoint && clock.now() - lastSave >= checkpoint.everyMs) await save();
           await clock.sleep(wait, signal);
           continue;
         }
@@ -69,12 +103,13 @@ export async function runSimulation(
         const r = sink(out[i]);
         if (r) await r;
       }
-      if (onProgress && (++steps & 4095) === 0) {
+      if ((++steps & 1023) === 0 && (onProgress || checkpoint)) {
         const t = clock.now();
-        if (t - lastProgress >= progressMs) {
+        if (onProgress && t - lastProgress >= progressMs) {
           lastProgress = t;
           onProgress({ simTime: sim.now, events: sim.stats.events, elapsedMs: t - wallStart });
         }
+        if (checkpoint && t - lastSave >= checkpoint.everyMs) await save();
       }
     }
     return "stopped";

@@ -28,6 +28,7 @@ import {
   type Vehicle,
 } from "./network.ts";
 import { Random } from "./random.ts";
+import { fromTime, type SessionSnapshot, type SimulationSnapshot, toTime } from "./snapshot.ts";
 import { isoTime } from "./time.ts";
 
 /** Timer kinds, in the order they run when due at the same millisecond. */
@@ -54,6 +55,11 @@ export interface SimulationOptions {
    * @default {defaultDemand(model): the model's rates, no peak hours}
    */
   demand?: DemandModel;
+  /**
+   * Continue from this snapshot (see {@link Simulation.snapshot}) instead of
+   * starting at `start`; the other options must be those it was taken with.
+   */
+  resume?: SimulationSnapshot;
 }
 
 /** Running totals of a simulation. */
@@ -98,6 +104,8 @@ interface Session extends ChargerFields {
   id: string;
   userId: string;
   vehicle: Vehicle;
+  /** Level 2: the percent of the available power drawn (100 for DC). */
+  drawPercent: number;
   curve: ChargeCurve;
   startIso: string;
   socStart: number;
@@ -136,6 +144,8 @@ interface ChargerState extends ChargerFields {
   plannedPending: boolean;
   /** When the current or next planned window was due. */
   plannedAt: number;
+  /** Position in the network's charger list. */
+  index: number;
   sessions: number;
   /** Events so far, numbering event IDs (while a session runs, the session counts them). */
   events: number;
@@ -194,6 +204,13 @@ const REJECT_MESSAGES: Record<RejectReason, string> = {
   vehicle_communication: "Start failed: no communication with the vehicle",
 };
 
+/** A queue's entries in array order, as [charger index, key] pairs. */
+function heap<T>(queue: FlatQueue<T>, index: (item: T) => number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < queue.length; i++) out.push([index(queue.ids[i]), queue.values[i]]);
+  return out;
+}
+
 /** The discrete-event engine. Call {@link Simulation.step} until {@link Simulation.peek} passes your end. */
 export class Simulation {
   readonly stats: SimulationStats = {
@@ -237,7 +254,7 @@ export class Simulation {
     const clocks = new Map<string, ReturnType<typeof localClock>>();
     const processes = new Map<unknown, Map<string, ArrivalProcess>>();
     const find = cityOf(network);
-    this.#chargers = network.chargers.map((charger) => {
+    this.#chargers = network.chargers.map((charger, index) => {
       const city = find(charger);
       let local = clocks.get(city.timeZone);
       if (!local) clocks.set(city.timeZone, local = localClock(city.timeZone));
@@ -269,9 +286,14 @@ export class Simulation {
         faultPending: false,
         plannedPending: false,
         plannedAt: 0,
+        index,
         sessions: 0,
       };
     });
+    if (options.resume) {
+      this.#restore(options.resume);
+      return;
+    }
     const { everyDays } = model.plannedMaintenance;
     for (const c of this.#chargers) {
       this.#schedule(c, ARRIVAL, c.arrivals.nextCandidate(this.#now, c.random));
@@ -279,6 +301,133 @@ export class Simulation {
       // The first window falls on a random day of the first period.
       this.#schedulePlanned(c, this.#now + Math.floor(c.random.next() * everyDays) * DAY_MS);
     }
+  }
+
+  /** The whole state, to continue later with the `resume` option. */
+  snapshot(): SimulationSnapshot {
+    return {
+      now: this.#now,
+      seq: this.#seq,
+      stats: { ...this.stats },
+      chargers: this.#chargers.map((c) => ({
+        id: c.chargerId,
+        status: c.status,
+        events: c.events,
+        sessions: c.sessions,
+        random: [...c.random.state] as [number, number, number, number],
+        faultPending: c.faultPending,
+        plannedPending: c.plannedPending,
+        plannedAt: c.plannedAt,
+        session: c.session && {
+          id: c.session.id,
+          userId: c.session.userId,
+          vehicle: c.session.vehicle.name,
+          drawPercent: c.session.drawPercent,
+          startIso: c.session.startIso,
+          socStart: c.session.socStart,
+          socTarget: c.session.socTarget,
+          estimatedMinutes: c.session.estimatedMinutes,
+          segmentSoc: c.session.segmentSoc,
+          segmentStart: c.session.segmentStart,
+          chargedMs: c.session.chargedMs,
+          completeAt: c.session.completeAt,
+          interruptAt: toTime(c.session.interruptAt),
+          checks: c.session.checks,
+          soc: c.session.soc,
+          startMs: c.session.startMs,
+          departAt: toTime(c.session.departAt),
+          completed: c.session.completed,
+          interrupted: c.session.interrupted,
+          events: c.session.events,
+        },
+      })),
+      // The queues in their array order: pushed back in this order, they come back identical,
+      // so that timers due at the same millisecond still run in the same order.
+      timers: heap(this.#timers, (c) => c.index),
+      steps: heap(this.#steps, (s) => s.charger.index),
+    };
+  }
+
+  #restore(snapshot: SimulationSnapshot) {
+    if (snapshot.chargers.length !== this.#chargers.length) {
+      throw new RangeError(
+        `the snapshot has ${snapshot.chargers.length} chargers, the network ${this.#chargers.length}`,
+      );
+    }
+    this.#now = snapshot.now;
+    this.#seq = snapshot.seq;
+    Object.assign(this.stats, snapshot.stats);
+    const vehicles = new Map(this.#vehicles.map((x) => [x.name, x]));
+    snapshot.chargers.forEach((saved, i) => {
+      const c = this.#chargers[i];
+      if (saved.id !== c.chargerId) {
+        throw new RangeError(
+          `the snapshot's charger ${i} is ${saved.id}, the network's ${c.chargerId}`,
+        );
+      }
+      c.status = saved.status;
+      c.events = saved.events;
+      c.sessions = saved.sessions;
+      c.random = new Random(saved.random);
+      c.faultPending = saved.faultPending;
+      c.plannedPending = saved.plannedPending;
+      c.plannedAt = saved.plannedAt;
+      if (saved.session) {
+        const vehicle = vehicles.get(saved.session.vehicle);
+        if (!vehicle) {
+          throw new RangeError(`the snapshot's vehicle ${saved.session.vehicle} is unknown`);
+        }
+        c.session = this.#restoreSession(c, vehicle, saved.session);
+      }
+    });
+    const charger = (i: number) => {
+      const c = this.#chargers[i];
+      if (!c) throw new RangeError(`the snapshot's queue names charger ${i}, out of range`);
+      return c;
+    };
+    for (const [i, key] of snapshot.timers) this.#timers.push(charger(i), key);
+    for (const [i, key] of snapshot.steps) {
+      const session = charger(i).session;
+      if (!session) throw new RangeError(`the snapshot's queue has a step for idle charger ${i}`);
+      this.#steps.push(session, key);
+    }
+  }
+
+  #restoreSession(c: ChargerState, vehicle: Vehicle, saved: SessionSnapshot): Session {
+    return {
+      charger: c,
+      events: saved.events,
+      interrupted: saved.interrupted,
+      chargerId: copy(c.chargerId),
+      locationName: copy(c.locationName),
+      city: c.city,
+      state: c.state,
+      country: c.country,
+      timeZone: c.timeZone,
+      latitude: c.latitude,
+      longitude: c.longitude,
+      level: c.level,
+      siteType: c.siteType,
+      id: saved.id,
+      userId: saved.userId,
+      vehicle,
+      drawPercent: saved.drawPercent,
+      curve: this.#curve(vehicle, c, saved.drawPercent),
+      startIso: saved.startIso,
+      socStart: saved.socStart,
+      socTarget: saved.socTarget,
+      estimatedMinutes: saved.estimatedMinutes,
+      segmentSoc: saved.segmentSoc,
+      segmentStart: saved.segmentStart,
+      chargedMs: saved.chargedMs,
+      completeAt: saved.completeAt,
+      interruptAt: fromTime(saved.interruptAt),
+      checks: saved.checks,
+      soc: saved.soc,
+      startMs: saved.startMs,
+      departAt: fromTime(saved.departAt),
+      completed: saved.completed,
+    };
   }
 
   /** Simulated time of the last processed timer (or the start). */
@@ -371,7 +520,10 @@ export class Simulation {
       const reason = START_FAILURES[r.int(0, START_FAILURES.length - 1)];
       return this.#reject(c, time, vehicle, userId, socStart, reason);
     }
-    const curve = this.#curve(vehicle, c, r);
+    const drawPercent = c.level === "DCFC"
+      ? 100
+      : Math.max(1, Math.round(clip(r, m.acDrawPercent[c.siteType])));
+    const curve = this.#curve(vehicle, c, drawPercent);
     const chargeMs = Math.ceil(curve.secondsBetween(socStart, socTarget) * 1000);
     c.sessions++;
     const s: Session = {
@@ -391,6 +543,7 @@ export class Simulation {
       id: copy(`${c.chargerId}-S${c.sessions}`),
       userId,
       vehicle,
+      drawPercent,
       curve,
       startIso: copy(iso(time)),
       socStart,
@@ -419,14 +572,11 @@ export class Simulation {
   }
 
   /**
-   * The session's charge curve: DC follows the vehicle's curve; Level 2 draws a
-   * drawn percent of the smaller of the charger's and the onboard charger's rating.
+   * A session's charge curve: DC follows the vehicle's curve; Level 2 draws
+   * `percent` of the smaller of the charger's and the onboard charger's rating.
    */
-  #curve(vehicle: Vehicle, c: ChargerState, r: Random): ChargeCurve {
+  #curve(vehicle: Vehicle, c: ChargerState, percent: number): ChargeCurve {
     const dc = c.level === "DCFC";
-    const percent = dc
-      ? 100
-      : Math.max(1, Math.round(clip(r, this.#model.acDrawPercent[c.siteType])));
     const key = `${vehicle.name}|${c.level}|${c.powerKw}|${percent}`;
     let curve = this.#curves.get(key);
     if (!curve) {

@@ -42,6 +42,11 @@ export interface SinkStats {
   bytes: number;
   /** Request latencies in milliseconds (HTTP-like sinks). */
   latency: LatencyStats;
+  /**
+   * Events the sink holds right now (buffered, queued or in flight), read live
+   * for metrics; absent for sinks that hold none.
+   */
+  readonly queued?: number;
 }
 
 /** A summary of latencies without keeping every sample. */

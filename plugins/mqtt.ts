@@ -294,6 +294,7 @@ export async function getMqttSink(options: MqttSinkOptions): Promise<MqttSink> {
   const started = new Promise<void>((resolve) => onStarted = resolve);
 
   const held = () => queue.length + inflight.size;
+  Object.defineProperty(stats, "queued", { get: held, enumerable: true });
 
   const admission = new Admission({
     bufferSize: o.bufferSize,

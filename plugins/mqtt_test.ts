@@ -347,6 +347,7 @@ Deno.test("getMqttSink() publishes every event on its topic, each counted once a
           errors: 0,
           bytes,
           latency: undefined,
+          queued: 0,
         },
       );
       assert.equal(sink.stats.latency.count, 300);

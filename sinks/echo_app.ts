@@ -9,6 +9,7 @@
  * | `GET /events`    | streams each accepted event as SSE (`id`, `event`, `data`) |
  * | `GET /sessions`  | the latest event of each session, `?status=…&city=…`        |
  * | `GET /stats`     | the store's counters                                        |
+ * | `GET /metrics`   | the same and the requests answered, for Prometheus          |
  * | `GET /healthz`   | `{ "ok": true }`, without the token                         |
  *
  * @module
@@ -20,6 +21,7 @@ import * as v from "valibot";
 import { issuePath } from "../core/errors.ts";
 import { EventSchema, type SimEvent, StatusSchema } from "../core/event.ts";
 import type { EventStore } from "./event_store.ts";
+import { getEchoMetrics, metricsResponse } from "./metrics.ts";
 
 const logger = getLogger(["evsim", "server"]);
 
@@ -61,6 +63,8 @@ export interface Problem {
 const SHUTDOWN_GRACE_MS = 1000;
 const NDJSON_TYPES = ["application/x-ndjson", "application/ndjson"];
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+/** Routes counted by name in the metrics; any other path counts as `other`. */
+const ROUTES = new Set(["/events", "/sessions", "/stats", "/metrics", "/healthz"]);
 
 /** A request the app refuses: becomes `{ error: message, ...details }` with `status`. */
 class RequestError extends Error {
@@ -336,6 +340,7 @@ export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): 
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const maxPending = options.maxPendingEvents ?? 10_000;
   const closing = options.signal;
+  const metrics = getEchoMetrics(store);
   const app = new Hono();
 
   app.onError((error, c) => {
@@ -353,10 +358,18 @@ export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): 
   app.notFound((c) =>
     c.json({
       error: `no route ${c.req.method} ${c.req.path}: the routes are POST /events, ` +
-        "GET /events, GET /sessions, GET /stats and GET /healthz",
+        "GET /events, GET /sessions, GET /stats, GET /metrics and GET /healthz",
     }, 404)
   );
 
+  // First, so that every request is counted, refused ones too.
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    await next();
+    const method = ["GET", "POST", "HEAD"].includes(c.req.method) ? c.req.method : "other";
+    const route = ROUTES.has(c.req.path) ? c.req.path : "other";
+    metrics.observeRequest(method, route, c.res.status, (performance.now() - started) / 1000);
+  });
   // Registered before the token check, which it answers without reaching.
   app.get("/healthz", (c) => c.json({ ok: true }));
   if (options.token !== undefined) app.use("*", bearerAuth(options.token));
@@ -395,6 +408,7 @@ export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): 
   });
 
   app.get("/stats", (c) => c.json(store.stats()));
+  app.get("/metrics", () => metricsResponse(metrics.registry));
 
   return app;
 }

@@ -5,6 +5,7 @@ import { createEchoApp, type EchoAppOptions } from "./echo_app.ts";
 import { EventStore } from "./event_store.ts";
 import { simEvents } from "../tests/_events.ts";
 import { readFrames } from "../tests/_sse.ts";
+import { byLabel, parseMetrics, valueOf } from "../tests/_prometheus.ts";
 
 const EVENTS = simEvents(3000);
 const [A, B, C] = EVENTS;
@@ -239,7 +240,7 @@ Deno.test("GET /sessions lists the latest session events, filtered by status and
   await json(await post(app, ndjson(EVENTS), { "content-type": "application/x-ndjson" }), 200);
   const latest = new Map<string, SimEvent>();
   for (const e of EVENTS) {
-    if (e.type === "charger.status") continue;
+    if (!("sessionId" in e)) continue;
     latest.delete(e.sessionId);
     latest.set(e.sessionId, e);
   }
@@ -278,7 +279,7 @@ Deno.test("GET /stats counts accepted, duplicate and rejected events, by type an
     stats.byType["charger.status"],
     events.filter((e) => e.type === "charger.status").length,
   );
-  const ids = new Set(events.flatMap((e) => e.type === "charger.status" ? [] : [e.sessionId]));
+  const ids = new Set(events.flatMap((e) => "sessionId" in e ? [e.sessionId] : []));
   assert.equal(stats.sessions, ids.size);
   const ended = new Set(
     events.flatMap((e) =>
@@ -336,4 +337,46 @@ Deno.test("GET /events disconnects a client more than maxPendingEvents behind", 
   assert.ok(frames.length <= 5, `${frames.length} frames`);
   assert.equal(store.subscribers, 0);
   assert.equal(store.stats().accepted, 20);
+});
+
+Deno.test("GET /metrics counts accepted events by type, duplicates, rejected and requests", async () => {
+  const { app, store } = setup();
+  const events = EVENTS.slice(0, 500);
+  await json(await post(app, JSON.stringify(events)), 200);
+  await json(await post(app, JSON.stringify(events.slice(0, 20))), 200);
+  await json(await post(app, JSON.stringify([{ ...A, socPercent: 150 }, B])), 400);
+  await json(await app.request("/sessions"), 200);
+  await json(await app.request("/nowhere"), 404);
+  const res = await app.request("/metrics");
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  const all = parseMetrics(await res.text());
+  const stats = store.stats();
+  assert.deepEqual(byLabel(all, "evsim_echo_events_total", "type"), stats.byType);
+  assert.equal(stats.accepted, 500);
+  assert.equal(valueOf(all, "evsim_echo_duplicates_total"), 20);
+  assert.equal(valueOf(all, "evsim_echo_rejected_total"), 1);
+  assert.equal(valueOf(all, "evsim_echo_active_sessions"), stats.activeSessions);
+  assert.equal(valueOf(all, "evsim_echo_tracked_sessions"), stats.sessions);
+  assert.ok(stats.activeSessions > 0);
+  const requests = (route: string, method: string, status: string) =>
+    valueOf(all, "evsim_echo_requests_total", { method, route, status });
+  assert.equal(requests("/events", "POST", "200"), 2);
+  assert.equal(requests("/events", "POST", "400"), 1);
+  assert.equal(requests("/sessions", "GET", "200"), 1);
+  assert.equal(requests("other", "GET", "404"), 1);
+  const timed = { method: "POST", route: "/events" };
+  assert.equal(valueOf(all, "evsim_echo_request_duration_seconds_count", timed), 3);
+});
+
+Deno.test("GET /metrics counts SSE clients and needs the token when one is set", async () => {
+  const { app } = setup({ token: "s3cret-token" });
+  const auth = { authorization: "Bearer s3cret-token" };
+  assert.equal((await app.request("/metrics")).status, 401);
+  const stream = await app.request("/events", { headers: auth });
+  const all = parseMetrics(await (await app.request("/metrics", { headers: auth })).text());
+  assert.equal(valueOf(all, "evsim_echo_sse_clients"), 1);
+  const refused = { method: "GET", route: "/metrics", status: "401" };
+  assert.equal(valueOf(all, "evsim_echo_requests_total", refused), 1);
+  await stream.body!.cancel();
 });

@@ -198,6 +198,7 @@ export function getHttpSink(url: string, options: HttpSinkOptions = {}): HttpSin
   let pending: SimEvent[] = [];
   const queue: Batch[] = [];
   let held = 0;
+  Object.defineProperty(stats, "queued", { get: () => held, enumerable: true });
   let inFlight = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;

@@ -11,6 +11,14 @@ export type { SinkContext } from "./from_config.ts";
 export { getHttpSink, parseRetryAfter, redactUrl } from "./http.ts";
 export type { HttpSink, HttpSinkOptions } from "./http.ts";
 export { getLogSink } from "./log.ts";
+export { getEchoMetrics, getMetricsSink, metricsResponse, serveMetrics } from "./metrics.ts";
+export type {
+  EchoMetrics,
+  MetricsServer,
+  MetricsSink,
+  MetricsSinkOptions,
+  ServeMetricsOptions,
+} from "./metrics.ts";
 export { getNdjsonSink } from "./ndjson.ts";
 export type { NdjsonSink, NdjsonSinkOptions, Writer } from "./ndjson.ts";
 export { denoRotatingFileDriver, getRotatingFileSink } from "./rotating_file.ts";

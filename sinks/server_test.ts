@@ -7,6 +7,7 @@ import { getServerSink, serveEcho } from "./server.ts";
 import { simEvents } from "../tests/_events.ts";
 import { SinkError } from "../core/errors.ts";
 import { readFrames } from "../tests/_sse.ts";
+import { byLabel, parseMetrics, valueOf } from "../tests/_prometheus.ts";
 
 const EVENTS = simEvents(500);
 
@@ -181,4 +182,28 @@ Deno.test("getServerSink() serves a simulation's events live and stops when disp
   assert.ok(ended);
   assert.deepEqual(frames.map((f) => JSON.parse(f.data)), out);
   await assert.rejects(fetch(`${url}/healthz`));
+});
+
+Deno.test("serveEcho() serves its metrics at GET /metrics", async () => {
+  await using server = await serveEcho({ port: 0 });
+  const events = EVENTS.slice(0, 200);
+  for (const body of [events, events.slice(0, 10)]) {
+    const res = await fetch(`${server.url}/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json", prefer: "return=minimal" },
+      body: JSON.stringify(body),
+    });
+    await json(res, 200);
+  }
+  const res = await fetch(`${server.url}/metrics`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  const all = parseMetrics(await res.text());
+  const expected: Record<string, number> = {};
+  for (const e of events) expected[e.type] = (expected[e.type] ?? 0) + 1;
+  const byType = byLabel(all, "evsim_echo_events_total", "type");
+  assert.deepEqual(Object.fromEntries(Object.entries(byType).filter(([, n]) => n > 0)), expected);
+  assert.equal(valueOf(all, "evsim_echo_duplicates_total"), 10);
+  const posted = { method: "POST", route: "/events", status: "200" };
+  assert.equal(valueOf(all, "evsim_echo_requests_total", posted), 2);
 });

@@ -239,3 +239,18 @@ Deno.test("evsim shows backfill progress on stderr only when it is a terminal", 
     }
   });
 });
+
+Deno.test("evsim --warm-up starts the output from a busy network", async () => {
+  const args = ["--duration", "1h", "--update-interval", "300"];
+  const [cold, warm] = await Promise.all([evsim(args), evsim([...args, "--warm-up", "1d"])]);
+  assert.equal(warm.code, 0, warm.stderr);
+  const events = (text: string) => text.trimEnd().split("\n").map((l) => JSON.parse(l));
+  const start = "2026-01-05T00:00:00.000Z";
+  const warmEvents = events(warm.stdout);
+  assert.ok(warmEvents.every((e) => e.time >= start), "nothing from the warm-up goes out");
+  // Sessions that began during the warm-up report from the first minutes on.
+  const early = warmEvents.filter((e) => e.type === "session.updated" && e.startTime < start);
+  assert.ok(early.length > 100, `${early.length} updates of warm sessions`);
+  assert.ok(events(cold.stdout).every((e) => !e.startTime || e.startTime >= start));
+  assert.ok(warmEvents.length > events(cold.stdout).length);
+});

@@ -1,0 +1,143 @@
+/**
+ * The state file of `evsim run --state FILE`: the whole simulation and its
+ * plan, written atomically (a temporary file, flushed to disk, renamed over
+ * the old one), so that a killed run finds either the previous state or the
+ * new one, never half of one.
+ *
+ * @module
+ */
+import * as v from "valibot";
+import type { DemandModel } from "../core/arrivals.ts";
+import { ConfigError, formatIssues } from "../core/errors.ts";
+import type { Model } from "../core/model.ts";
+import { cityOf, type Network } from "../core/network.ts";
+import type { RunPlan } from "../core/plan.ts";
+import { fingerprint, fromTime, SimulationSnapshotSchema, toTime } from "../core/snapshot.ts";
+
+/** The version of the state file format this evsim reads and writes. */
+export const STATE_VERSION = 1;
+
+/** What a run was asked to do, as saved: Infinity is saved as null. */
+const SavedPlanSchema = v.strictObject({
+  mode: v.picklist(["realtime", "accelerated", "backfill"]),
+  seed: v.number(),
+  start: v.number(),
+  end: v.nullable(v.number()),
+  speed: v.nullable(v.number()),
+  updateIntervalSeconds: v.number(),
+  warmUpMs: v.number(),
+});
+
+/** A state file. */
+export const StateFileSchema = v.strictObject({
+  format: v.literal("evsim-state"),
+  version: v.literal(STATE_VERSION),
+  /** Wall-clock time of the save, ISO-8601. */
+  savedAt: v.string(),
+  /** Digest of the inputs (see `fingerprint()`): a state only resumes the run it came from. */
+  fingerprint: v.string(),
+  plan: SavedPlanSchema,
+  /** The run reached its end: resuming it does nothing. */
+  finished: v.boolean(),
+  simulation: SimulationSnapshotSchema,
+});
+export type StateFile = v.InferOutput<typeof StateFileSchema>;
+
+/**
+ * Reads the state file at `path`; undefined when there is none. A file that
+ * is not a valid state file is refused with a {@link ConfigError} saying why,
+ * and left as it is.
+ */
+export async function readStateFile(path: string): Promise<StateFile | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new ConfigError(`${path}: cannot read the state file: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const refuse = (why: string) =>
+    new ConfigError(
+      `${path}: not a state file evsim can resume (${why}); it was left untouched: ` +
+        "move it away to start afresh",
+    );
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw refuse(`invalid JSON: ${(error as Error).message}`);
+  }
+  const header = v.safeParse(
+    v.object({ format: v.literal("evsim-state"), version: v.number() }),
+    value,
+  );
+  if (!header.success) throw refuse("no evsim-state header");
+  if (header.output.version !== STATE_VERSION) {
+    throw refuse(`format version ${header.output.version}; this evsim reads ${STATE_VERSION}`);
+  }
+  const result = v.safeParse(StateFileSchema, value);
+  if (!result.success) throw refuse(formatIssues("state", result.issues).slice(0, 3).join("; "));
+  return result.output;
+}
+
+/** Writes `state` to `path` atomically: a temporary file beside it, synced, then renamed. */
+export async function writeStateFile(path: string, state: StateFile): Promise<void> {
+  const temporary = `${path}.tmp`;
+  const file = await Deno.open(temporary, { write: true, create: true, truncate: true });
+  try {
+    const bytes = new TextEncoder().encode(JSON.stringify(state));
+    for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
+    await file.sync();
+  } finally {
+    file.close();
+  }
+  await Deno.rename(temporary, path);
+}
+
+/** `plan` as saved in a state file. */
+export function savePlan(plan: RunPlan): StateFile["plan"] {
+  return {
+    mode: plan.mode,
+    seed: plan.seed,
+    start: plan.start,
+    end: toTime(plan.end),
+    speed: toTime(plan.speed),
+    updateIntervalSeconds: plan.updateIntervalSeconds,
+    warmUpMs: plan.warmUpMs,
+  };
+}
+
+/** The plan a state file saved. */
+export function loadPlan(saved: StateFile["plan"]): RunPlan {
+  return { ...saved, end: fromTime(saved.end), speed: fromTime(saved.speed) };
+}
+
+/**
+ * The fingerprint of a run's inputs: seed, update interval, network, model
+ * and every charger's demand (its daily rate and profile).
+ */
+export function inputsFingerprint(
+  plan: RunPlan,
+  network: Network,
+  model: Model,
+  demand: DemandModel,
+): Promise<string> {
+  const find = cityOf(network);
+  const profiles = new Map<unknown, number>();
+  const demands = network.chargers.map((c) => {
+    const { perDay, weights } = demand(c, find(c));
+    let id = profiles.get(weights);
+    if (id === undefined) profiles.set(weights, id = profiles.size);
+    return [perDay, id];
+  });
+  return fingerprint({
+    seed: plan.seed,
+    updateIntervalSeconds: plan.updateIntervalSeconds,
+    network,
+    model,
+    demands,
+    profiles: [...profiles.keys()].map((w) => Array.from(w as ArrayLike<number>)),
+  });
+}

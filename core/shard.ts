@@ -1,0 +1,43 @@
+/**
+ * Sharding: a run can simulate one of `n` disjoint slices of the network, so
+ * that `n` machines share one big run. A charger's slice follows from its ID
+ * alone, and every charger draws from its own random stream (seed + ID), so
+ * the union of all slices' events is the unsharded run's events (apart from
+ * `seq`, which numbers each run's own events).
+ *
+ * @module
+ */
+
+/** Slice `index` (0-based) of `count`. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/**
+ * Parses `i/n` (0 ≤ i < n), as given to `--shard`: `0/3`, `1/3`, `2/3`.
+ * Returns undefined for anything else.
+ */
+export function parseShard(text: string): Shard | undefined {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!match) return undefined;
+  const index = Number(match[1]);
+  const count = Number(match[2]);
+  if (!Number.isSafeInteger(count) || count < 1 || index >= count) return undefined;
+  return { index, count };
+}
+
+/** The slice (0 … count − 1) a charger belongs to: FNV-1a of its ID, modulo `count`. */
+export function shardOf(chargerId: string, count: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < chargerId.length; i++) {
+    hash ^= chargerId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % count;
+}
+
+/** Whether a charger belongs to `shard`. */
+export function inShard(chargerId: string, shard: Shard): boolean {
+  return shardOf(chargerId, shard.count) === shard.index;
+}

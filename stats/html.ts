@@ -1,0 +1,657 @@
+/**
+ * The HTML report of `evsim stats --html`: one self-contained page that opens
+ * offline. Charts are Vega-Lite specs rendered to SVG here and embedded inline,
+ * so the page has no script, no stylesheet or font to fetch, and no external URL.
+ *
+ * Every chart is a `<figure class="chart">` with a `<figcaption>` and one of
+ * these ids: `chart-arrivals`, `chart-energy`, `chart-stay`, `chart-load`,
+ * `chart-utilization`, `chart-uptime`. A chart without data holds
+ * `<p class="no-data">no data</p>` instead of its `<svg>`. The tables are
+ * `#summary-table` and `#calibration-table`.
+ *
+ * @module
+ */
+import * as vega from "vega";
+import * as vl from "vega-lite";
+import type { Model } from "../core/model.ts";
+import { type SiteType, SiteTypeSchema } from "../core/network.ts";
+import type { Bins, CalibrationCheck, CityStats, GroupStats, StatsReport } from "./report.ts";
+
+/** Options of {@linkcode renderHtml}. */
+export interface HtmlOptions {
+  /** Title of the page and its heading. @default {"evsim stats"} */
+  title?: string;
+  /** The model's arrival profiles, drawn as the reference of the arrivals chart. */
+  profiles: Model["arrivalProfiles"];
+}
+
+/**
+ * Renders a stats report as one self-contained HTML document: a header with the
+ * stream's span, a summary table per site type, the charts as inline SVG and the
+ * calibration table. Every text from the report is escaped; missing or null
+ * figures show as "no data".
+ *
+ * Asynchronous because Vega renders SVG asynchronously.
+ *
+ * ```ts
+ * const html = await renderHtml(report, { profiles: defaults.model.arrivalProfiles });
+ * await Deno.writeTextFile("report.html", html);
+ * ```
+ */
+export async function renderHtml(report: StatsReport, options: HtmlOptions): Promise<string> {
+  const title = options.title ?? "evsim stats";
+  const figures = await Promise.all([
+    arrivalsFigure(report, options.profiles),
+    histogramFigure(
+      "chart-energy",
+      "Energy per session, by site type (2 kWh bins; the last bin holds everything above).",
+      report.charts?.energyKwh,
+      { unit: 1, title: "energy per session (kWh)" },
+    ),
+    histogramFigure(
+      "chart-stay",
+      "Plugged-in time per session, by site type (15-minute bins; the last bin holds everything above).",
+      report.charts?.stayMinutes,
+      { unit: 60, title: "plugged in (hours)" },
+    ),
+    loadFigure(report.charts?.loadCurve),
+    utilizationFigure(report.byCity),
+    uptimeFigure(report.byCity),
+  ]);
+  const [arrivals, energy, stay, load, utilization, uptime] = figures;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="generator" content="evsim">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>${escapeHtml(title)}</h1>
+${headerFacts(report)}
+</header>
+<main>
+<section id="summary">
+<h2>Summary by site type</h2>
+${summaryTable(report)}
+</section>
+<section id="arrivals">
+<h2>Arrivals by local hour</h2>
+${arrivals}
+</section>
+<section id="sessions">
+<h2>Sessions</h2>
+${energy}
+${stay}
+</section>
+<section id="load">
+<h2>Load by city</h2>
+${load}
+</section>
+<section id="cities">
+<h2>Utilization and uptime by city</h2>
+${utilization}
+${uptime}
+</section>
+<section id="calibration">
+<h2>Calibration</h2>
+${calibrationTable(report.calibration)}
+</section>
+</main>
+</body>
+</html>
+`;
+}
+
+const STYLE = `
+body { font: 14px/1.45 system-ui, sans-serif; color: #222; margin: 0 auto; padding: 1em 1.5em; max-width: 1100px; }
+h1 { margin: 0.2em 0; }
+h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
+dl.facts { display: flex; flex-wrap: wrap; gap: 0.4em 2em; margin: 0.5em 0; }
+dl.facts div { display: flex; gap: 0.4em; }
+dl.facts dt { color: #666; }
+dl.facts dd { margin: 0; font-weight: 600; }
+dl.facts .warn dd { color: #b3261e; }
+table { border-collapse: collapse; margin: 0.5em 0; }
+caption { text-align: left; color: #555; padding-bottom: 0.3em; }
+th, td { padding: 0.3em 0.7em; border-bottom: 1px solid #e4e4e4; text-align: right; vertical-align: top; }
+th { background: #f4f4f4; }
+th:first-child, td.text { text-align: left; }
+td.na { color: #999; font-style: italic; }
+tr.fail td { background: #fdecea; }
+td.result { font-weight: 700; white-space: nowrap; }
+td.result.pass { color: #1e7b34; }
+td.result.fail { color: #b3261e; }
+figure.chart { margin: 1em 0 2em; overflow-x: auto; }
+figure.chart svg { max-width: 100%; height: auto; }
+figcaption { color: #555; font-size: 13px; margin-top: 0.3em; }
+p.no-data { color: #999; font-style: italic; border: 1px dashed #ccc; padding: 1em; margin: 0; }
+`;
+
+/** Site types in their canonical order. */
+const SITE_TYPES: readonly SiteType[] = SiteTypeSchema.options;
+
+const SITE_LABELS: Record<SiteType, string> = {
+  workplace: "Workplace",
+  public: "Public L2",
+  dc_fast: "DC fast",
+  residential: "Residential",
+};
+
+/** The categorical colours of the charts (Tableau 10); the last one is for "other cities". */
+const COLORS = [
+  "#4c78a8",
+  "#f58518",
+  "#e45756",
+  "#72b7b2",
+  "#54a24b",
+  "#eeca3b",
+  "#b279a2",
+  "#ff9da6",
+];
+const OTHER_COLOR = "#bab0ac";
+
+/** How many cities the load curve shows before summing the rest as "other cities". */
+const TOP_CITIES = 8;
+
+const VEGA_CONFIG: vl.Config = {
+  font: "system-ui, sans-serif",
+  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: "normal" },
+  header: { labelFontSize: 13, labelFontWeight: "bold" },
+  legend: { labelFontSize: 12, titleFontSize: 12, labelLimit: 240 },
+  view: { stroke: "#ddd" },
+};
+
+/** Escapes text for HTML content and attribute values. */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Renders a Vega-Lite spec to an SVG string, with path coordinates to a tenth of a pixel. */
+async function toSvg(spec: vl.TopLevelSpec): Promise<string> {
+  const compiled = vl.compile({ ...spec, config: VEGA_CONFIG } as vl.TopLevelSpec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
+  try {
+    const svg = await view.toSVG();
+    return svg.replace(/ d="([^"]*)"/g, (_, d: string) => ` d="${d.replace(/\d*\.\d+/g, round)}"`);
+  } finally {
+    view.finalize();
+  }
+}
+
+/** A decimal number to one decimal place; it keeps its point, so `1.25.5` (two numbers) stays two. */
+function round(number: string): string {
+  return Number(number).toFixed(1);
+}
+
+/** A chart's figure: its SVG, or "no data" when `svg` is null. */
+function figure(id: string, caption: string, svg: string | null): string {
+  const body = svg ?? `<p class="no-data">no data</p>`;
+  return `<figure class="chart" id="${id}">\n${body}\n<figcaption>${
+    escapeHtml(caption)
+  }</figcaption>\n</figure>`;
+}
+
+function isNumber(x: unknown): x is number {
+  return typeof x === "number" && Number.isFinite(x);
+}
+
+/** The site types present in `groups`, in canonical order. */
+function presentSiteTypes<T>(groups: Partial<Record<SiteType, T>> | undefined): SiteType[] {
+  return SITE_TYPES.filter((s) => groups?.[s] != null);
+}
+
+// --- formatting -------------------------------------------------------------
+
+const NO_DATA = `<td class="na">no data</td>`;
+
+function formatNumber(x: number, maximumFractionDigits = 2): string {
+  return x.toLocaleString("en-US", {
+    maximumFractionDigits: Math.abs(x) >= 100 ? 0 : maximumFractionDigits,
+  });
+}
+
+/** A figure to at most three significant digits, without exponent notation. */
+function formatFigure(x: number): string {
+  if (x === 0 || Math.abs(x) >= 100) return formatNumber(x, 0);
+  return Number(x.toPrecision(3)).toLocaleString("en-US", { maximumFractionDigits: 10 });
+}
+
+function formatPercent(share: number): string {
+  return `${(share * 100).toFixed(1)} %`;
+}
+
+function formatMinutes(minutes: number): string {
+  return minutes < 90 ? `${minutes.toFixed(0)} min` : `${(minutes / 60).toFixed(1)} h`;
+}
+
+/** A table cell, or "no data" when the value is missing. */
+function cell(value: number | null | undefined, format: (x: number) => string): string {
+  return isNumber(value) ? `<td>${escapeHtml(format(value))}</td>` : NO_DATA;
+}
+
+/** `2026-01-05T00:00:00.000Z` as `2026-01-05 00:00 UTC`; other text as it is. */
+function formatTime(iso: string): string {
+  const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(?::\d\d(?:\.\d+)?)?Z$/.exec(iso);
+  return m ? `${m[1]} ${m[2]} UTC` : iso;
+}
+
+// --- header and tables ------------------------------------------------------
+
+function headerFacts(report: StatsReport): string {
+  const span = report.from != null && report.to != null
+    ? `${formatTime(report.from)} → ${formatTime(report.to)}`
+    : "no events";
+  const facts: [string, string, boolean?][] = [
+    ["Stream", span],
+    ["Days", isNumber(report.days) ? formatNumber(report.days) : "no data"],
+    ["Lines", isNumber(report.lines) ? formatNumber(report.lines) : "no data"],
+    ["Events", isNumber(report.events) ? formatNumber(report.events) : "no data"],
+    [
+      "Bad lines",
+      isNumber(report.badLines) ? formatNumber(report.badLines) : "no data",
+      report.badLines > 0,
+    ],
+  ];
+  const items = facts.map(([name, value, warn]) =>
+    `<div${warn ? ` class="warn"` : ""}><dt>${escapeHtml(name)}</dt><dd>${
+      escapeHtml(value)
+    }</dd></div>`
+  );
+  return `<dl class="facts">\n${items.join("\n")}\n</dl>`;
+}
+
+function summaryRow(label: string, g: GroupStats | undefined): string {
+  if (g == null) return "";
+  return `<tr><th scope="row">${escapeHtml(label)}</th>` +
+    cell(g.chargers, (x) => formatNumber(x)) +
+    cell(g.sessions, (x) => formatNumber(x)) +
+    cell(g.sessionsPerChargerPerDay, (x) => formatNumber(x)) +
+    cell(g.energyKwh?.median, (x) => `${x.toFixed(1)} kWh`) +
+    cell(g.stayMinutes?.median, formatMinutes) +
+    cell(g.idleShare, formatPercent) +
+    cell(g.timeUtilization, formatPercent) +
+    cell(g.failedAttemptRate, formatPercent) +
+    cell(g.interruptionRate, formatPercent) +
+    cell(g.uptime?.meanPercent, (x) => `${x.toFixed(2)} %`) +
+    `</tr>`;
+}
+
+function summaryTable(report: StatsReport): string {
+  const rows = presentSiteTypes(report.bySiteType).map((s) =>
+    summaryRow(SITE_LABELS[s], report.bySiteType[s])
+  );
+  rows.push(summaryRow("All site types", report.overall));
+  const body = rows.filter((r) => r !== "");
+  if (body.length === 0) return `<p class="no-data">no data</p>`;
+  return `<table id="summary-table">
+<thead><tr><th>Site type</th><th>Chargers</th><th>Sessions</th><th>Sessions / charger / day</th><th>Energy median</th><th>Stay median</th><th>Idle share</th><th>Utilization</th><th>Failed attempts</th><th>Interruptions</th><th>Uptime (mean)</th></tr></thead>
+<tbody>
+${body.join("\n")}
+</tbody>
+</table>`;
+}
+
+function calibrationRow(c: CalibrationCheck): string {
+  const pass = c.pass === true;
+  const site = c.siteType === "all" ? "All" : SITE_LABELS[c.siteType] ?? String(c.siteType);
+  const range = isNumber(c.low) && isNumber(c.high)
+    ? `${formatFigure(c.low)} – ${formatFigure(c.high)}`
+    : "no data";
+  return `<tr class="${pass ? "pass" : "fail"}">` +
+    `<td title="charging-facts row ${escapeHtml(String(c.row))}">${
+      escapeHtml(String(c.row))
+    }</td>` +
+    `<td class="text">${escapeHtml(String(c.statistic))}</td>` +
+    `<td class="text">${escapeHtml(site)}</td>` +
+    cell(c.value, formatFigure) +
+    `<td>${escapeHtml(range)}</td>` +
+    `<td class="result ${pass ? "pass" : "fail"}">${pass ? "✓ PASS" : "✗ FAIL"}</td>` +
+    `</tr>`;
+}
+
+function calibrationTable(checks: CalibrationCheck[] | undefined): string {
+  if (checks == null || checks.length === 0) return `<p class="no-data">no data</p>`;
+  const passed = checks.filter((c) => c.pass === true).length;
+  return `<p>${passed} of ${checks.length} checks land in their target range.</p>
+<table id="calibration-table">
+<caption>Measured figures against the ranges of the charging-facts reference; # is its row.</caption>
+<thead><tr><th>#</th><th>Statistic</th><th>Site type</th><th>Value</th><th>Target range</th><th>Result</th></tr></thead>
+<tbody>
+${checks.map(calibrationRow).join("\n")}
+</tbody>
+</table>`;
+}
+
+// --- charts -----------------------------------------------------------------
+
+/** The share of a week's arrivals in each local hour, by an arrival profile. */
+export function referenceShareByHour(profile: Model["arrivalProfiles"][SiteType]): number[] {
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const weekday = sum(profile.weekday);
+  const weekend = sum(profile.weekend);
+  return Array.from(
+    { length: 24 },
+    (_, h) =>
+      (weekday > 0 ? profile.weekdayShare * profile.weekday[h] / weekday : 0) +
+      (weekend > 0 ? (1 - profile.weekdayShare) * profile.weekend[h] / weekend : 0),
+  );
+}
+
+function arrivalsFigure(
+  report: StatsReport,
+  profiles: Model["arrivalProfiles"] | undefined,
+): Promise<string> {
+  const id = "chart-arrivals";
+  const caption =
+    "Share of session starts in each local hour (bars) against the model's published arrival profile over a whole week (line), by site type.";
+  const rows: { site: string; hour: number; measured: number | null; reference: number | null }[] =
+    [];
+  const sites: string[] = [];
+  for (const s of presentSiteTypes(report.bySiteType)) {
+    const measured = report.bySiteType[s]?.arrivalShareByHour;
+    if (!Array.isArray(measured) || measured.length === 0) continue;
+    const profile = profiles?.[s];
+    const reference = profile ? referenceShareByHour(profile) : null;
+    sites.push(SITE_LABELS[s]);
+    for (let hour = 0; hour < 24; hour++) {
+      rows.push({
+        site: SITE_LABELS[s],
+        hour,
+        measured: isNumber(measured[hour]) ? measured[hour] : null,
+        reference: reference?.[hour] ?? null,
+      });
+    }
+  }
+  return chartFigure(
+    id,
+    caption,
+    rows.length === 0 ? null : {
+      data: { values: rows },
+      facet: { field: "site", type: "nominal", sort: sites, title: null },
+      columns: 2,
+      spec: {
+        width: 420,
+        height: 170,
+        encoding: {
+          x: { field: "hour", type: "ordinal", title: "local hour", axis: { labelAngle: 0 } },
+        },
+        layer: [
+          {
+            mark: { type: "bar" },
+            encoding: {
+              y: {
+                field: "measured",
+                type: "quantitative",
+                title: "share of arrivals",
+                axis: { format: ".0%" },
+              },
+              color: {
+                datum: "measured",
+                title: null,
+                scale: { domain: ["measured", "published profile"], range: ["#4c78a8", "#222"] },
+              },
+            },
+          },
+          {
+            mark: { type: "line", point: { size: 18 }, strokeWidth: 1.5 },
+            encoding: {
+              y: { field: "reference", type: "quantitative" },
+              color: { datum: "published profile" },
+            },
+          },
+        ],
+      },
+    },
+  );
+}
+
+function histogramFigure(
+  id: string,
+  caption: string,
+  bins: Partial<Record<SiteType, Bins>> | undefined,
+  axis: { unit: number; title: string },
+): Promise<string> {
+  const rows: { site: string; x0: number; x1: number; share: number; count: number }[] = [];
+  const sites: string[] = [];
+  for (const s of presentSiteTypes(bins)) {
+    const b = bins?.[s];
+    if (!b || !isNumber(b.start) || !isNumber(b.width) || b.width <= 0) continue;
+    if (!Array.isArray(b.counts)) continue;
+    const counts = b.counts.map((c) => (isNumber(c) ? c : 0));
+    const total = counts.reduce((a, c) => a + c, 0);
+    if (total <= 0) continue;
+    let last = counts.length;
+    while (last > 1 && counts[last - 1] === 0) last--;
+    sites.push(SITE_LABELS[s]);
+    for (let i = 0; i < last; i++) {
+      rows.push({
+        site: SITE_LABELS[s],
+        x0: (b.start + i * b.width) / axis.unit,
+        x1: (b.start + (i + 1) * b.width) / axis.unit,
+        share: counts[i] / total,
+        count: counts[i],
+      });
+    }
+  }
+  return chartFigure(
+    id,
+    caption,
+    rows.length === 0 ? null : {
+      data: { values: rows },
+      facet: { field: "site", type: "nominal", sort: sites, title: null },
+      columns: 2,
+      spec: {
+        width: 420,
+        height: 150,
+        mark: { type: "bar", color: "#4c78a8", stroke: "#fff", strokeWidth: 0.5 },
+        encoding: {
+          x: { field: "x0", type: "quantitative", bin: "binned", title: axis.title },
+          x2: { field: "x1" },
+          y: {
+            field: "share",
+            type: "quantitative",
+            title: "share of sessions",
+            axis: { format: ".0%" },
+          },
+        },
+      },
+      resolve: { scale: { x: "independent" } },
+    },
+  );
+}
+
+/** The load curve's rows: the top cities by energy, and the rest summed as "other cities". */
+function loadSeries(
+  curve: NonNullable<StatsReport["charts"]>["loadCurve"] | undefined,
+): {
+  rows: { t: number; city: string; rank: number; kw: number }[];
+  order: string[];
+  other: boolean;
+} | null {
+  if (!curve || !Array.isArray(curve.cities) || !Array.isArray(curve.kw)) return null;
+  const start = Date.parse(curve.start);
+  const step = curve.stepMinutes * 60_000;
+  if (!Number.isFinite(start) || !isNumber(step) || step <= 0) return null;
+  const series = curve.cities.map((city, c) => {
+    const kw = (Array.isArray(curve.kw[c]) ? curve.kw[c] : []).map((x) => (isNumber(x) ? x : 0));
+    return { city: String(city), kw, total: kw.reduce((a, x) => a + x, 0) };
+  });
+  const steps = Math.max(0, ...series.map((s) => s.kw.length));
+  if (steps === 0) return null;
+  series.sort((a, b) => b.total - a.total || a.city.localeCompare(b.city));
+  const shown = series.length > TOP_CITIES + 1 ? series.slice(0, TOP_CITIES) : series;
+  const rest = series.slice(shown.length);
+  const lines = shown.map((s) => ({ city: s.city, kw: s.kw }));
+  if (rest.length > 0) {
+    const kw = Array.from(
+      { length: steps },
+      (_, i) => rest.reduce((a, s) => a + (s.kw[i] ?? 0), 0),
+    );
+    lines.push({ city: `${rest.length} other cities`, kw });
+  }
+  const rows = lines.flatMap((line, rank) =>
+    Array.from({ length: steps }, (_, i) => ({
+      t: start + i * step,
+      city: line.city,
+      rank,
+      kw: line.kw[i] ?? 0,
+    }))
+  );
+  return { rows, order: lines.map((l) => l.city), other: rest.length > 0 };
+}
+
+function loadFigure(
+  curve: NonNullable<StatsReport["charts"]>["loadCurve"] | undefined,
+): Promise<string> {
+  const series = loadSeries(curve);
+  const hasOther = series?.other === true;
+  const step = curve && isNumber(curve.stepMinutes)
+    ? ` over ${curve.stepMinutes}-minute steps`
+    : "";
+  const which = hasOther
+    ? `the ${TOP_CITIES} cities with the most energy, the rest summed as "other cities"`
+    : "each city";
+  const caption = `Mean power drawn${step} (UTC), stacked by city: ${which};` +
+    " the top edge is the whole network.";
+  const range = series?.order.map((_, i) =>
+    hasOther && i === series.order.length - 1 ? OTHER_COLOR : COLORS[i % COLORS.length]
+  );
+  return chartFigure(
+    "chart-load",
+    caption,
+    series == null ? null : {
+      data: { values: series.rows },
+      width: 900,
+      height: 300,
+      mark: { type: "area", opacity: 0.9 },
+      encoding: {
+        x: { field: "t", type: "temporal", title: "time (UTC)", scale: { type: "utc" } },
+        y: { field: "kw", type: "quantitative", title: "kW", stack: "zero" },
+        color: {
+          field: "city",
+          type: "nominal",
+          title: "city",
+          sort: series.order,
+          scale: { domain: series.order, range },
+        },
+        order: { field: "rank", type: "quantitative" },
+      },
+    },
+  );
+}
+
+function cityLabel(c: CityStats): string {
+  return c.state ? `${c.city}, ${c.state}` : String(c.city);
+}
+
+/** Bars of one figure per city, largest first; null when no city has it. */
+function cityBars(
+  cities: CityStats[] | undefined,
+  value: (c: CityStats) => number | null | undefined,
+): { rows: { city: string; value: number }[]; missing: number } {
+  const list = Array.isArray(cities) ? cities : [];
+  const rows = list.flatMap((c) => {
+    const v = value(c);
+    return isNumber(v) ? [{ city: cityLabel(c), value: v }] : [];
+  });
+  return { rows, missing: list.length - rows.length };
+}
+
+function missingNote(missing: number): string {
+  return missing > 0 ? ` ${missing} ${missing === 1 ? "city has" : "cities have"} no data.` : "";
+}
+
+function utilizationFigure(cities: CityStats[] | undefined): Promise<string> {
+  const { rows, missing } = cityBars(cities, (c) => c.timeUtilization);
+  const caption = "Time utilization by city: plugged-in time / (chargers × stream span)." +
+    missingNote(missing);
+  return chartFigure(
+    "chart-utilization",
+    caption,
+    rows.length === 0 ? null : {
+      data: { values: rows },
+      width: 600,
+      height: { step: 14 },
+      mark: { type: "bar", color: "#4c78a8" },
+      encoding: {
+        y: { field: "city", type: "nominal", sort: "-x", title: null },
+        x: {
+          field: "value",
+          type: "quantitative",
+          title: "time utilization",
+          axis: { format: ".0%", orient: "top" },
+        },
+      },
+    },
+  );
+}
+
+function uptimeFigure(cities: CityStats[] | undefined): Promise<string> {
+  const { rows, missing } = cityBars(cities, (c) => c.uptimeMeanPercent);
+  const lowest = Math.min(97, ...rows.map((r) => r.value));
+  const low = Math.max(0, Math.floor(lowest) - 1);
+  const caption =
+    `Mean port uptime by city (NEVI formula, 23 CFR 680.116(b)); the axis starts at ${low} %` +
+    " and the line marks the 97 % rule." + missingNote(missing);
+  return chartFigure(
+    "chart-uptime",
+    caption,
+    rows.length === 0 ? null : {
+      data: { values: rows },
+      width: 600,
+      height: { step: 14 },
+      layer: [
+        {
+          mark: { type: "bar", color: "#54a24b", clip: true },
+          encoding: {
+            y: { field: "city", type: "nominal", sort: "-x", title: null },
+            x: {
+              field: "value",
+              type: "quantitative",
+              title: "mean uptime (%)",
+              scale: { domain: [low, 100], zero: false },
+              axis: { orient: "top" },
+            },
+          },
+        },
+        {
+          data: { values: [{ rule: 97 }] },
+          mark: { type: "rule", color: "#b3261e", strokeDash: [4, 3], strokeWidth: 1.5 },
+          encoding: { x: { field: "rule", type: "quantitative" } },
+        },
+      ],
+    },
+  );
+}
+
+/** Renders a chart's figure; a null spec shows "no data". */
+async function chartFigure(
+  id: string,
+  caption: string,
+  spec: vl.TopLevelSpec | null,
+): Promise<string> {
+  return figure(id, caption, spec == null ? null : scopeIds(await toSvg(spec), id));
+}
+
+/**
+ * Renames the ids inside an SVG (Vega numbers its clip paths process-wide) to
+ * `<prefix>-1`, `<prefix>-2`…: unique in the page, and the same on every run.
+ */
+function scopeIds(svg: string, prefix: string): string {
+  const ids = new Map<string, string>();
+  for (const [, id] of svg.matchAll(/ id="([^"]+)"/g)) ids.set(id, `${prefix}-${ids.size + 1}`);
+  if (ids.size === 0) return svg;
+  return svg.replace(
+    / id="([^"]+)"|url\(#([^)]+)\)|href="#([^"]+)"/g,
+    (match, id?: string, url?: string, href?: string) => {
+      const name = ids.get(id ?? url ?? href ?? "");
+      if (name == null) return match;
+      return id ? ` id="${name}"` : url ? `url(#${name})` : `href="#${name}"`;
+    },
+  );
+}

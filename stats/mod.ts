@@ -1,0 +1,32 @@
+/**
+ * Statistics of evsim event streams, as `evsim stats` computes them: a
+ * constant-memory collector fed one NDJSON line at a time, its report
+ * (`StatsReport`), the calibration table against the published charging facts,
+ * and the plain-text and HTML renderings.
+ *
+ * ```ts
+ * import { readLines } from "../core/ndjson.ts";
+ * import { formatStatsText, StatsCollector } from "./mod.ts";
+ *
+ * const stats = new StatsCollector();
+ * for await (const line of readLines(Deno.stdin.readable)) stats.addLine(line);
+ * console.log(formatStatsText(stats.report()));
+ * ```
+ *
+ * @module
+ */
+export { calibrate } from "./calibration.ts";
+export { LogHistogram, RELATIVE_ACCURACY } from "./histogram.ts";
+export { renderHtml } from "./html.ts";
+export type { HtmlOptions } from "./html.ts";
+export type {
+  Bins,
+  CalibrationCheck,
+  CityStats,
+  GroupStats,
+  StatsReport,
+  Summary,
+} from "./report.ts";
+export { neviUptime, StatsCollector } from "./stats.ts";
+export type { ReportOptions, StatsCollectorOptions } from "./stats.ts";
+export { formatStatsText } from "./text.ts";

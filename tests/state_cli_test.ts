@@ -1,0 +1,121 @@
+/**
+ * `evsim run --state FILE` end to end: runs killed at random moments and
+ * started again continue where they stopped.
+ */
+import assert from "node:assert/strict";
+import { decode, evsimCommand, inTempDir } from "./_evsim.ts";
+
+const RUN = ["--from", "2026-01-05", "--duration", "8h", "--update-interval", "300"];
+const STATE = ["--state", "run.state", "--state-interval", "0.2"];
+
+interface Event {
+  seq: number;
+  eventId: string;
+  [key: string]: unknown;
+}
+
+const parse = (text: string): Event[] =>
+  text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+
+/** Starts evsim, and kills it with SIGKILL after `ms` unless it ended first. */
+async function killedAfter(dir: string, args: string[], ms: number) {
+  const child = evsimCommand(args, dir).spawn();
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // It ended first.
+    }
+  }, ms);
+  const { code, stdout, stderr } = await child.output();
+  clearTimeout(timer);
+  return { code, events: parse(decode(stdout)), stderr: decode(stderr) };
+}
+
+/** Checks that `runs` together hold exactly the events of `whole`, each once after deduplication. */
+function assertSameRun(runs: Event[][], whole: Event[]) {
+  const byId = new Map<string, Event>();
+  for (const events of runs) {
+    for (let i = 1; i < events.length; i++) assert.ok(events[i].seq > events[i - 1].seq);
+    for (const e of events) {
+      const seen = byId.get(e.eventId);
+      // An event sent again after a kill is the same event, to the byte.
+      if (seen) assert.deepEqual(e, seen);
+      byId.set(e.eventId, e);
+    }
+  }
+  assert.deepEqual([...byId.values()].sort((a, b) => a.seq - b.seq), whole);
+}
+
+Deno.test("evsim --state: killed at random moments, the run still gives every event", async () => {
+  await inTempDir(async (dir) => {
+    const whole = parse(decode((await evsimCommand(RUN, dir).output()).stdout));
+    assert.ok(whole.length > 10_000);
+    const args = [...RUN, "--speed", "4800", ...STATE];
+    const runs: Event[][] = [];
+    let kills = 0;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const run = await killedAfter(dir, args, 700 + Math.random() * 1500);
+      runs.push(run.events);
+      if (run.code === 0) break;
+      kills++;
+    }
+    assert.ok(kills >= 2, `killed ${kills} times`);
+    assert.ok(runs.at(-1)!.length > 0);
+    assertSameRun(runs, whole);
+    // Started again, a finished run has nothing left to do.
+    const { code, stdout, stderr } = await evsimCommand(args, dir).output();
+    assert.equal(code, 0);
+    assert.equal(decode(stdout), "");
+    assert.match(decode(stderr), /already finished/);
+  });
+});
+
+Deno.test("evsim --state: stopped by SIGTERM, the run continues without repeating an event", async () => {
+  await inTempDir(async (dir) => {
+    const whole = parse(decode((await evsimCommand(RUN, dir).output()).stdout));
+    const args = [...RUN, "--speed", "4800", "--state", "run.state"];
+    const child = evsimCommand(args, dir).spawn();
+    setTimeout(() => child.kill("SIGTERM"), 1500);
+    const first = await child.output();
+    assert.equal(first.code, 0);
+    const second = await evsimCommand(args, dir).output();
+    assert.equal(second.code, 0, decode(second.stderr));
+    const runs = [parse(decode(first.stdout)), parse(decode(second.stdout))];
+    assert.ok(runs[0].length > 0 && runs[1].length > 0);
+    assert.equal(runs[1][0].seq, runs[0].at(-1)!.seq + 1, "seq continues");
+    assert.deepEqual(runs.flat(), whole);
+  });
+});
+
+Deno.test("evsim --state refuses a corrupt or foreign state file and leaves it untouched", async (t) => {
+  await inTempDir(async (dir) => {
+    const path = `${dir}/run.state`;
+    await t.step("not JSON", async () => {
+      await Deno.writeTextFile(path, "{ half a file");
+      const { code, stderr } = await evsimCommand([...RUN, ...STATE], dir).output();
+      assert.equal(code, 2);
+      assert.match(decode(stderr), /run\.state: not a state file evsim can resume \(invalid JSON/);
+      assert.equal(await Deno.readTextFile(path), "{ half a file");
+    });
+    await t.step("another format version", async () => {
+      const text = JSON.stringify({ format: "evsim-state", version: 99 });
+      await Deno.writeTextFile(path, text);
+      const { code, stderr } = await evsimCommand([...RUN, ...STATE], dir).output();
+      assert.equal(code, 2);
+      assert.match(decode(stderr), /format version 99; this evsim reads 1/);
+      assert.equal(await Deno.readTextFile(path), text);
+    });
+    await t.step("another run's state", async () => {
+      await Deno.remove(path);
+      const made = await evsimCommand([...RUN, ...STATE], dir).output();
+      assert.equal(made.code, 0);
+      const text = await Deno.readTextFile(path);
+      const { code, stderr } = await evsimCommand([...RUN, ...STATE, "--seed", "2"], dir)
+        .output();
+      assert.equal(code, 2);
+      assert.match(decode(stderr), /this state belongs to another run \(seed 1/);
+      assert.equal(await Deno.readTextFile(path), text);
+    });
+  });
+});

@@ -1,0 +1,214 @@
+/**
+ * `evsim stats` end to end: real processes reading hand-made streams from a
+ * file or stdin, and a stream the simulator wrote.
+ */
+import assert from "node:assert/strict";
+import type { StatsReport } from "../stats/report.ts";
+import { decode, evsimCommand, inTempDir, MAIN } from "./_evsim.ts";
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `evsim ARGS` in `cwd`, with `stdin` as its standard input. */
+async function evsim(args: string[], cwd: string, stdin?: string): Promise<Result> {
+  if (stdin === undefined) {
+    const { code, stdout, stderr } = await evsimCommand(args, cwd).output();
+    return { code, stdout: decode(stdout), stderr: decode(stderr) };
+  }
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-write", "--allow-env", "--allow-net", MAIN, ...args],
+    cwd,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(stdin));
+  await writer.close();
+  const { code, stdout, stderr } = await child.output();
+  return { code, stdout: decode(stdout), stderr: decode(stderr) };
+}
+
+const DAY0 = Date.UTC(2026, 0, 5);
+
+/** One event line at `hours` after 2026-01-05T00:00Z on charger `id`. */
+function line(type: string, hours: number, id: string, fields: Record<string, unknown>): string {
+  return JSON.stringify({
+    type,
+    time: new Date(DAY0 + hours * 3_600_000).toISOString(),
+    chargerId: id,
+    status: "In Use",
+    city: "Chicago",
+    state: "IL",
+    timeZone: "America/Chicago",
+    siteType: "dc_fast",
+    ...fields,
+  });
+}
+
+/** A DC fast session: plugged in at `hours` for `minutes`, delivering `kwh`. */
+function session(id: string, hours: number, minutes: number, kwh: number): string[] {
+  return [
+    line("session.started", hours, id, { energyKwh: 0, socPercent: 30 }),
+    line("session.ended", hours + minutes / 60, id, {
+      energyKwh: kwh,
+      socPercent: 85,
+      endReason: "target_reached",
+      connectedMinutes: minutes,
+      chargingMinutes: minutes - 3,
+      idleMinutes: 3,
+      totalEnergyKwh: kwh,
+    }),
+  ];
+}
+
+/** Three DC fast sessions of 4, 6 and 20 kWh over one day on two chargers, and one bad line. */
+const STREAM = [
+  ...session("A", 14, 30, 4),
+  ...session("A", 20, 40, 6),
+  ...session("B", 15, 35, 20),
+  "this is not an event",
+  line("charger.status", 24, "B", { status: "Idle" }),
+].join("\n") + "\n";
+
+Deno.test("evsim stats prints figures and calibration for a file, and warns of bad lines", async () => {
+  await inTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/day.ndjson`, STREAM);
+    const { code, stdout, stderr } = await evsim(["stats", "day.ndjson"], dir);
+    assert.equal(code, 0, stderr);
+    assert.match(
+      stdout,
+      /^evsim stats: 7 events from 2026-01-05T14:00:00.000Z to 2026-01-06T00:00:00.000Z/,
+    );
+    assert.match(stdout, /^ +dc_fast +all$/m);
+    assert.match(stdout, /^sessions +3 +3$/m);
+    assert.match(stdout, /^energy median \(kWh\) +6\.0 +6\.0$/m);
+    assert.match(stdout, /^stay median \(min\) +35 +35$/m);
+    // Calibration fails are a report, not an error: exit 0.
+    assert.match(stdout, /^ +3 +DC fast session energy median \(kWh\) +6 +20–35 +FAIL$/m);
+    assert.match(stdout, /^ +4 +DC fast stay median \(min\) +35 +25–45 +PASS$/m);
+    assert.equal(
+      stderr,
+      "evsim: warning: skipped 1 line(s) that are not events (first, line 7: invalid JSON: " +
+        "Unexpected token 'h', \"this is not an event\" is not valid JSON)\n",
+    );
+  });
+});
+
+Deno.test("evsim stats reads stdin, by default and as -", async () => {
+  await inTempDir(async (dir) => {
+    for (const args of [["stats"], ["stats", "-"]]) {
+      const { code, stdout, stderr } = await evsim([...args, "--json"], dir, STREAM);
+      assert.equal(code, 0, stderr);
+      const report: StatsReport = JSON.parse(stdout);
+      assert.equal(report.lines, 8);
+      assert.equal(report.events, 7);
+      assert.equal(report.badLines, 1);
+      assert.equal(report.overall.sessions, 3);
+      assert.ok(Math.abs(report.overall.energyKwh.median! - 6) <= 0.006);
+      assert.equal(report.overall.energyKwh.mean, 10);
+      assert.deepEqual(Object.keys(report.bySiteType), ["dc_fast"]);
+      assert.equal(report.byCity[0].city, "Chicago");
+      assert.equal(report.charts, undefined);
+      const rows = report.calibration.map((c) => c.row);
+      assert.deepEqual(rows, [3, 4, 6, 6, 6, 10, 10, 18, 20, 21, 22, 23]);
+    }
+  });
+});
+
+Deno.test("evsim stats --html writes the HTML report and still prints the tables", async () => {
+  await inTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/day.ndjson`, STREAM);
+    const { code, stdout, stderr } = await evsim(
+      ["stats", "day.ndjson", "--html", "report.html"],
+      dir,
+    );
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^sessions +3 +3$/m);
+    const html = await Deno.readTextFile(`${dir}/report.html`);
+    assert.match(html, /^<!doctype html>/i);
+    assert.match(html, /id="calibration-table"/);
+    assert.match(html, /evsim stats: day\.ndjson/);
+  });
+});
+
+Deno.test("evsim stats exits 1 when the file cannot be read and 2 on usage errors", async (t) => {
+  await inTempDir(async (dir) => {
+    await t.step("a missing file", async () => {
+      const { code, stdout, stderr } = await evsim(["stats", "nope.ndjson"], dir);
+      assert.equal(code, 1);
+      assert.equal(stdout, "");
+      assert.equal(stderr, "evsim: nope.ndjson: file not found\n");
+    });
+    await t.step("a folder", async () => {
+      const { code, stderr } = await evsim(["stats", "."], dir);
+      assert.equal(code, 1);
+      assert.match(stderr, /^evsim: \.: cannot read: /);
+    });
+    await t.step("two files", async () => {
+      const { code, stderr } = await evsim(["stats", "a", "b"], dir);
+      assert.equal(code, 2);
+      assert.match(stderr, /^evsim: stats: unexpected argument "b"/);
+      assert.match(stderr, /evsim stats \[FILE\|-\]/);
+    });
+    await t.step("--html without a file", async () => {
+      const { code, stderr } = await evsim(["stats", "--html"], dir);
+      assert.equal(code, 2);
+      assert.match(stderr, /--html/);
+    });
+  });
+});
+
+Deno.test("evsim stats reads what the simulator writes, with no bad lines", async () => {
+  await inTempDir(async (dir) => {
+    const sim = await evsimCommand(["--duration", "6h", "--seed", "3"], dir).output();
+    assert.equal(sim.code, 0, decode(sim.stderr));
+    await Deno.writeFile(`${dir}/run.ndjson`, sim.stdout);
+    const { code, stdout, stderr } = await evsim(["stats", "run.ndjson", "--json"], dir);
+    assert.equal(code, 0, stderr);
+    const report: StatsReport = JSON.parse(stdout);
+    const lines = decode(sim.stdout).trimEnd().split("\n").length;
+    assert.equal(report.lines, lines);
+    assert.equal(report.events, lines);
+    assert.equal(report.badLines, 0);
+    assert.ok(report.overall.sessions > 100);
+    assert.ok(report.overall.chargers > 100 && report.overall.chargers <= 2_530);
+    assert.ok(report.days > 0.24 && report.days <= 0.25);
+    assert.ok(report.calibration.length > 10);
+  });
+});
+
+Deno.test("evsim stats shows its progress on stderr only when it is a terminal", async (t) => {
+  const script = await new Deno.Command("sh", { args: ["-c", "command -v script"], stdout: "null" })
+    .output();
+  // 70,000 lines: one progress line at 65,536.
+  const big = Array.from(
+    { length: 70_000 },
+    (_, i) => line("charger.status", i / 1000, `C${i % 100}`, { status: "Idle" }),
+  ).join("\n");
+  await inTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/big.ndjson`, big);
+    await t.step({
+      name: "with a terminal (util-linux script gives it one)",
+      ignore: !script.success,
+      fn: async () => {
+        const run = `${Deno.execPath()} run -A ${MAIN} stats big.ndjson > /dev/null`;
+        const { stdout } = await new Deno.Command("script", {
+          args: ["-qec", run, "/dev/null"],
+          cwd: dir,
+          env: { NO_COLOR: "1" },
+        }).output();
+        assert.match(decode(stdout), /read 65,536 lines · [\d,]+ lines\/s/);
+      },
+    });
+    await t.step("without one", async () => {
+      const { code, stderr } = await evsim(["stats", "big.ndjson"], dir);
+      assert.equal(code, 0);
+      assert.equal(stderr, "");
+    });
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * The calibration suite: two simulated weeks of the default network with
+ * three seeds, each checked against every published range of the charging
+ * facts (rows 1–10 and 18–23) by the same code `evsim stats` uses.
+ */
+import assert from "node:assert/strict";
+import { defaults } from "../data/mod.ts";
+import type { SimEvent } from "../core/event.ts";
+import type { Network } from "../core/network.ts";
+import { Simulation } from "../core/simulation.ts";
+import type { StatsReport } from "../stats/report.ts";
+import { StatsCollector } from "../stats/stats.ts";
+
+const START = Date.UTC(2026, 0, 5);
+const DAYS = 14;
+
+/** Two simulated weeks of `network` with the default model, as `evsim stats` reports them. */
+function simulateStats(seed: number, network: Network): StatsReport {
+  const sim = new Simulation({ seed, start: START, network, model: defaults.model });
+  const stats = new StatsCollector();
+  const end = START + DAYS * 86_400_000;
+  const out: SimEvent[] = [];
+  while (sim.peek() < end) {
+    out.length = 0;
+    sim.step(out);
+    for (const event of out) stats.addEvent(event);
+  }
+  return stats.report();
+}
+
+for (const seed of [1, 2, 3]) {
+  Deno.test(`the default model lands in every published range (seed ${seed})`, () => {
+    const report = simulateStats(seed, defaults.network);
+    assert.equal(report.badLines, 0);
+    assert.ok(Math.abs(report.days - DAYS) < 0.01, `${report.days} days`);
+    const rows = new Set(report.calibration.map((c) => c.row));
+    // The default network has no residential chargers (rows 2 and 9).
+    for (const row of [1, 3, 4, 5, 6, 7, 8, 10, 18, 19, 20, 21, 22, 23]) {
+      assert.ok(rows.has(row), `no check for row ${row}`);
+    }
+    const failed = report.calibration.filter((c) => !c.pass);
+    assert.deepEqual(
+      failed.map((c) => `row ${c.row} ${c.statistic}: ${c.value} not in ${c.low}–${c.high}`),
+      [],
+    );
+  });
+}
+
+Deno.test("the residential profile lands in its published ranges (rows 2 and 9)", () => {
+  // The embedded network has no home chargers: take its Level 2 chargers as residential.
+  const chargers = defaults.network.chargers
+    .filter((c) => c.level === "L2")
+    .map((c) => ({ ...c, siteType: "residential" as const }));
+  const report = simulateStats(1, { ...defaults.network, chargers });
+  const checks = report.calibration.filter((c) => c.siteType === "residential");
+  assert.deepEqual(checks.map((c) => c.row).sort(), [2, 2, 9, 9]);
+  assert.deepEqual(checks.filter((c) => !c.pass), []);
+});

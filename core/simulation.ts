@@ -377,7 +377,7 @@ export class Simulation {
         if (!vehicle) {
           throw new RangeError(`the snapshot's vehicle ${saved.session.vehicle} is unknown`);
         }
-        c.session = this.#restoreSession(c, vehicle, saved.session);
+        c.session = this.#session(c, vehicle, saved.session);
       }
     });
     const charger = (i: number) => {
@@ -393,7 +393,12 @@ export class Simulation {
     }
   }
 
-  #restoreSession(c: ChargerState, vehicle: Vehicle, saved: SessionSnapshot): Session {
+  /**
+   * A session object from its saved fields, with copies of the charger fields
+   * its events repeat: made when it starts, so that they lie together with it
+   * in memory, not among the data of every charger.
+   */
+  #session(c: ChargerState, vehicle: Vehicle, saved: SessionSnapshot): Session {
     return {
       charger: c,
       events: saved.events,
@@ -408,12 +413,12 @@ export class Simulation {
       longitude: c.longitude,
       level: c.level,
       siteType: c.siteType,
-      id: saved.id,
+      id: copy(saved.id),
       userId: saved.userId,
       vehicle,
       drawPercent: saved.drawPercent,
       curve: this.#curve(vehicle, c, saved.drawPercent),
-      startIso: saved.startIso,
+      startIso: copy(saved.startIso),
       socStart: saved.socStart,
       socTarget: saved.socTarget,
       estimatedMinutes: saved.estimatedMinutes,
@@ -526,26 +531,15 @@ export class Simulation {
     const curve = this.#curve(vehicle, c, drawPercent);
     const chargeMs = Math.ceil(curve.secondsBetween(socStart, socTarget) * 1000);
     c.sessions++;
-    const s: Session = {
-      charger: c,
-      events: c.events,
-      interrupted: false,
-      chargerId: copy(c.chargerId),
-      locationName: copy(c.locationName),
-      city: c.city,
-      state: c.state,
-      country: c.country,
-      timeZone: c.timeZone,
-      latitude: c.latitude,
-      longitude: c.longitude,
-      level: c.level,
-      siteType: c.siteType,
-      id: copy(`${c.chargerId}-S${c.sessions}`),
+    const interruptAt = r.chance(m.interruption.probability)
+      ? time + Math.max(1, Math.floor(r.next() * chargeMs))
+      : Infinity;
+    const s = this.#session(c, vehicle, {
+      id: `${c.chargerId}-S${c.sessions}`,
       userId,
-      vehicle,
+      vehicle: vehicle.name,
       drawPercent,
-      curve,
-      startIso: copy(iso(time)),
+      startIso: iso(time),
       socStart,
       socTarget,
       estimatedMinutes: round(chargeMs / 60_000, 1),
@@ -553,15 +547,15 @@ export class Simulation {
       segmentStart: time,
       chargedMs: 0,
       completeAt: time + chargeMs,
-      interruptAt: r.chance(m.interruption.probability)
-        ? time + Math.max(1, Math.floor(r.next() * chargeMs))
-        : Infinity,
+      interruptAt: toTime(interruptAt),
       checks: 0,
       soc: socStart,
       startMs: time,
-      departAt: Infinity,
+      departAt: null,
       completed: false,
-    };
+      interrupted: false,
+      events: c.events,
+    });
     const dwell = m.dwell[c.siteType];
     s.departAt = time + this.#dwellMs(c, dwell.connectionMinutes);
     c.session = s;

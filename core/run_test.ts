@@ -97,3 +97,46 @@ Deno.test("runSimulation() waits for a slow sink before producing more", async (
   await runSimulation(newSim(), fanOut([slow, () => {}]), { end: START + HOUR / 4 });
   assert.equal(maxInFlight, 1);
 });
+
+Deno.test("runSimulation() anchored to the wall clock catches up, then keeps pace", async () => {
+  const clock = fakeClock();
+  // The wall clock is 30 simulated minutes ahead of the simulation: it catches up without waiting.
+  clock.t = START + HOUR / 2;
+  const late: SimEvent[] = [];
+  await runSimulation(newSim(), (e) => {
+    if (Date.parse(e.time) < START + HOUR / 2) late.push(e);
+    else assert.ok(Date.parse(e.time) <= clock.t + 1, "no event before its wall time");
+  }, { end: START + HOUR, speed: 1, clock, anchor: { wallMs: 0, simMs: 0 } });
+  assert.ok(late.length > 10);
+  assert.ok(clock.waits.length > 0);
+  assert.ok(clock.t <= START + HOUR);
+});
+
+Deno.test("runSimulation() saves checkpoints between steps, after flushing the sink", async () => {
+  const clock = fakeClock();
+  const sim = newSim();
+  let pending = 0;
+  const saves: number[] = [];
+  const sink: Sink = Object.assign(() => void pending++, {
+    flush: () => {
+      pending = 0;
+      return Promise.resolve();
+    },
+  });
+  // Each look at the clock costs 1 ms of wall time here (it looks every 1,024 steps).
+  const slow: Clock = { now: () => clock.t++, sleep: clock.sleep.bind(clock) };
+  await runSimulation(sim, sink, {
+    end: START + 24 * HOUR,
+    clock: slow,
+    checkpoint: {
+      everyMs: 2,
+      save: () => {
+        assert.equal(pending, 0, "the sink was flushed first");
+        saves.push(sim.stats.events);
+        return Promise.resolve();
+      },
+    },
+  });
+  assert.ok(saves.length >= 2, `${saves.length} saves`);
+  for (let i = 1; i < saves.length; i++) assert.ok(saves[i] > saves[i - 1]);
+});

@@ -15,7 +15,7 @@ function exactQuantile(values: number[], q: number): number {
 
 /** Asserts `actual` is within the histogram's relative accuracy of `expected`. */
 function assertClose(actual: number | null, expected: number, message?: string): void {
-  assert.ok(actual !== null, message);
+  assert.ok(actual !== null, message ?? "no value");
   const tolerance = RELATIVE_ACCURACY * Math.abs(expected) * (1 + 1e-9);
   assert.ok(
     Math.abs(actual - expected) <= tolerance,

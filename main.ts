@@ -39,6 +39,16 @@ import {
   STATE_VERSION,
   writeStateFile,
 } from "./cli/state_file.ts";
+import {
+  initNeeds,
+  inputNeeds,
+  permissionProblems,
+  replayNeeds,
+  requirePermissions,
+  runNeeds,
+  serveNeeds,
+  statsNeeds,
+} from "./cli/permissions.ts";
 import { fanOut, type Sink } from "./core/sink.ts";
 import { parseSinkSpec } from "./core/sink_spec.ts";
 import { formatProgress, formatSinkStats, formatSummary } from "./core/summary.ts";
@@ -172,6 +182,12 @@ async function setUpLogging(config: Config, verbose: boolean): Promise<void> {
     stderr: verbose ? stderr : withFilter(stderr, "warning"),
   };
   if (file) {
+    try {
+      const dir = dirname(file);
+      if (dir !== ".") await Deno.mkdir(dir, { recursive: true });
+    } catch (error) {
+      throw new ConfigError(`log.file: cannot create the folder of ${file}: ${error}`);
+    }
     sinks.file = getRotatingFileSink(file, {
       maxSize: maxBytes,
       maxFiles: backups + 1,
@@ -364,6 +380,16 @@ async function run(flags: Flags): Promise<number> {
   const metricsPort = flags["metrics-port"] === undefined
     ? undefined
     : portFlag("metrics-port", flags["metrics-port"]);
+  requirePermissions(runNeeds(config, {
+    configFile: flags.config,
+    plugins: flags.plugin,
+    sinks: sinkList,
+    sinksName: flags.sink?.length ? "--sink" : "sinks",
+    state: statePath,
+    metrics: metricsPort === undefined
+      ? undefined
+      : { host: flags.host ?? "127.0.0.1", port: metricsPort },
+  }));
   await setUpLogging(config, flags.verbose ?? false);
   const inputs = await buildInputs(config, flags, sinkList, plan.seed);
   const { model, demand, sinkTypes } = inputs;
@@ -492,6 +518,13 @@ async function replay(flags: Flags, file: string | undefined): Promise<number> {
   if (file === undefined) throw new UsageError("replay: expected a file (or - for stdin)");
   const config = await loadConfig(readTextFile, flags.config);
   const sinkList = chosenSinks(config, flags);
+  requirePermissions(replayNeeds(config, {
+    file,
+    configFile: flags.config,
+    plugins: flags.plugin,
+    sinks: sinkList,
+    sinksName: flags.sink?.length ? "--sink" : "sinks",
+  }));
   await setUpLogging(config, flags.verbose ?? false);
   let input: ReadableStream<Uint8Array>;
   try {
@@ -544,8 +577,9 @@ async function replay(flags: Flags, file: string | undefined): Promise<number> {
 
 async function serve(flags: Flags): Promise<number> {
   const config = await loadConfig(readTextFile, flags.config);
-  await setUpLogging(config, true);
   const port = flags.port === undefined ? 8787 : portFlag("port", flags.port);
+  requirePermissions(serveNeeds(config, { host: flags.host ?? "127.0.0.1", port }));
+  await setUpLogging(config, true);
   const controller = new AbortController();
   const removeSignals = onSignals(controller);
   const server = await serveEcho({ port, hostname: flags.host ?? "127.0.0.1", token: flags.token });
@@ -566,6 +600,9 @@ async function validate(flags: Flags): Promise<number> {
     const config = await loadConfig(readTextFile, flags.config);
     const plan = planFromFlags(config, flags);
     const sinks = chosenSinks(config, flags);
+    requirePermissions(
+      inputNeeds(config, { configFile: flags.config, plugins: flags.plugin, sinks }),
+    );
     // Every data-file problem at once, then the plugins.
     await loadInputs(config, { read: readTextFile, baseDir: configDir(flags), defaults });
     inputs = await buildInputs(config, flags, sinks, plan.seed);
@@ -575,7 +612,7 @@ async function validate(flags: Flags): Promise<number> {
       }
     }
   } catch (error) {
-    if (!(error instanceof ProblemsError)) throw error;
+    if (!(error instanceof ProblemsError) || permissionProblems(error)) throw error;
     for (const problem of error.problems) console.error(`evsim: ${problem}`);
     return 1;
   }
@@ -594,6 +631,7 @@ async function validate(flags: Flags): Promise<number> {
  * Calibration failures do not change the exit code: it is a report.
  */
 async function stats(flags: Flags, file = "-"): Promise<number> {
+  requirePermissions(statsNeeds(file, flags.html));
   let input: ReadableStream<Uint8Array>;
   try {
     input = file === "-" ? Deno.stdin.readable : (await Deno.open(file)).readable;
@@ -652,6 +690,7 @@ async function stats(flags: Flags, file = "-"): Promise<number> {
 }
 
 async function init(dir = "."): Promise<number> {
+  requirePermissions(initNeeds(dir));
   const files: Record<string, string> = {
     "config.json": CONFIG_TEMPLATE,
     "config.schema.json":
@@ -747,7 +786,11 @@ if (import.meta.main) {
   try {
     code = await main(Deno.args);
   } catch (error) {
-    if (error instanceof UsageError) {
+    const denied = permissionProblems(error);
+    if (denied) {
+      for (const problem of denied) console.error(`evsim: ${problem}`);
+      code = 2;
+    } else if (error instanceof UsageError) {
       console.error(`evsim: ${error.message}\n\n${USAGE}`);
       code = 2;
     } else if (error instanceof ProblemsError) {

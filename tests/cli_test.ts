@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import * as v from "valibot";
 import { EventSchema } from "../core/event.ts";
-import { decode, evsimCommand, MAIN } from "./_evsim.ts";
+import { decode, EVSIM_SHELL, evsimCommand, MAIN, SIM_FLAGS } from "./_evsim.ts";
 
 interface Result {
   code: number;
@@ -207,7 +207,7 @@ Deno.test("evsim shows backfill progress on stderr only when it is a terminal", 
     fn: async () => {
       const cwd = await Deno.makeTempDir({ prefix: "evsim-cli-" });
       try {
-        const run = `${Deno.execPath()} run -A ${MAIN} --duration 4d > /dev/null`;
+        const run = `${EVSIM_SHELL} --duration 4d > /dev/null`;
         const { stdout } = await new Deno.Command("script", {
           args: ["-qec", run, "/dev/null"],
           cwd,
@@ -226,7 +226,7 @@ Deno.test("evsim shows backfill progress on stderr only when it is a terminal", 
     const cwd = await Deno.makeTempDir({ prefix: "evsim-cli-" });
     try {
       const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", MAIN, "--duration", "4d"],
+        args: ["run", ...SIM_FLAGS, MAIN, "--duration", "4d"],
         cwd,
         stdout: "null",
         stderr: "piped",
@@ -253,4 +253,18 @@ Deno.test("evsim --warm-up starts the output from a busy network", async () => {
   assert.ok(early.length > 100, `${early.length} updates of warm sessions`);
   assert.ok(events(cold.stdout).every((e) => !e.startTime || e.startTime >= start));
   assert.ok(warmEvents.length > events(cold.stdout).length);
+});
+
+Deno.test("evsim creates the folder of its log file", async () => {
+  const config = JSON.stringify({ log: { file: "logs/evsim/run.log" } });
+  const cwd = await Deno.makeTempDir({ prefix: "evsim-cli-" });
+  try {
+    await Deno.writeTextFile(`${cwd}/config.json`, config);
+    const { code, stderr } = await evsimCommand(["-c", "config.json", "--duration", "1h"], cwd)
+      .output();
+    assert.equal(code, 0, decode(stderr));
+    assert.match(await Deno.readTextFile(`${cwd}/logs/evsim/run.log`), /Simulating backfill/);
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
 });

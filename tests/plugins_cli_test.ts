@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import * as v from "valibot";
 import { EventSchema } from "../core/event.ts";
-import { decode, evsimCommand, inTempDir } from "./_evsim.ts";
+import { decode, evsimCommand, inTempDir, MAIN, SIM_FLAGS } from "./_evsim.ts";
 
 const lines = (text: string) => text.trimEnd().split("\n").filter((l) => l !== "");
 
@@ -204,11 +204,8 @@ Deno.test("evsim loads a plugin from an npm: specifier", async () => {
       args: [
         "run",
         "--no-lock",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        "--allow-net",
-        new URL("../main.ts", import.meta.url).pathname,
+        ...SIM_FLAGS,
+        MAIN,
         "-c",
         "c.json",
         "--duration",

@@ -119,14 +119,14 @@ Deno.test("evsim asks for the token's environment variable when it is missing", 
     await Deno.writeTextFile(
       `${dir}/c.json`,
       JSON.stringify({
-        sinks: [{ type: "http", url: "http://127.0.0.1:9/x", tokenEnv: "NOPE_TOKEN" }],
+        sinks: [{ type: "http", url: "http://127.0.0.1:9/x", tokenEnv: "EVSIM_NOPE_TOKEN" }],
       }),
     );
     const { code, stderr } = await evsimCommand(["-c", "c.json", "--duration", "1h"], dir).output();
     assert.equal(code, 2);
     assert.match(
       decode(stderr),
-      /sinks\[0\]\.tokenEnv: environment variable NOPE_TOKEN is not set/,
+      /sinks\[0\]\.tokenEnv: environment variable EVSIM_NOPE_TOKEN is not set/,
     );
   });
 });

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { StatsReport } from "../stats/report.ts";
-import { decode, evsimCommand, inTempDir, MAIN } from "./_evsim.ts";
+import { decode, EVSIM_SHELL, evsimCommand, inTempDir, MAIN, SIM_FLAGS } from "./_evsim.ts";
 
 interface Result {
   code: number;
@@ -19,7 +19,7 @@ async function evsim(args: string[], cwd: string, stdin?: string): Promise<Resul
     return { code, stdout: decode(stdout), stderr: decode(stderr) };
   }
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", "--allow-env", "--allow-net", MAIN, ...args],
+    args: ["run", ...SIM_FLAGS, MAIN, ...args],
     cwd,
     stdin: "piped",
     stdout: "piped",
@@ -196,7 +196,7 @@ Deno.test("evsim stats shows its progress on stderr only when it is a terminal",
       name: "with a terminal (util-linux script gives it one)",
       ignore: !script.success,
       fn: async () => {
-        const run = `${Deno.execPath()} run -A ${MAIN} stats big.ndjson > /dev/null`;
+        const run = `${EVSIM_SHELL} stats big.ndjson > /dev/null`;
         const { stdout } = await new Deno.Command("script", {
           args: ["-qec", run, "/dev/null"],
           cwd: dir,

@@ -1,0 +1,350 @@
+/**
+ * The Deno permissions a command needs for its config and flags: reading the
+ * config's data files and plugin modules, writing the log, output, dead-letter
+ * and state files, the network of the configured endpoints and ports, and the
+ * environment variables that hold tokens. The command line checks them before
+ * anything runs, and names each missing one with the flag that grants it:
+ *
+ * ```
+ * evsim: missing permission: --allow-net=api.example.com:443 (sinks[0].url)
+ * ```
+ *
+ * The `*Needs` functions only compute; {@link requirePermissions} asks Deno
+ * (without ever prompting).
+ *
+ * @module
+ */
+import type { Config, SinkEntry } from "../core/config.ts";
+import { dirname, resolvePath } from "../core/load.ts";
+import { shippedPlugins } from "../plugins/mod.ts";
+
+/** One kind of access to one thing: a `Deno.PermissionDescriptor`. */
+export type Permission =
+  | { name: "read"; path: string }
+  | { name: "write"; path: string }
+  | { name: "net"; host: string }
+  | { name: "env"; variable?: string };
+
+/** A permission a command needs, and what needs it (`sinks[0].url`). */
+export interface Need {
+  permission: Permission;
+  why: string;
+}
+
+/**
+ * The default dead-letter file of the `mqtt` sink type (`DEFAULT_MQTT_DEAD_LETTER`
+ * in `plugins/mqtt.ts`, not imported: importing the plugin loads its client library).
+ */
+const MQTT_DEAD_LETTER = "evsim-mqtt-dead-letter.ndjson";
+
+/** Default ports of the URL schemes sinks use. */
+const DEFAULT_PORTS: Record<string, string> = {
+  "http:": "80",
+  "https:": "443",
+  "mqtt:": "1883",
+  "mqtts:": "8883",
+};
+
+/** The flag that grants `permission`: `--allow-net=api.example.com:443`. */
+export function permissionFlag(permission: Permission): string {
+  switch (permission.name) {
+    case "read":
+    case "write":
+      return `--allow-${permission.name}=${permission.path}`;
+    case "net":
+      return `--allow-net=${permission.host}`;
+    case "env":
+      return permission.variable === undefined
+        ? "--allow-env"
+        : `--allow-env=${permission.variable}`;
+  }
+}
+
+/** Reading `path`. */
+export function readNeed(path: string, why: string): Need {
+  return { permission: { name: "read", path }, why };
+}
+
+/** Writing `path`. */
+export function writeNeed(path: string, why: string): Need {
+  return { permission: { name: "write", path }, why };
+}
+
+/** `host:port` as Deno's net permission writes it (IPv6 addresses in brackets). */
+function hostPort(host: string, port: number | string): string {
+  const shown = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  return `${shown}:${port}`;
+}
+
+/** Listening on (or connecting to) `host`:`port`. */
+export function netNeed(host: string, port: number | string, why: string): Need {
+  return { permission: { name: "net", host: hostPort(host, port) }, why };
+}
+
+/** Reading the environment variable `variable`, or all of them when undefined. */
+export function envNeed(variable: string | undefined, why: string): Need {
+  return { permission: { name: "env", variable }, why };
+}
+
+/** Connecting to the host and port of `url` (credentials left out). */
+function urlNeed(url: string, why: string): Need[] {
+  if (!URL.canParse(url)) return [];
+  const { protocol, hostname, port } = new URL(url);
+  if (hostname === "") return [];
+  return [netNeed(hostname, port || DEFAULT_PORTS[protocol] || "0", why)];
+}
+
+/**
+ * A rotating file: its folder is written (the file, its rotated copies, the
+ * folder itself if missing) and the file is read (its size, to know when to rotate).
+ */
+function rotatingFileNeeds(path: string, why: string): Need[] {
+  return [writeNeed(dirname(path), why), readNeed(path, why)];
+}
+
+/** The folder that a config's relative data and plugin paths resolve against. */
+function baseDirOf(configFile: string | undefined): string {
+  return configFile === undefined ? "." : dirname(configFile);
+}
+
+/** The file a plugin module specifier names, if it is a local file. */
+function moduleFile(module: string, baseDir: string): string | undefined {
+  if (Object.hasOwn(shippedPlugins, module)) return undefined;
+  if (module.startsWith("file:")) {
+    return URL.canParse(module) ? decodeURIComponent(new URL(module).pathname) : undefined;
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[A-Za-z]:[\\/]/.test(module)) return undefined;
+  return resolvePath(baseDir, module);
+}
+
+/** What {@link inputNeeds} needs to know besides the config. */
+export interface InputNeedsOptions {
+  /** The config file, if any: data and plugin paths resolve against its folder. */
+  configFile?: string;
+  /** Modules given with `--plugin`. @default {[]} */
+  plugins?: readonly string[];
+  /** The sinks, whose types may load a shipped plugin (`mqtt`). @default {[]} */
+  sinks?: readonly SinkEntry[];
+  /** What messages call the sink list: `sinks` or `--sink`. @default {"sinks"} */
+  sinksName?: string;
+}
+
+/** Loading the network: the config's data files and the plugin modules. */
+export function inputNeeds(config: Config, options: InputNeedsOptions = {}): Need[] {
+  const baseDir = baseDirOf(options.configFile);
+  const needs: Need[] = [];
+  for (const [kind, path] of Object.entries(config.data)) {
+    if (path !== undefined) needs.push(readNeed(resolvePath(baseDir, path), `data.${kind}`));
+  }
+  const specs = [
+    ...config.plugins.map((p, i) => ({ ...p, where: `plugins[${i}]` })),
+    ...(options.plugins ?? []).map((module, i) => ({
+      module,
+      options: undefined,
+      where: `--plugin[${i}]`,
+    })),
+  ];
+  for (const { module, options: pluginOptions, where } of specs) {
+    const file = moduleFile(module, baseDir);
+    if (file !== undefined) needs.push(readNeed(file, `${where}.module`));
+    const afdcFile = (pluginOptions as { file?: unknown } | undefined)?.file;
+    if (module === "afdc_stations" && typeof afdcFile === "string") {
+      needs.push(readNeed(resolvePath(baseDir, afdcFile), `${where}.options.file`));
+    }
+  }
+  const mqtt = [
+    ...specs.filter((s) => s.module === "mqtt").map((s) => `${s.where}.module`),
+    ...(options.sinks ?? []).flatMap((s, i) =>
+      s.type === "mqtt" ? [`${options.sinksName ?? "sinks"}[${i}]`] : []
+    ),
+  ];
+  if (mqtt.length > 0) {
+    // npm:mqtt loads npm:debug, which lists every environment variable.
+    needs.push(
+      envNeed(undefined, `${mqtt[0]}: the mqtt client library reads the whole environment`),
+    );
+  }
+  return needs;
+}
+
+/** Writing the log file, if the config keeps one. */
+export function logNeeds(config: Config): Need[] {
+  return config.log.file ? rotatingFileNeeds(config.log.file, "log.file") : [];
+}
+
+/** What {@link sinkNeeds} needs to know besides the sinks. */
+export interface SinkNeedsOptions {
+  /** The config the sinks came from: its `api` section names the last one. */
+  config?: Config;
+  /** What messages call the list, as the sinks' own errors do. @default {"sinks"} */
+  name?: string;
+}
+
+/** Creating the sinks: their files, endpoints, ports and token variables. */
+export function sinkNeeds(sinks: readonly SinkEntry[], options: SinkNeedsOptions = {}): Need[] {
+  const name = options.name ?? "sinks";
+  const api = name === "sinks" && options.config?.api ? options.config.sinks.length : -1;
+  return sinks.flatMap((sink, i) => {
+    const where = i === api ? "api" : `${name}[${i}]`;
+    const entry = sink as Record<string, unknown>;
+    const text = (key: string) => typeof entry[key] === "string" ? entry[key] as string : undefined;
+    const secret = (valueKey: string, envKey: string) => {
+      const variable = text(envKey);
+      return entry[valueKey] === undefined && variable !== undefined
+        ? [envNeed(variable, `${where}.${envKey}`)]
+        : [];
+    };
+    switch (sink.type) {
+      case "file":
+        return rotatingFileNeeds(text("path") ?? "", `${where}.path`);
+      case "http":
+        return [
+          ...urlNeed(text("url") ?? "", `${where}.url`),
+          ...secret("token", "tokenEnv"),
+          writeNeed(text("deadLetter") ?? "evsim-dead-letter.ndjson", `${where}.deadLetter`),
+        ];
+      case "server":
+        return [
+          netNeed(text("host") ?? "127.0.0.1", Number(entry.port), `${where}.port`),
+          ...secret("token", "tokenEnv"),
+        ];
+      case "mqtt":
+        return [
+          ...urlNeed(text("url") ?? "", `${where}.url`),
+          ...secret("password", "passwordEnv"),
+          writeNeed(text("deadLetter") ?? MQTT_DEAD_LETTER, `${where}.deadLetter`),
+        ];
+      default:
+        return [];
+    }
+  });
+}
+
+/** What {@link runNeeds} needs to know besides the config. */
+export interface RunNeedsOptions extends InputNeedsOptions {
+  /** The sinks the run writes to. */
+  sinks: readonly SinkEntry[];
+  /** The state file of `--state`. */
+  state?: string;
+  /** Where `--metrics-port` serves. */
+  metrics?: { host: string; port: number };
+}
+
+/** `evsim run` and `evsim replay`: the inputs, the log, the sinks, the state file, metrics. */
+export function runNeeds(config: Config, options: RunNeedsOptions): Need[] {
+  const { state, metrics } = options;
+  return [
+    ...inputNeeds(config, options),
+    ...logNeeds(config),
+    ...sinkNeeds(options.sinks, { config, name: options.sinksName }),
+    ...(state === undefined ? [] : [
+      readNeed(state, "--state"),
+      writeNeed(state, "--state"),
+      writeNeed(`${state}.tmp`, "--state: its temporary file"),
+    ]),
+    ...(metrics ? [netNeed(metrics.host, metrics.port, "--metrics-port")] : []),
+  ];
+}
+
+/** What {@link replayNeeds} needs to know besides the config. */
+export interface ReplayNeedsOptions extends RunNeedsOptions {
+  /** The file of events to send again; `-` for stdin. */
+  file: string;
+}
+
+/** `evsim replay FILE`: a run's needs, and reading the file (unless stdin). */
+export function replayNeeds(config: Config, options: ReplayNeedsOptions): Need[] {
+  return [
+    ...(options.file === "-" ? [] : [readNeed(options.file, "replay FILE")]),
+    ...runNeeds(config, options),
+  ];
+}
+
+/** `evsim serve`: the log and the port it listens on. */
+export function serveNeeds(config: Config, listen: { host: string; port: number }): Need[] {
+  return [...logNeeds(config), netNeed(listen.host, listen.port, "--port")];
+}
+
+/** `evsim stats FILE --html PAGE`: reading the stream (unless stdin), writing the page. */
+export function statsNeeds(file: string, html: string | undefined): Need[] {
+  return [
+    ...(file === "-" ? [] : [readNeed(file, "stats FILE")]),
+    ...(html === undefined ? [] : [writeNeed(html, "--html")]),
+  ];
+}
+
+/** `evsim init DIR`: looking for existing files in the folder and writing it. */
+export function initNeeds(dir: string): Need[] {
+  return [readNeed(dir, "init DIR"), writeNeed(dir, "init DIR")];
+}
+
+/**
+ * One line per missing permission, `missing permission: FLAG (why, …)`, in
+ * the order first needed; `granted` says whether Deno grants one.
+ */
+export function missingPermissions(
+  needs: readonly Need[],
+  granted: (permission: Permission) => boolean,
+): string[] {
+  const missing = new Map<string, string[]>();
+  for (const { permission, why } of needs) {
+    const flag = permissionFlag(permission);
+    const whys = missing.get(flag);
+    if (whys) {
+      if (!whys.includes(why)) whys.push(why);
+    } else if (!granted(permission)) {
+      missing.set(flag, [why]);
+    }
+  }
+  return [...missing].map(([flag, whys]) => `missing permission: ${flag} (${whys.join(", ")})`);
+}
+
+/** Permissions a command lacks, each line naming the flag that grants it. Exit code 2. */
+export class PermissionError extends Error {
+  /** One line per missing permission. */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[], options?: ErrorOptions) {
+    super(problems.join("\n"), options);
+    this.name = "PermissionError";
+    this.problems = problems;
+  }
+}
+
+/** Whether Deno grants `permission`, asked without prompting. */
+export function isGranted(permission: Permission): boolean {
+  return Deno.permissions.querySync(permission).state === "granted";
+}
+
+/** Throws a {@link PermissionError} naming every permission of `needs` not granted. */
+export function requirePermissions(
+  needs: readonly Need[],
+  granted: (permission: Permission) => boolean = isGranted,
+): void {
+  const missing = missingPermissions(needs, granted);
+  if (missing.length > 0) throw new PermissionError(missing);
+}
+
+/** Deno's message for a denied permission: `Requires net access to "x:443", run again with the --allow-net flag`. */
+const DENIED =
+  /:?\s*Requires (read|write|net|env|sys|run|ffi|import) access(?: to "([^"]*)")?, run again with the --allow-[a-z]+ flag\.?/;
+
+/**
+ * The lines to show for `error` if it is a permission problem: a
+ * {@link PermissionError}'s, or for Deno's `NotCapable` error (possibly the
+ * cause of the error thrown), `missing permission: FLAG (what was being done)`.
+ */
+export function permissionProblems(error: unknown): readonly string[] | undefined {
+  if (error instanceof PermissionError) return error.problems;
+  let denied: unknown = error;
+  while (denied instanceof Error && denied.name !== "NotCapable") denied = denied.cause;
+  if (!(denied instanceof Error)) return undefined;
+  const match = DENIED.exec(denied.message);
+  if (!match) return [`missing permission: ${denied.message}`];
+  const [, kind, value] = match;
+  const flag = value === undefined ? `--allow-${kind}` : `--allow-${kind}=${value}`;
+  const outer = error instanceof Error && error !== denied
+    ? error.message.replace(DENIED, "").trim()
+    : "";
+  return [`missing permission: ${flag}${outer ? ` (${outer})` : ""}`];
+}

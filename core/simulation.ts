@@ -513,10 +513,12 @@ export class Simulation {
     const vehicle = this.#vehicles[r.weighted(this.#shares, this.#shareTotal)];
     const soc = m.soc[c.siteType];
     const socStart = Math.min(clip(r, soc.arrival), 100 - m.minimumChargePercent);
-    const socTarget = Math.min(
-      100,
-      Math.max(clip(r, soc.target), socStart + m.minimumChargePercent),
-    );
+    const least = socStart + m.minimumChargePercent;
+    let socTarget = clip(r, soc.target);
+    // A driver who arrives fuller than the usual target still tops up: by the minimum and an
+    // exponential extra (mean: half the minimum), so small charges spread instead of piling up.
+    if (socTarget < least) socTarget = least + r.exponential(2 / m.minimumChargePercent);
+    socTarget = Math.min(100, socTarget);
     const userId = `U${String(r.int(1, m.userCount)).padStart(6, "0")}`;
     if (c.status !== "Idle") {
       return this.#reject(c, time, vehicle, userId, socStart, "out_of_service");

@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { renderHtml } from "../stats/html.ts";
-import { fixtureProfiles, makeReport } from "../stats/_fixture.ts";
+import { defaults } from "../data/mod.ts";
+import type { SimEvent } from "../core/event.ts";
+import { Simulation } from "../core/simulation.ts";
+import type { StatsReport } from "../stats/report.ts";
+import { StatsCollector } from "../stats/stats.ts";
 import { launchChromium } from "./_chromium.ts";
 
 /** What the page reports about its charts and calibration table. */
@@ -61,17 +65,41 @@ const CHECK_PAGE = `(() => {
   };
 })()`;
 
+/** The report of two simulated days of the default network, with chart data. */
+function simulatedReport(): StatsReport {
+  const start = Date.UTC(2026, 0, 5);
+  const sim = new Simulation({
+    seed: 1,
+    start,
+    network: defaults.network,
+    model: defaults.model,
+    updateIntervalSeconds: 900,
+  });
+  const stats = new StatsCollector();
+  const out: SimEvent[] = [];
+  while (sim.peek() < start + 2 * 86_400_000) {
+    out.length = 0;
+    sim.step(out);
+    for (const event of out) stats.addEvent(event);
+  }
+  return stats.report({ charts: true });
+}
+
 Deno.test("the HTML report renders every chart in headless Chromium", async () => {
   const dir = await Deno.makeTempDir({ prefix: "evsim-html-" });
   try {
     const file = join(dir, "report.html");
-    const html = await renderHtml(makeReport(), { title: "A week", profiles: fixtureProfiles });
+    const report = simulatedReport();
+    const html = await renderHtml(report, {
+      title: "Two days",
+      profiles: defaults.model.arrivalProfiles,
+    });
     await Deno.writeTextFile(file, html);
 
     await using chromium = await launchChromium();
     const page = await chromium.evaluate(pathToFileURL(file).href, CHECK_PAGE) as PageCheck;
 
-    assert.equal(page.title, "A week");
+    assert.equal(page.title, "Two days");
     assert.deepEqual(page.charts.map((c) => c.id), [
       "chart-arrivals",
       "chart-energy",
@@ -80,14 +108,16 @@ Deno.test("the HTML report renders every chart in headless Chromium", async () =
       "chart-utilization",
       "chart-uptime",
     ]);
-    // The fewest marks each chart draws from the fixture: bars, lines, areas.
+    // The fewest marks each chart draws: bars, lines, areas. The default network has three
+    // site types (no residential) in 50 cities.
+    assert.equal(report.byCity.length, 50);
     const fewestMarks: Record<string, number> = {
-      "chart-arrivals": 4 * 24 + 4, // measured bars and a profile line per site type
-      "chart-energy": 4 * 10,
-      "chart-stay": 4 * 5,
-      "chart-load": 9, // 8 cities and "4 other cities"
-      "chart-utilization": 12,
-      "chart-uptime": 12,
+      "chart-arrivals": 3 * 24 + 3, // measured bars and a profile line per site type
+      "chart-energy": 3 * 10,
+      "chart-stay": 3 * 5,
+      "chart-load": 9, // 8 cities and "42 other cities"
+      "chart-utilization": 50,
+      "chart-uptime": 50,
     };
     for (const chart of page.charts) {
       const fewest = fewestMarks[chart.id];
@@ -97,10 +127,11 @@ Deno.test("the HTML report renders every chart in headless Chromium", async () =
       assert.ok(chart.marksInView >= fewest, `${chart.id}: ${chart.marksInView} marks in view`);
       assert.notEqual(chart.caption, "", `${chart.id}: caption`);
     }
+    const passing = report.calibration.filter((c) => c.pass).length;
     assert.deepEqual(page.calibration && { ...page.calibration, height: undefined }, {
-      rows: 5,
-      pass: 3,
-      fail: 2,
+      rows: report.calibration.length,
+      pass: passing,
+      fail: report.calibration.length - passing,
       height: undefined,
     });
     assert.ok(page.calibration!.height > 0, "the calibration table is laid out");

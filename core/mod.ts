@@ -34,15 +34,23 @@ export {
   ChargerStatusEventSchema,
   EVENT_TYPES,
   EventSchema,
+  RejectReasonSchema,
+  RepairSchema,
+  SessionEndedEventSchema,
   SessionEndEventSchema,
   SessionEventSchema,
+  SessionRejectedEventSchema,
   StatusSchema,
 } from "./event.ts";
 export type {
   ChargerStatusEvent,
   EventType,
+  RejectReason,
+  Repair,
+  SessionEndedEvent,
   SessionEndEvent,
   SessionEvent,
+  SessionRejectedEvent,
   SimEvent,
   Status,
 } from "./event.ts";
@@ -80,7 +88,7 @@ export { DEFAULT_START, planRun } from "./plan.ts";
 export type { Overrides, RunPlan, TimeMode } from "./plan.ts";
 export { deriveState, Random } from "./random.ts";
 export type { RandomState } from "./random.ts";
-export { runSimulation } from "./run.ts";
+export { runSimulation, warmUp } from "./run.ts";
 export type { Progress, RunEnd, RunOptions } from "./run.ts";
 export { Simulation } from "./simulation.ts";
 export type { SimulationOptions, SimulationStats } from "./simulation.ts";
@@ -95,6 +103,10 @@ export {
 } from "./sink.ts";
 export type { DisposableSink, LatencyStats, Sink, SinkStats } from "./sink.ts";
 export { parseSinkSpec } from "./sink_spec.ts";
+export { inShard, parseShard, shardOf } from "./shard.ts";
+export type { Shard } from "./shard.ts";
+export { fingerprint, SimulationSnapshotSchema } from "./snapshot.ts";
+export type { SimulationSnapshot } from "./snapshot.ts";
 export { readEvents, readLines } from "./ndjson.ts";
 export type { BadLine } from "./ndjson.ts";
 export { formatProgress, formatSinkStats, formatSummary } from "./summary.ts";

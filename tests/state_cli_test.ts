@@ -3,6 +3,7 @@
  * started again continue where they stopped.
  */
 import assert from "node:assert/strict";
+import { readLines } from "../core/ndjson.ts";
 import { decode, evsimCommand, inTempDir } from "./_evsim.ts";
 
 const RUN = ["--from", "2026-01-05", "--duration", "8h", "--update-interval", "300"];
@@ -17,19 +18,27 @@ interface Event {
 const parse = (text: string): Event[] =>
   text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
 
-/** Starts evsim, and kills it with SIGKILL after `ms` unless it ended first. */
-async function killedAfter(dir: string, args: string[], ms: number) {
+/** Starts evsim and sends it `signal` once it has written `lines` events, unless it ends first. */
+async function killedAfter(
+  dir: string,
+  args: string[],
+  lines: number,
+  signal: Deno.Signal = "SIGKILL",
+) {
   const child = evsimCommand(args, dir).spawn();
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // It ended first.
+  const events: Event[] = [];
+  const stderr = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(new WritableStream());
+  let killed = false;
+  for await (const line of readLines(child.stdout)) {
+    if (line.trim() !== "") events.push(JSON.parse(line));
+    if (!killed && events.length >= lines) {
+      killed = true;
+      child.kill(signal);
     }
-  }, ms);
-  const { code, stdout, stderr } = await child.output();
-  clearTimeout(timer);
-  return { code, events: parse(decode(stdout)), stderr: decode(stderr) };
+  }
+  await stderr;
+  const { code } = await child.status;
+  return { code, events };
 }
 
 /** Checks that `runs` together hold exactly the events of `whole`, each once after deduplication. */
@@ -55,7 +64,7 @@ Deno.test("evsim --state: killed at random moments, the run still gives every ev
     const runs: Event[][] = [];
     let kills = 0;
     for (let attempt = 0; attempt < 20; attempt++) {
-      const run = await killedAfter(dir, args, 700 + Math.random() * 1500);
+      const run = await killedAfter(dir, args, 1000 + Math.floor(Math.random() * 4000));
       runs.push(run.events);
       if (run.code === 0) break;
       kills++;
@@ -75,13 +84,11 @@ Deno.test("evsim --state: stopped by SIGTERM, the run continues without repeatin
   await inTempDir(async (dir) => {
     const whole = parse(decode((await evsimCommand(RUN, dir).output()).stdout));
     const args = [...RUN, "--speed", "4800", "--state", "run.state"];
-    const child = evsimCommand(args, dir).spawn();
-    setTimeout(() => child.kill("SIGTERM"), 1500);
-    const first = await child.output();
+    const first = await killedAfter(dir, args, 3000, "SIGTERM");
     assert.equal(first.code, 0);
     const second = await evsimCommand(args, dir).output();
     assert.equal(second.code, 0, decode(second.stderr));
-    const runs = [parse(decode(first.stdout)), parse(decode(second.stdout))];
+    const runs = [first.events, parse(decode(second.stdout))];
     assert.ok(runs[0].length > 0 && runs[1].length > 0);
     assert.equal(runs[1][0].seq, runs[0].at(-1)!.seq + 1, "seq continues");
     assert.deepEqual(runs.flat(), whole);

@@ -34,7 +34,7 @@ import { inShard, parseShard, type Shard } from "./core/shard.ts";
 import {
   inputsFingerprint,
   loadPlan,
-  readStateFile,
+  openStateFile,
   savePlan,
   STATE_VERSION,
   writeStateFile,
@@ -404,16 +404,9 @@ async function run(flags: Flags): Promise<number> {
     if (chargers.length === 0) logger.warn("Shard {index}/{count} has no chargers", { ...shard });
     network = { ...network, chargers };
   }
-  const saved = statePath ? await readStateFile(statePath) : undefined;
   const print = statePath ? await inputsFingerprint(plan, network, model, demand) : "";
+  const saved = statePath ? await openStateFile(statePath, print) : undefined;
   if (saved) {
-    if (saved.fingerprint !== print) {
-      throw new ConfigError(
-        `${statePath}: this state belongs to another run (seed ${saved.plan.seed}, update interval ` +
-          `${saved.plan.updateIntervalSeconds} s, or other config, data, plugins or shard); ` +
-          "run with the same options, or move the file away to start afresh",
-      );
-    }
     plan = loadPlan(saved.plan);
     if (saved.finished) {
       report(`${statePath}: this run already finished (${describe(plan)}); nothing to do`, []);

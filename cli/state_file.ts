@@ -82,6 +82,26 @@ export async function readStateFile(path: string): Promise<StateFile | undefined
   return result.output;
 }
 
+/**
+ * The state file at `path`, if any, checked against the `fingerprint` of this
+ * run's inputs: a state written by another run is refused with a
+ * {@link ConfigError} and left untouched.
+ */
+export async function openStateFile(
+  path: string,
+  fingerprint: string,
+): Promise<StateFile | undefined> {
+  const saved = await readStateFile(path);
+  if (saved && saved.fingerprint !== fingerprint) {
+    throw new ConfigError(
+      `${path}: this state belongs to another run (seed ${saved.plan.seed}, update interval ` +
+        `${saved.plan.updateIntervalSeconds} s, or other config, data, plugins or shard); ` +
+        "run with the same options, or move the file away to start afresh",
+    );
+  }
+  return saved;
+}
+
 /** Writes `state` to `path` atomically: a temporary file beside it, synced, then renamed. */
 export async function writeStateFile(path: string, state: StateFile): Promise<void> {
   const temporary = `${path}.tmp`;

@@ -398,7 +398,12 @@ export class Simulation {
    * its events repeat: made when it starts, so that they lie together with it
    * in memory, not among the data of every charger.
    */
-  #session(c: ChargerState, vehicle: Vehicle, saved: SessionSnapshot): Session {
+  #session(
+    c: ChargerState,
+    vehicle: Vehicle,
+    saved: SessionSnapshot,
+    curve = this.#curve(vehicle, c, saved.drawPercent),
+  ): Session {
     return {
       charger: c,
       events: saved.events,
@@ -417,7 +422,7 @@ export class Simulation {
       userId: saved.userId,
       vehicle,
       drawPercent: saved.drawPercent,
-      curve: this.#curve(vehicle, c, saved.drawPercent),
+      curve,
       startIso: copy(saved.startIso),
       socStart: saved.socStart,
       socTarget: saved.socTarget,
@@ -557,7 +562,7 @@ export class Simulation {
       completed: false,
       interrupted: false,
       events: c.events,
-    });
+    }, curve);
     const dwell = m.dwell[c.siteType];
     s.departAt = time + this.#dwellMs(c, dwell.connectionMinutes);
     c.session = s;

@@ -1,7 +1,8 @@
 /**
- * CPU time and memory of another process, from Linux's /proc, for the
- * benchmarks. Deno grants /proc/<pid>/ only with --allow-all, so the files are
- * read through `cat` (--allow-run).
+ * Helpers of the benchmark scripts: CPU time and memory of another process,
+ * from Linux's /proc (Deno grants /proc/<pid>/ only with --allow-all, so the
+ * files are read through `cat`, with --allow-run), and the national-scale
+ * network's config.
  *
  * @module
  */
@@ -52,4 +53,19 @@ export async function loadAverage(): Promise<string> {
   const { stdout } = await new Deno.Command("cat", { args: ["/proc/loadavg"], stderr: "null" })
     .output();
   return new TextDecoder().decode(stdout).split(" ").slice(0, 3).join(" ");
+}
+
+/**
+ * Writes `config.json` in `dir` for a national-scale network: the embedded
+ * cities with `perHundredThousand` chargers per 100,000 inhabitants
+ * (`population_chargers`), and no log file.
+ */
+export async function writeNationalConfig(dir: string, perHundredThousand: number): Promise<void> {
+  await Deno.writeTextFile(
+    `${dir}/config.json`,
+    JSON.stringify({
+      plugins: [{ module: "population_chargers", options: { perHundredThousand } }],
+      log: { file: null },
+    }),
+  );
 }

@@ -23,7 +23,7 @@
 // deno-lint-ignore-file no-console
 import { parseArgs } from "node:util";
 import { MAIN, SIM_FLAGS } from "./_evsim.ts";
-import { loadAverage, type ProcSample, sampleProc } from "./_proc.ts";
+import { loadAverage, type ProcSample, sampleProc, writeNationalConfig } from "./_proc.ts";
 
 /** An evsim process whose stderr lines are gathered as they come. */
 interface Running {
@@ -116,16 +116,7 @@ async function main(): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "evsim-realtime-bench-" });
   const running: Running[] = [];
   try {
-    await Deno.writeTextFile(
-      `${dir}/config.json`,
-      JSON.stringify({
-        plugins: [{
-          module: "population_chargers",
-          options: { perHundredThousand: Number(values["per-hundred-thousand"]) },
-        }],
-        log: { file: null },
-      }),
-    );
+    await writeNationalConfig(dir, Number(values["per-hundred-thousand"]));
     const pace = values.at === undefined ? ["--realtime"] : ["--speed", "1", "--from", values.at];
     const args = ["-c", "config.json", ...pace, "--warm-up", values["warm-up"], "--verbose"];
     console.log(

@@ -18,7 +18,7 @@
 // deno-lint-ignore-file no-console
 import { parseArgs } from "node:util";
 import { MAIN, SIM_FLAGS } from "./_evsim.ts";
-import { loadAverage, type ProcSample, sampleProc } from "./_proc.ts";
+import { loadAverage, type ProcSample, sampleProc, writeNationalConfig } from "./_proc.ts";
 
 interface ShardRun {
   events: number;
@@ -97,16 +97,7 @@ async function main(): Promise<void> {
 
   const dir = await Deno.makeTempDir({ prefix: "evsim-shard-bench-" });
   try {
-    await Deno.writeTextFile(
-      `${dir}/config.json`,
-      JSON.stringify({
-        plugins: [{
-          module: "population_chargers",
-          options: { perHundredThousand: Number(values["per-hundred-thousand"]) },
-        }],
-        log: { file: null },
-      }),
-    );
+    await writeNationalConfig(dir, Number(values["per-hundred-thousand"]));
     const base = [
       "-c",
       "config.json",

@@ -370,44 +370,59 @@ function arrivalsFigure(
   return chartFigure(
     id,
     caption,
-    rows.length === 0 ? null : {
-      data: { values: rows },
-      facet: { field: "site", type: "nominal", sort: sites, title: null },
-      columns: 2,
-      spec: {
-        width: 420,
-        height: 170,
-        encoding: {
-          x: { field: "hour", type: "ordinal", title: "local hour", axis: { labelAngle: 0 } },
-        },
-        layer: [
-          {
-            mark: { type: "bar" },
-            encoding: {
-              y: {
-                field: "measured",
-                type: "quantitative",
-                title: "share of arrivals",
-                axis: { format: ".0%" },
-              },
-              color: {
-                datum: "measured",
-                title: null,
-                scale: { domain: ["measured", "published profile"], range: ["#4c78a8", "#222"] },
-              },
-            },
-          },
-          {
-            mark: { type: "line", point: { size: 18 }, strokeWidth: 1.5 },
-            encoding: {
-              y: { field: "reference", type: "quantitative" },
-              color: { datum: "published profile" },
-            },
-          },
-        ],
+    siteFacets(rows, sites, {
+      width: 420,
+      height: 170,
+      encoding: {
+        x: { field: "hour", type: "ordinal", title: "local hour", axis: { labelAngle: 0 } },
       },
-    },
+      layer: [
+        {
+          mark: { type: "bar" },
+          encoding: {
+            y: {
+              field: "measured",
+              type: "quantitative",
+              title: "share of arrivals",
+              axis: { format: ".0%" },
+            },
+            color: {
+              datum: "measured",
+              title: null,
+              scale: { domain: ["measured", "published profile"], range: ["#4c78a8", "#222"] },
+            },
+          },
+        },
+        {
+          mark: { type: "line", point: { size: 18 }, strokeWidth: 1.5 },
+          encoding: {
+            y: { field: "reference", type: "quantitative" },
+            color: { datum: "published profile" },
+          },
+        },
+      ],
+    }),
   );
+}
+
+/** A Vega-Lite chart of panels. */
+type FacetSpec = Extract<vl.TopLevelSpec, { facet: unknown }>;
+
+/** One panel per site type, two to a row; null (no chart) without rows. */
+function siteFacets(
+  rows: { site: string }[],
+  sites: string[],
+  spec: FacetSpec["spec"],
+  extra: Partial<FacetSpec> = {},
+): FacetSpec | null {
+  if (rows.length === 0) return null;
+  return {
+    data: { values: rows },
+    facet: { field: "site", type: "nominal", sort: sites, title: null },
+    columns: 2,
+    spec,
+    ...extra,
+  };
 }
 
 function histogramFigure(
@@ -441,27 +456,21 @@ function histogramFigure(
   return chartFigure(
     id,
     caption,
-    rows.length === 0 ? null : {
-      data: { values: rows },
-      facet: { field: "site", type: "nominal", sort: sites, title: null },
-      columns: 2,
-      spec: {
-        width: 420,
-        height: 150,
-        mark: { type: "bar", color: "#4c78a8", stroke: "#fff", strokeWidth: 0.5 },
-        encoding: {
-          x: { field: "x0", type: "quantitative", bin: "binned", title: axis.title },
-          x2: { field: "x1" },
-          y: {
-            field: "share",
-            type: "quantitative",
-            title: "share of sessions",
-            axis: { format: ".0%" },
-          },
+    siteFacets(rows, sites, {
+      width: 420,
+      height: 150,
+      mark: { type: "bar", color: "#4c78a8", stroke: "#fff", strokeWidth: 0.5 },
+      encoding: {
+        x: { field: "x0", type: "quantitative", bin: "binned", title: axis.title },
+        x2: { field: "x1" },
+        y: {
+          field: "share",
+          type: "quantitative",
+          title: "share of sessions",
+          axis: { format: ".0%" },
         },
       },
-      resolve: { scale: { x: "independent" } },
-    },
+    }, { resolve: { scale: { x: "independent" } } }),
   );
 }
 

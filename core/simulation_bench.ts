@@ -4,10 +4,9 @@
  * {@link BATCH} events, so events/s = BATCH × iter/s. Figures are in the README.
  */
 import { defaults } from "../data/mod.ts";
-import { generateChargers } from "../plugins/population_chargers.ts";
+import { networkOfAbout } from "../tests/_events.ts";
 import { getNdjsonSink } from "../sinks/ndjson.ts";
 import type { SimEvent } from "./event.ts";
-import type { Network } from "./network.ts";
 import { Simulation } from "./simulation.ts";
 import { defaultDemand } from "./arrivals.ts";
 
@@ -16,22 +15,12 @@ const START = Date.UTC(2026, 0, 5);
 const WARM_UP_MS = 3 * 3_600_000;
 const nullWriter = { write: (p: Uint8Array) => Promise.resolve(p.length) };
 
-/** A network of about `count` chargers spread over the default cities by population. */
-function network(count: number): Network {
-  const population = defaults.network.cities.reduce((a, c) => a + c.population, 0);
-  const chargers = generateChargers(defaults.network.cities, {
-    perHundredThousand: count / population * 1e5,
-    minimumPerCity: 1,
-  });
-  return { ...defaults.network, chargers };
-}
-
 /** A simulation past its first hours, so the mix of events is steady. */
 function warmed(count: number): Simulation {
   const sim = new Simulation({
     seed: 1,
     start: START,
-    network: network(count),
+    network: networkOfAbout(count),
     model: defaults.model,
     demand: defaultDemand(defaults.model, {
       peakHours: [{ from: 7, to: 10 }, { from: 16, to: 20 }],

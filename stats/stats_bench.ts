@@ -8,7 +8,7 @@ import { defaults } from "../data/mod.ts";
 import { defaultDemand } from "../core/arrivals.ts";
 import type { SimEvent } from "../core/event.ts";
 import { Simulation } from "../core/simulation.ts";
-import { generateChargers } from "../plugins/population_chargers.ts";
+import { networkOfAbout } from "../tests/_events.ts";
 import { StatsCollector } from "./stats.ts";
 
 const BATCH = 100_000;
@@ -17,15 +17,10 @@ const WARM_UP_MS = 3 * 3_600_000;
 
 /** {@link BATCH} NDJSON lines of a simulation of about 1,000 chargers, past its warm-up. */
 function recordedLines(): string[] {
-  const population = defaults.network.cities.reduce((a, c) => a + c.population, 0);
-  const chargers = generateChargers(defaults.network.cities, {
-    perHundredThousand: 1_000 / population * 1e5,
-    minimumPerCity: 1,
-  });
   const sim = new Simulation({
     seed: 1,
     start: START,
-    network: { ...defaults.network, chargers },
+    network: networkOfAbout(1_000),
     model: defaults.model,
     demand: defaultDemand(defaults.model),
   });

@@ -4,7 +4,8 @@
  */
 import { defaults } from "../data/mod.ts";
 import type { SimEvent } from "../core/event.ts";
-import type { City } from "../core/network.ts";
+import type { City, Network } from "../core/network.ts";
+import { generateChargers } from "../plugins/population_chargers.ts";
 import { Simulation } from "../core/simulation.ts";
 
 /** The first `n` events of the default network (or of `city`'s chargers). */
@@ -36,3 +37,13 @@ export const SPRINGFIELD: City = {
   population: 114394,
   timeZone: "America/Chicago",
 };
+
+/** The default cities with about `count` chargers spread over them by population. */
+export function networkOfAbout(count: number): Network {
+  const population = defaults.network.cities.reduce((a, c) => a + c.population, 0);
+  const chargers = generateChargers(defaults.network.cities, {
+    perHundredThousand: count / population * 1e5,
+    minimumPerCity: 1,
+  });
+  return { ...defaults.network, chargers };
+}

@@ -7,7 +7,7 @@
  */
 // deno-lint-ignore-file no-console
 import { defaults } from "../data/mod.ts";
-import { generateChargers } from "../plugins/population_chargers.ts";
+import { networkOfAbout } from "./_events.ts";
 import { getNdjsonSink } from "../sinks/ndjson.ts";
 import { runSimulation } from "../core/run.ts";
 import { Simulation } from "../core/simulation.ts";
@@ -19,14 +19,7 @@ const START = Date.UTC(2026, 0, 5);
 const DAY = 86_400_000;
 const gc = (globalThis as { gc?: () => void }).gc;
 
-const population = defaults.network.cities.reduce((a, c) => a + c.population, 0);
-const network = {
-  ...defaults.network,
-  chargers: generateChargers(defaults.network.cities, {
-    perHundredThousand: chargers / population * 1e5,
-    minimumPerCity: 1,
-  }),
-};
+const network = networkOfAbout(chargers);
 const sim = new Simulation({
   seed: 1,
   start: START,

@@ -14,7 +14,7 @@ import { defaults } from "../data/mod.ts";
 import { defaultDemand } from "../core/arrivals.ts";
 import type { SimEvent } from "../core/event.ts";
 import { Simulation } from "../core/simulation.ts";
-import { generateChargers } from "../plugins/population_chargers.ts";
+import { networkOfAbout } from "./_events.ts";
 import { StatsCollector } from "../stats/stats.ts";
 
 const checkpoints = (Deno.args.length > 0 ? Deno.args.map(Number) : [1, 5, 10, 20])
@@ -22,15 +22,12 @@ const checkpoints = (Deno.args.length > 0 ? Deno.args.map(Number) : [1, 5, 10, 2
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) console.error("warning: run with --v8-flags=--expose-gc for heap figures after GC");
 
-const population = defaults.network.cities.reduce((a, c) => a + c.population, 0);
-const chargers = generateChargers(defaults.network.cities, {
-  perHundredThousand: 10_000 / population * 1e5,
-  minimumPerCity: 1,
-});
+const network = networkOfAbout(10_000);
+const chargers = network.chargers;
 const sim = new Simulation({
   seed: 1,
   start: Date.UTC(2026, 0, 5),
-  network: { ...defaults.network, chargers },
+  network,
   model: defaults.model,
   demand: defaultDemand(defaults.model),
 });

@@ -45,16 +45,36 @@ export type Level = v.InferOutput<typeof LevelSchema>;
 export const SiteTypeSchema = v.picklist(["workplace", "public", "dc_fast", "residential"]);
 export type SiteType = v.InferOutput<typeof SiteTypeSchema>;
 
+/**
+ * A connector type: `J1772` (Level 2), `CCS1` and `CHAdeMO` (DC fast), `Tesla`
+ * (Tesla's own connector, Level 2 and DC).
+ */
+export const ConnectorSchema = v.picklist(["J1772", "CCS1", "CHAdeMO", "Tesla"]);
+export type Connector = v.InferOutput<typeof ConnectorSchema>;
+
 const ChargerFields = {
   id: Name,
   /** Location name, such as `Midtown Garage 3`. */
   name: Name,
+  /** The station (site) this charger is a port of. @default {the charger's `id`} */
+  stationId: v.optional(Name),
+  /** The operator's network, such as `ChargePoint Network`. @default {none} */
+  network: v.optional(Name),
+  /** The postal code of the station. @default {none} */
+  postalCode: v.optional(Name),
   latitude: Latitude,
   longitude: Longitude,
   level: LevelSchema,
   /** Rated power in kW (L2 7.2/11.5/19.2, DCFC 50/150/350). */
   powerKw: Positive,
   siteType: v.optional(SiteTypeSchema),
+  /**
+   * The connector types on this port (a DC port often has a CCS1 and a
+   * CHAdeMO cable). @default {["J1772"] for L2, ["CCS1"] for DCFC}
+   */
+  connectors: v.optional(
+    v.pipe(v.array(ConnectorSchema), v.minLength(1, "expected at least one connector")),
+  ),
 };
 
 /** A charger inside a city group (the city is the group's key). */

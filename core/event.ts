@@ -5,7 +5,7 @@
  * @module
  */
 import * as v from "valibot";
-import { LevelSchema, SiteTypeSchema } from "./network.ts";
+import { ConnectorSchema, LevelSchema, SiteTypeSchema } from "./network.ts";
 
 /**
  * Status of a session or a charger. A charger is `Idle`, `In Use`,
@@ -28,7 +28,7 @@ const IsoTime = v.pipe(v.string(), v.isoTimestamp());
 const Kw = v.pipe(v.number(), v.minValue(0));
 const Percent = v.pipe(v.number(), v.minValue(0), v.maxValue(100));
 
-/** Fields every event carries: identity, time, the charger and where it is. */
+/** Fields every event carries: identity, time, the charger and where it is, its status. */
 const base = {
   /** Strictly increasing within a run. */
   seq: v.pipe(v.number(), v.integer(), v.minValue(1)),
@@ -37,12 +37,16 @@ const base = {
   /** Simulated time, ISO-8601 UTC. */
   time: IsoTime,
   chargerId: v.string(),
-  status: StatusSchema,
-  statusMessage: v.string(),
-  /** The charger's location name. */
+  /** The station (site) the charger is a port of; AFDC stations are `AFDC-<station id>`. */
+  stationId: v.string(),
+  /** The station's name. */
   locationName: v.string(),
+  /** The operator's network (`ChargePoint Network`, `Tesla`, …), or null if none is known. */
+  network: v.nullable(v.string()),
   city: v.string(),
   state: v.string(),
+  /** The station's postal code, or null if none is known. */
+  postalCode: v.nullable(v.string()),
   country: v.string(),
   /** The city's IANA time zone: arrival profiles and peak hours are local times. */
   timeZone: v.string(),
@@ -51,6 +55,10 @@ const base = {
   level: LevelSchema,
   /** Where the charger stands: `workplace`, `public`, `dc_fast` or `residential`. */
   siteType: SiteTypeSchema,
+  /** The connector types of the port: `J1772`, `CCS1`, `CHAdeMO`, `Tesla`. */
+  connectors: v.array(ConnectorSchema),
+  status: StatusSchema,
+  statusMessage: v.string(),
 };
 
 /** Fields of every session event. */

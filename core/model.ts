@@ -35,16 +35,35 @@ const LogNormalSchema = v.strictObject({ median: Positive, sigma: NonNegative })
 export type LogNormal = v.InferOutput<typeof LogNormalSchema>;
 
 /**
- * How long a vehicle stays plugged in at one site type: its connection time,
- * in minutes, drawn at plug-in (Level 2 drivers stay for work, shopping or
- * the night, charged or not), and, if set, how soon after reaching the target
- * the driver unplugs (DC fast drivers leave soon after), whichever comes first.
+ * How long a vehicle stays plugged in: its connection time, in minutes, drawn
+ * at plug-in (the driver's plan: work, shopping, the night), and, if set, how
+ * soon after reaching the target the driver unplugs (a driver who came to
+ * charge leaves soon after), whichever comes first.
  */
 const DwellSchema = v.strictObject({
   connectionMinutes: LogNormalSchema,
   afterFullMinutes: v.optional(LogNormalSchema),
 });
 export type Dwell = v.InferOutput<typeof DwellSchema>;
+
+/**
+ * One kind of stay in a mixture: a driver intent (a short errand, a work day,
+ * charging and leaving) with its share of the site's sessions.
+ */
+const DwellPartSchema = v.strictObject({
+  /** What the stay is, for the reader: `errand`, `work day`, … */
+  intent: v.optional(v.string()),
+  share: v.pipe(v.number(), v.gtValue(0)),
+  ...DwellSchema.entries,
+});
+export type DwellPart = v.InferOutput<typeof DwellPartSchema>;
+
+/** A site type's stays: one kind, or a mixture of driver intents. */
+const SiteDwellSchema = v.union([
+  DwellSchema,
+  v.pipe(v.array(DwellPartSchema), v.minLength(1, "expected at least one kind of stay")),
+]);
+export type SiteDwell = v.InferOutput<typeof SiteDwellSchema>;
 
 /** One value per site type. */
 function bySiteType<T extends v.GenericSchema>(schema: T) {
@@ -66,7 +85,7 @@ export const ModelSchema = v.strictObject({
   /** Arrival profile of each site type (charging-facts rows 7–10). */
   arrivalProfiles: bySiteType(ArrivalProfileSchema),
   /** How long vehicles stay plugged in, by site type (charging-facts rows 2, 4, 5). */
-  dwell: bySiteType(DwellSchema),
+  dwell: bySiteType(SiteDwellSchema),
   /** Arrival and target state of charge, in percent, by site type (charging-facts rows 1–3, 6). */
   soc: bySiteType(SocSchema),
   /**
@@ -75,6 +94,30 @@ export const ModelSchema = v.strictObject({
    * the site's load management and vehicles that take less (charging-facts row 11).
    */
   acDrawPercent: bySiteType(Clipped),
+  /**
+   * The share of Level 2 plug-ins that take no energy: the battery is full or
+   * the car waits for its own charge timer; the vehicle stays plugged in for
+   * the drawn connection time (charging-facts row 5: about 12 % of Boulder's
+   * public sessions deliver under 0.5 kWh). @default {0 for every site type}
+   */
+  noChargeShare: v.optional(bySiteType(Probability), {
+    workplace: 0,
+    public: 0,
+    dc_fast: 0,
+    residential: 0,
+  }),
+  /**
+   * The share of Tesla drivers who carry a CCS1 adapter, and so can charge at
+   * a DC fast charger without a Tesla connector. @default {0}
+   */
+  teslaCcsAdapterShare: v.optional(Probability, 0),
+  /**
+   * Seconds from plug-in to the first power, by site type: authorization and
+   * the vehicle's handshake (a DC charger also tests its cable). Real records
+   * show it as the few idle seconds of a session that charged throughout
+   * (Boulder: a median of about 20 s). @default {none: power flows at once}
+   */
+  startDelaySeconds: v.optional(bySiteType(LogNormalSchema)),
   /** A session charges at least this many SoC points. */
   minimumChargePercent: v.pipe(v.number(), v.gtValue(0), v.maxValue(50)),
   /**

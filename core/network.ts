@@ -111,34 +111,82 @@ const CurvePointSchema = v.pipe(
   v.transform((p) => p as CurvePoint),
 );
 
-/** A vehicle model of the fleet. */
-export const VehicleSchema = v.strictObject({
-  name: Name,
-  /** Usable battery capacity, kWh. */
-  batteryKwh: Positive,
-  /** Onboard (AC) charger limit, kW. */
-  maxAcKw: Positive,
-  /** DC fast charging limit, kW. */
-  maxDcKw: Positive,
-  /** DC power the vehicle accepts by SoC: [[soc %, kW], …] from 0 to 100 %. */
-  dcCurve: v.pipe(
-    v.array(CurvePointSchema),
-    v.minLength(2),
-    v.check(
-      (pts) => pts[0][0] === 0 && pts.at(-1)![0] === 100,
-      "expected the curve to start at 0 % and end at 100 %",
-    ),
-    v.check(
-      (pts) => pts.every((p, i) => i === 0 || p[0] > pts[i - 1][0]),
-      "expected SoC values in ascending order",
-    ),
+/**
+ * A vehicle's charging inlet: `CCS1` (J1772 for AC, CCS1 for DC), `CHAdeMO`
+ * (J1772 and CHAdeMO), `Tesla` (Tesla's connector; J1772 through the adapter
+ * that comes with the car), or `J1772` alone (AC only: most plug-in hybrids).
+ */
+export const InletSchema = v.picklist(["CCS1", "CHAdeMO", "Tesla", "J1772"]);
+export type Inlet = v.InferOutput<typeof InletSchema>;
+
+/** DC power the vehicle accepts by SoC: [[soc %, kW], …] from 0 to 100 %. */
+const DcCurveSchema = v.pipe(
+  v.array(CurvePointSchema),
+  v.minLength(2),
+  v.check(
+    (pts) => pts[0][0] === 0 && pts.at(-1)![0] === 100,
+    "expected the curve to start at 0 % and end at 100 %",
   ),
-  /** Share of the fleet, relative to the other models. */
-  share: v.pipe(v.number(), v.minValue(0)),
-  /** Where the figures come from. */
-  source: v.optional(v.string()),
-});
+  v.check(
+    (pts) => pts.every((p, i) => i === 0 || p[0] > pts[i - 1][0]),
+    "expected SoC values in ascending order",
+  ),
+);
+
+/** A vehicle model of the fleet. */
+export const VehicleSchema = v.pipe(
+  v.strictObject({
+    name: Name,
+    /** Usable battery capacity, kWh. */
+    batteryKwh: Positive,
+    /** Onboard (AC) charger limit, kW. */
+    maxAcKw: Positive,
+    /** Its charging inlet. @default {"CCS1"} */
+    inlet: v.optional(InletSchema, "CCS1"),
+    /** DC fast charging limit, kW (not for a `J1772` inlet). */
+    maxDcKw: v.optional(Positive),
+    /** DC power the vehicle accepts by SoC (not for a `J1772` inlet). */
+    dcCurve: v.optional(DcCurveSchema),
+    /** Share of the fleet, relative to the other models. */
+    share: v.pipe(v.number(), v.minValue(0)),
+    /** Where the figures come from. */
+    source: v.optional(v.string()),
+  }),
+  v.check(
+    (x) => x.inlet === "J1772" || (x.maxDcKw !== undefined && x.dcCurve !== undefined),
+    "expected maxDcKw and dcCurve for a vehicle that charges at DC (inlet other than J1772)",
+  ),
+);
 export type Vehicle = v.InferOutput<typeof VehicleSchema>;
+
+/**
+ * How far a vehicle can use a charger: 1 if its inlet fits one of the
+ * charger's connectors, 0 if none fits, and for a Tesla at a CCS1-only DC
+ * charger the share of Tesla drivers who carry a CCS1 adapter. Every vehicle
+ * charges at J1772 (Teslas with the adapter that comes with the car); only
+ * Teslas at a Tesla-only Level 2 charger.
+ */
+export function compatibility(
+  vehicle: Vehicle,
+  level: Level,
+  connectors: readonly Connector[],
+  teslaCcsAdapterShare: number,
+): number {
+  if (level === "L2") {
+    return connectors.includes("J1772") ||
+        (vehicle.inlet === "Tesla" && connectors.includes("Tesla"))
+      ? 1
+      : 0;
+  }
+  if (vehicle.inlet === "J1772") return 0;
+  if (connectors.includes(vehicle.inlet)) return 1;
+  return vehicle.inlet === "Tesla" && connectors.includes("CCS1") ? teslaCcsAdapterShare : 0;
+}
+
+/** A charger's connectors: as its data says, else J1772 for L2 and CCS1 for DCFC. */
+export function connectorsOf(charger: { connectors?: Connector[]; level: Level }): Connector[] {
+  return charger.connectors ?? (charger.level === "DCFC" ? ["CCS1"] : ["J1772"]);
+}
 
 /** The file shape for vehicles: a list. */
 export const VehiclesSchema = v.pipe(

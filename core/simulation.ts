@@ -18,9 +18,12 @@ import { ArrivalProcess, defaultDemand, type DemandModel } from "./arrivals.ts";
 import { ChargeCurve } from "./charge_curve.ts";
 import type { ChargerStatusEvent, RejectReason, Repair, SimEvent, Status } from "./event.ts";
 import { localClock, type LocalTime } from "./local_time.ts";
-import type { Clipped, LogNormal, Model } from "./model.ts";
+import type { Clipped, Dwell, LogNormal, Model } from "./model.ts";
 import {
   cityOf,
+  compatibility,
+  type Connector,
+  connectorsOf,
   type Level,
   type Network,
   type SiteType,
@@ -80,23 +83,29 @@ export interface SimulationStats {
   energyKwh: number;
 }
 
-/** The charger fields every event repeats, named as in the event. */
+/** The charger fields every event repeats, named and ordered as in the event. */
 interface ChargerFields {
   chargerId: string;
+  stationId: string;
   locationName: string;
+  network: string | null;
   city: string;
   state: string;
+  postalCode: string | null;
   country: string;
   timeZone: string;
   latitude: number;
   longitude: number;
   level: Level;
   siteType: SiteType;
+  connectors: Connector[];
 }
 
-/** A charging session, with copies of the charger fields its events repeat. */
-interface Session extends ChargerFields {
+/** A charging session. */
+interface Session {
   charger: ChargerState;
+  /** The charger's fields (read here, next to the session, by every event). */
+  fields: Readonly<ChargerFields>;
   /** The charger's event count, kept here while the session runs. */
   events: number;
   /** Paused by a fault (the charger's status is Interruption). */
@@ -128,11 +137,27 @@ interface Session extends ChargerFields {
   departAt: number;
   /** The target was reached; the vehicle waits plugged in until `departAt`. */
   completed: boolean;
+  /** Which kind of stay of the site's dwell mixture the driver has. */
+  dwellPart: number;
+}
+
+/** A site type's kinds of stay, with their shares and the sum of the shares. */
+interface DwellMixture {
+  parts: Dwell[];
+  shares: number[];
+  total: number;
 }
 
 /** A charger's state. */
-interface ChargerState extends ChargerFields {
+interface ChargerState {
+  /** The fields its events carry, made once. */
+  fields: Readonly<ChargerFields>;
+  level: Level;
+  siteType: SiteType;
   powerKw: number;
+  /** Fleet shares of the vehicles that can plug in here, and their sum (0: none can). */
+  shares: number[];
+  shareTotal: number;
   random: Random;
   arrivals: ArrivalProcess;
   local: (ms: number) => LocalTime;
@@ -156,12 +181,6 @@ const round = (x: number, digits: number) => {
   return Math.round(x * f) / f;
 };
 const iso = isoTime;
-/**
- * A new flat copy of a string. A session copies the strings its events repeat
- * when it starts, so they lie together with it in memory, not among the data
- * of every charger, and serializing an update reads one place.
- */
-const copy = (s: string) => s.split("").join("");
 const clip = (r: Random, d: Clipped) => Math.min(d.max, Math.max(d.min, r.normal(d.mean, d.sd)));
 /** A drawn log-normal duration in ms (at least a minute), its median given in `unitMs`. */
 const minutesMs = (r: Random, d: LogNormal, unitMs: number) =>
@@ -234,8 +253,8 @@ export class Simulation {
   readonly #timers = new FlatQueue<ChargerState>();
   readonly #updateMs: number;
   readonly #vehicles: Vehicle[];
-  readonly #shares: number[];
-  readonly #shareTotal: number;
+  /** Each site type's kinds of stay and their shares. */
+  readonly #dwell: Record<SiteType, DwellMixture>;
   readonly #curves = new Map<string, ChargeCurve>();
   #now: number;
   #seq = 0;
@@ -247,8 +266,30 @@ export class Simulation {
     this.#now = options.start;
     this.#updateMs = (options.updateIntervalSeconds ?? 60) * 1000;
     this.#vehicles = network.vehicles;
-    this.#shares = network.vehicles.map((v) => v.share);
-    this.#shareTotal = this.#shares.reduce((a, b) => a + b, 0);
+    const mixture = (dwell: Model["dwell"][SiteType]): DwellMixture => {
+      const parts = Array.isArray(dwell) ? dwell : [{ share: 1, ...dwell }];
+      const shares = parts.map((p) => p.share);
+      return { parts, shares, total: shares.reduce((a, b) => a + b, 0) };
+    };
+    this.#dwell = {
+      workplace: mixture(model.dwell.workplace),
+      public: mixture(model.dwell.public),
+      dc_fast: mixture(model.dwell.dc_fast),
+      residential: mixture(model.dwell.residential),
+    };
+    // Chargers with the same level and connectors share one list of vehicle shares.
+    const sharesBy = new Map<string, number[]>();
+    const sharesOf = (level: Level, connectors: Connector[]) => {
+      const key = `${level}|${connectors.join()}`;
+      let shares = sharesBy.get(key);
+      if (!shares) {
+        shares = network.vehicles.map((x) =>
+          x.share * compatibility(x, level, connectors, model.teslaCcsAdapterShare)
+        );
+        sharesBy.set(key, shares);
+      }
+      return shares;
+    };
     const demand = options.demand ?? defaultDemand(model);
     // Chargers with the same profile and time zone share one arrival process (and its caches).
     const clocks = new Map<string, ReturnType<typeof localClock>>();
@@ -264,21 +305,34 @@ export class Simulation {
       const key = `${perDay}|${city.timeZone}`;
       let arrivals = byRate.get(key);
       if (!arrivals) byRate.set(key, arrivals = new ArrivalProcess(perDay, weights, local));
+      const siteType = siteTypeOf(charger);
+      const connectors = connectorsOf(charger);
+      const shares = sharesOf(charger.level, connectors);
       return {
         session: null,
         status: "Idle",
         events: 0,
-        chargerId: charger.id,
-        locationName: charger.name,
+        fields: Object.freeze({
+          chargerId: charger.id,
+          stationId: charger.stationId ?? charger.id,
+          locationName: charger.name,
+          network: charger.network ?? null,
+          city: city.name,
+          state: city.state,
+          postalCode: charger.postalCode ?? null,
+          country: city.country,
+          timeZone: city.timeZone,
+          latitude: charger.latitude,
+          longitude: charger.longitude,
+          level: charger.level,
+          siteType,
+          connectors,
+        }),
         level: charger.level,
-        siteType: siteTypeOf(charger),
-        city: city.name,
-        state: city.state,
-        country: city.country,
-        timeZone: city.timeZone,
-        latitude: charger.latitude,
-        longitude: charger.longitude,
+        siteType,
         powerKw: charger.powerKw,
+        shares,
+        shareTotal: shares.reduce((a, b) => a + b, 0),
         random: Random.stream(seed, charger.id),
         arrivals,
         local,
@@ -310,7 +364,7 @@ export class Simulation {
       seq: this.#seq,
       stats: { ...this.stats },
       chargers: this.#chargers.map((c) => ({
-        id: c.chargerId,
+        id: c.fields.chargerId,
         status: c.status,
         events: c.events,
         sessions: c.sessions,
@@ -337,6 +391,7 @@ export class Simulation {
           startMs: c.session.startMs,
           departAt: toTime(c.session.departAt),
           completed: c.session.completed,
+          dwellPart: c.session.dwellPart,
           interrupted: c.session.interrupted,
           events: c.session.events,
         },
@@ -360,9 +415,9 @@ export class Simulation {
     const vehicles = new Map(this.#vehicles.map((x) => [x.name, x]));
     snapshot.chargers.forEach((saved, i) => {
       const c = this.#chargers[i];
-      if (saved.id !== c.chargerId) {
+      if (saved.id !== c.fields.chargerId) {
         throw new RangeError(
-          `the snapshot's charger ${i} is ${saved.id}, the network's ${c.chargerId}`,
+          `the snapshot's charger ${i} is ${saved.id}, the network's ${c.fields.chargerId}`,
         );
       }
       c.status = saved.status;
@@ -393,11 +448,7 @@ export class Simulation {
     }
   }
 
-  /**
-   * A session object from its saved fields, with copies of the charger fields
-   * its events repeat: made when it starts, so that they lie together with it
-   * in memory, not among the data of every charger.
-   */
+  /** A session object from its saved fields. */
   #session(
     c: ChargerState,
     vehicle: Vehicle,
@@ -406,24 +457,15 @@ export class Simulation {
   ): Session {
     return {
       charger: c,
+      fields: c.fields,
       events: saved.events,
       interrupted: saved.interrupted,
-      chargerId: copy(c.chargerId),
-      locationName: copy(c.locationName),
-      city: c.city,
-      state: c.state,
-      country: c.country,
-      timeZone: c.timeZone,
-      latitude: c.latitude,
-      longitude: c.longitude,
-      level: c.level,
-      siteType: c.siteType,
-      id: copy(saved.id),
+      id: saved.id,
       userId: saved.userId,
       vehicle,
       drawPercent: saved.drawPercent,
       curve,
-      startIso: copy(saved.startIso),
+      startIso: saved.startIso,
       socStart: saved.socStart,
       socTarget: saved.socTarget,
       estimatedMinutes: saved.estimatedMinutes,
@@ -437,6 +479,7 @@ export class Simulation {
       startMs: saved.startMs,
       departAt: fromTime(saved.departAt),
       completed: saved.completed,
+      dwellPart: saved.dwellPart,
     };
   }
 
@@ -513,9 +556,14 @@ export class Simulation {
       this.stats.missedArrivals++;
       return;
     }
+    if (c.shareTotal === 0) {
+      // No vehicle of the fleet can plug in here.
+      this.stats.missedArrivals++;
+      return;
+    }
     const r = c.random;
     const m = this.#model;
-    const vehicle = this.#vehicles[r.weighted(this.#shares, this.#shareTotal)];
+    const vehicle = this.#vehicles[r.weighted(c.shares, c.shareTotal)];
     const soc = m.soc[c.siteType];
     const socStart = Math.min(clip(r, soc.arrival), 100 - m.minimumChargePercent);
     const least = socStart + m.minimumChargePercent;
@@ -532,17 +580,21 @@ export class Simulation {
       const reason = START_FAILURES[r.int(0, START_FAILURES.length - 1)];
       return this.#reject(c, time, vehicle, userId, socStart, reason);
     }
+    // The battery is full, or the car waits for its own charge timer: it takes nothing.
+    if (r.chance(m.noChargeShare[c.siteType])) socTarget = socStart;
     const drawPercent = c.level === "DCFC"
       ? 100
       : Math.max(1, Math.round(clip(r, m.acDrawPercent[c.siteType])));
     const curve = this.#curve(vehicle, c, drawPercent);
     const chargeMs = Math.ceil(curve.secondsBetween(socStart, socTarget) * 1000);
+    const delay = m.startDelaySeconds?.[c.siteType];
+    const from = time + (delay ? Math.round(r.logNormal(delay.median, delay.sigma) * 1000) : 0);
     c.sessions++;
-    const interruptAt = r.chance(m.interruption.probability)
-      ? time + Math.max(1, Math.floor(r.next() * chargeMs))
+    const interruptAt = chargeMs > 0 && r.chance(m.interruption.probability)
+      ? from + Math.max(1, Math.floor(r.next() * chargeMs))
       : Infinity;
     const s = this.#session(c, vehicle, {
-      id: `${c.chargerId}-S${c.sessions}`,
+      id: `${c.fields.chargerId}-S${c.sessions}`,
       userId,
       vehicle: vehicle.name,
       drawPercent,
@@ -551,20 +603,22 @@ export class Simulation {
       socTarget,
       estimatedMinutes: round(chargeMs / 60_000, 1),
       segmentSoc: socStart,
-      segmentStart: time,
+      segmentStart: from,
       chargedMs: 0,
-      completeAt: time + chargeMs,
+      completeAt: from + chargeMs,
       interruptAt: toTime(interruptAt),
       checks: 0,
       soc: socStart,
       startMs: time,
       departAt: null,
       completed: false,
+      dwellPart: 0,
       interrupted: false,
       events: c.events,
     }, curve);
-    const dwell = m.dwell[c.siteType];
-    s.departAt = time + this.#dwellMs(c, dwell.connectionMinutes);
+    const dwell = this.#dwell[c.siteType];
+    if (dwell.parts.length > 1) s.dwellPart = r.weighted(dwell.shares, dwell.total);
+    s.departAt = time + this.#dwellMs(c, dwell.parts[s.dwellPart].connectionMinutes);
     c.session = s;
     this.stats.sessionsStarted++;
     this.#chargerStatus(c, time, "In Use", "Vehicle connected");
@@ -581,7 +635,8 @@ export class Simulation {
     const key = `${vehicle.name}|${c.level}|${c.powerKw}|${percent}`;
     let curve = this.#curves.get(key);
     if (!curve) {
-      const limit = Math.min(c.powerKw, dc ? vehicle.maxDcKw : vehicle.maxAcKw) * percent / 100;
+      // A vehicle without a DC inlet never arrives at a DC charger (see `compatibility`).
+      const limit = Math.min(c.powerKw, dc ? vehicle.maxDcKw! : vehicle.maxAcKw) * percent / 100;
       curve = new ChargeCurve(vehicle.batteryKwh, limit, dc ? vehicle.dcCurve : undefined);
       this.#curves.set(key, curve);
     }
@@ -628,7 +683,7 @@ export class Simulation {
       s.completed = true;
       this.stats.sessionsCompleted++;
       this.#emitEnd(s, time, "session.completed", "Completed", "Charging complete");
-      const dwell = this.#model.dwell[s.siteType];
+      const dwell = this.#dwell[s.charger.siteType].parts[s.dwellPart];
       if (dwell.afterFullMinutes) {
         s.departAt = Math.min(s.departAt, time + this.#dwellMs(s.charger, dwell.afterFullMinutes));
       }
@@ -639,7 +694,7 @@ export class Simulation {
     }
     s.soc = s.curve.socAfter(s.segmentSoc, (time - s.segmentStart) / 1000);
     if (time >= s.departAt) {
-      s.chargedMs += time - s.segmentStart;
+      s.chargedMs += Math.max(0, time - s.segmentStart);
       return this.#unplug(s, time, "departed");
     }
     if (time >= s.interruptAt) {
@@ -759,23 +814,28 @@ export class Simulation {
     reason: RejectReason,
   ) {
     this.stats.sessionsRejected++;
+    const f = c.fields;
     this.#push({
       type: "session.rejected",
       seq: 0,
       eventId: "",
       time: iso(time),
-      chargerId: c.chargerId,
+      chargerId: f.chargerId,
+      stationId: f.stationId,
+      locationName: f.locationName,
+      network: f.network,
+      city: f.city,
+      state: f.state,
+      postalCode: f.postalCode,
+      country: f.country,
+      timeZone: f.timeZone,
+      latitude: f.latitude,
+      longitude: f.longitude,
+      level: f.level,
+      siteType: f.siteType,
+      connectors: f.connectors,
       status: c.status,
       statusMessage: REJECT_MESSAGES[reason],
-      locationName: c.locationName,
-      city: c.city,
-      state: c.state,
-      country: c.country,
-      timeZone: c.timeZone,
-      latitude: c.latitude,
-      longitude: c.longitude,
-      level: c.level,
-      siteType: c.siteType,
       userId,
       vehicleType: vehicle.name,
       socPercent: round(soc, 2),
@@ -785,23 +845,28 @@ export class Simulation {
 
   #chargerStatus(c: ChargerState, time: number, status: Status, message: string, repair?: Repair) {
     c.status = status;
+    const f = c.fields;
     const event: ChargerStatusEvent = {
       type: "charger.status",
       seq: 0,
       eventId: "",
       time: iso(time),
-      chargerId: c.chargerId,
+      chargerId: f.chargerId,
+      stationId: f.stationId,
+      locationName: f.locationName,
+      network: f.network,
+      city: f.city,
+      state: f.state,
+      postalCode: f.postalCode,
+      country: f.country,
+      timeZone: f.timeZone,
+      latitude: f.latitude,
+      longitude: f.longitude,
+      level: f.level,
+      siteType: f.siteType,
+      connectors: f.connectors,
       status,
       statusMessage: message,
-      locationName: c.locationName,
-      city: c.city,
-      state: c.state,
-      country: c.country,
-      timeZone: c.timeZone,
-      latitude: c.latitude,
-      longitude: c.longitude,
-      level: c.level,
-      siteType: c.siteType,
     };
     if (repair) event.repair = repair;
     this.#push(event, c.session ?? c);
@@ -814,32 +879,40 @@ export class Simulation {
     status: Status,
     message: string,
   ) {
-    const charging = status === "In Use";
+    // Power flows from the end of the start delay until the target or a pause.
+    const charging = status === "In Use" && time >= s.segmentStart;
     const energy = s.curve.energyBetween(s.socStart, s.soc);
+    const f = s.fields;
     return {
       type,
       seq: 0,
       eventId: "",
       time: iso(time),
-      chargerId: s.chargerId,
+      chargerId: f.chargerId,
+      stationId: f.stationId,
+      locationName: f.locationName,
+      network: f.network,
+      city: f.city,
+      state: f.state,
+      postalCode: f.postalCode,
+      country: f.country,
+      timeZone: f.timeZone,
+      latitude: f.latitude,
+      longitude: f.longitude,
+      level: f.level,
+      siteType: f.siteType,
+      connectors: f.connectors,
       status,
       statusMessage: message,
-      locationName: s.locationName,
-      city: s.city,
-      state: s.state,
-      country: s.country,
-      timeZone: s.timeZone,
-      latitude: s.latitude,
-      longitude: s.longitude,
-      level: s.level,
-      siteType: s.siteType,
       sessionId: s.id,
       userId: s.userId,
       vehicleType: s.vehicle.name,
       powerKw: charging ? round(s.curve.powerAt(s.soc), 2) : 0,
       energyKwh: round(energy, 3),
       socPercent: round(s.soc, 2),
-      percentComplete: round(100 * (s.soc - s.socStart) / (s.socTarget - s.socStart), 2),
+      percentComplete: s.socTarget > s.socStart
+        ? round(100 * (s.soc - s.socStart) / (s.socTarget - s.socStart), 2)
+        : 100,
       startTime: s.startIso,
       estimatedChargingMinutes: s.estimatedMinutes,
     };

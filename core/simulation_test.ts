@@ -79,10 +79,9 @@ function checkStream(events: SimEvent[], chargers: readonly Charger[]): void {
     assert.ok(!ended.has(e.sessionId), `event after the end of ${e.sessionId}`);
     const charger = byId.get(e.chargerId)!;
     const vehicle = vehicles.get(e.vehicleType)!;
-    const limit = Math.min(
-      charger.powerKw,
-      charger.level === "DCFC" ? vehicle.maxDcKw : vehicle.maxAcKw,
-    );
+    const dc = charger.level === "DCFC";
+    if (dc) assert.ok(vehicle.maxDcKw !== undefined, `${vehicle.name} cannot charge at DC`);
+    const limit = Math.min(charger.powerKw, dc ? vehicle.maxDcKw! : vehicle.maxAcKw);
     assert.ok(e.powerKw <= limit + 0.01, `power ${e.powerKw} above ${limit}`);
     assert.ok(e.socPercent >= 0 && e.socPercent <= 100);
     if (e.type === "session.started") {

@@ -34,6 +34,8 @@ export const SessionSnapshotSchema = v.strictObject({
   startMs: v.number(),
   departAt: Time,
   completed: v.boolean(),
+  /** Which kind of stay of the site's dwell mixture. */
+  dwellPart: v.optional(Int, 0),
   interrupted: v.boolean(),
   events: Int,
 });

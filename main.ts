@@ -24,6 +24,7 @@ import { ConfigError, ProblemsError } from "./core/errors.ts";
 import { defaultDemand } from "./core/arrivals.ts";
 import { loadPlugins } from "./core/plugin_loader.ts";
 import { applyPlugins, type PluginOutput } from "./core/plugin_pipeline.ts";
+import { parseRegion } from "./core/region.ts";
 import { shippedPlugins } from "./plugins/mod.ts";
 import { EventSchema } from "./core/event.ts";
 import { dirname, loadConfig, loadInputs, type ReadTextFile } from "./core/load.ts";
@@ -87,6 +88,9 @@ Options:
       --update-interval S      simulated seconds between session.updated events (default 60)
       --warm-up D              simulate D before the start without output, so the first
                                events come from a busy network, e.g. --realtime --warm-up 1d
+      --region R               the real stations to simulate (repeatable): us, a state code
+                               (CO), a city ("Boulder, CO"), bbox:WEST,SOUTH,EAST,NORTH or
+                               top50; default: the 50 most populous US cities
       --sink SINK              where events go, instead of the config's sinks (+SINK: in
                                addition to them); repeatable: stdout, file:PATH,
                                http(s)://URL, server:PORT, mqtt://HOST:PORT
@@ -112,8 +116,12 @@ Options:
 Time modes: --from/--to/--duration without --speed or --realtime run a backfill as
 fast as possible and exit; a backfill with no --from starts at 2026-01-05T00:00:00Z.
 
+Network: every public station of the DOE Alternative Fuels Data Center list
+(January 2023), one charger per port; --region picks which (us: 129,776 ports).
+
 Examples:
   evsim --duration 1d | jq 'select(.type == "session.completed")'
+  evsim --region CO --region "Salt Lake City, UT" --speed 600
   evsim --speed 60 --sink http://127.0.0.1:8787/events --sink file:out/sessions.ndjson
   evsim --speed 60 --sink file:out.ndjson --metrics-port 9464   # curl 127.0.0.1:9464/metrics
   evsim serve --port 8787
@@ -134,6 +142,7 @@ const OPTIONS = {
   "warm-up": { type: "string" },
   sink: { type: "string", multiple: true },
   plugin: { type: "string", multiple: true },
+  region: { type: "string", multiple: true },
   "metrics-port": { type: "string" },
   shard: { type: "string" },
   state: { type: "string" },
@@ -303,6 +312,7 @@ async function buildInputs(
       peakHours: config.peakHours,
       peakMultiplier: config.peakMultiplier,
       data: config.data,
+      region: regionOf(config, flags),
     },
   };
   const loaded = [
@@ -338,6 +348,14 @@ async function buildInputs(
     },
   );
   return out;
+}
+
+/** The stations to simulate: `--region` (repeatable) over the config's `region`. */
+function regionOf(config: Config, flags: Flags): string | undefined {
+  if (!flags.region) return config.region;
+  const region = flags.region.join("; ");
+  parseRegion(region); // a usage error names --region
+  return region;
 }
 
 /** The value of a port flag (`--port`, `--metrics-port`): 0–65535. */

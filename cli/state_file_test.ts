@@ -15,6 +15,7 @@ import {
   type StateFile,
   writeStateFile,
 } from "./state_file.ts";
+import { testNetwork } from "../tests/_events.ts";
 
 async function inTemp(fn: (dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "evsim-state-" });
@@ -30,7 +31,7 @@ function state(): StateFile {
   const sim = new Simulation({
     seed: plan.seed,
     start: plan.start,
-    network: { ...defaults.network, chargers: defaults.network.chargers.slice(0, 20) },
+    network: { ...testNetwork, chargers: testNetwork.chargers.slice(0, 20) },
     model: defaults.model,
   });
   const out: SimEvent[] = [];

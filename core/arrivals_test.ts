@@ -9,6 +9,7 @@ import {
 } from "./arrivals.ts";
 import { localClock } from "./local_time.ts";
 import { Random } from "./random.ts";
+import { testNetwork } from "../tests/_events.ts";
 
 Deno.test("hourWeights() raises the peak hours and keeps a mean of 1", () => {
   const w = hourWeights([{ from: 7, to: 10 }, { from: 16, to: 20 }], 3);
@@ -79,9 +80,9 @@ Deno.test("weekWeights() multiplies the peak hours on top of the profile", () =>
 Deno.test("defaultDemand() gives each site type its own profile and scales by population", () => {
   const demand = defaultDemand(defaults.model);
   const [workplace, dcFast] = ["workplace", "dc_fast"].map((site) =>
-    defaults.network.chargers.find((c) => c.siteType === site)!
+    testNetwork.chargers.find((c) => c.siteType === site)!
   );
-  const city = defaults.network.cities[0];
+  const city = testNetwork.cities[0];
   const a = demand(workplace, city);
   const b = demand(dcFast, city);
   assert.notEqual(a.weights, b.weights);

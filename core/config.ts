@@ -5,6 +5,7 @@
  * @module
  */
 import * as v from "valibot";
+import { parseRegion } from "./region.ts";
 import { parseDuration, parseInstant } from "./time.ts";
 
 const Int = v.pipe(v.number(), v.integer());
@@ -175,6 +176,28 @@ export const ConfigSchema = v.strictObject({
   peakMultiplier: v.optional(v.pipe(v.number(), v.gtValue(0)), 1),
   /** Data files replacing the embedded ones, relative to the config file. */
   data: v.optional(DataFilesSchema, {}),
+  /**
+   * The real stations to simulate: `us`, state codes (`CO`), cities
+   * (`"Boulder, CO"`), `bbox:W,S,E,N` or `top50`, one term or a list.
+   * @default {the stations of the city list's cities: the 50 most populous US cities}
+   */
+  region: v.optional(
+    v.pipe(
+      v.union([
+        v.pipe(v.string(), v.trim(), v.minLength(1, "expected a region")),
+        v.pipe(v.array(v.string()), v.minLength(1, "expected at least one region term")),
+      ]),
+      v.transform((r) => Array.isArray(r) ? r.join("; ") : r),
+      v.rawCheck(({ dataset, addIssue }) => {
+        if (!dataset.typed) return;
+        try {
+          parseRegion(dataset.value, { where: "region" });
+        } catch (error) {
+          addIssue({ message: (error as Error).message.replace(/^region: /, "") });
+        }
+      }),
+    ),
+  ),
   /** The original tool's API endpoint: a shortcut for one `http` sink. */
   api: v.optional(
     v.strictObject({

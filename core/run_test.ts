@@ -5,6 +5,7 @@ import type { SimEvent } from "./event.ts";
 import { runSimulation } from "./run.ts";
 import { Simulation } from "./simulation.ts";
 import { fanOut, type Sink } from "./sink.ts";
+import { testNetwork } from "../tests/_events.ts";
 
 const START = Date.UTC(2026, 0, 5);
 const HOUR = 3_600_000;
@@ -26,8 +27,8 @@ function fakeClock(): Clock & { waits: number[]; t: number } {
 }
 
 const network = {
-  ...defaults.network,
-  chargers: defaults.network.chargers.filter((c) => c.city === "Chicago"),
+  ...testNetwork,
+  chargers: testNetwork.chargers.filter((c) => c.city === "Chicago"),
 };
 const newSim = () => new Simulation({ seed: 1, start: START, network, model: defaults.model });
 

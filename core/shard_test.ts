@@ -3,6 +3,7 @@ import { defaults } from "../data/mod.ts";
 import type { SimEvent } from "./event.ts";
 import { inShard, parseShard, shardOf } from "./shard.ts";
 import { Simulation } from "./simulation.ts";
+import { chargerIn, testNetwork } from "../tests/_events.ts";
 
 Deno.test("parseShard() reads i/n and refuses anything else", () => {
   assert.deepEqual(parseShard("0/1"), { index: 0, count: 1 });
@@ -13,18 +14,21 @@ Deno.test("parseShard() reads i/n and refuses anything else", () => {
 });
 
 Deno.test("shardOf() spreads chargers evenly and depends on the ID only", () => {
-  const ids = defaults.network.chargers.map((c) => c.id);
+  const ids = testNetwork.chargers.map((c) => c.id);
   const counts = new Array(7).fill(0);
   for (const id of ids) counts[shardOf(id, 7)]++;
   for (const n of counts) assert.ok(Math.abs(n - ids.length / 7) < ids.length / 7 * 0.15, `${n}`);
-  assert.equal(shardOf("NY-NY-0001", 7), shardOf("NY-NY-0001", 7));
+  assert.equal(
+    shardOf(chargerIn("New York", "public"), 7),
+    shardOf(chargerIn("New York", "public"), 7),
+  );
 });
 
 /** Every event of a 2-day run of the given chargers, without `seq`. */
 function events(ids: Set<string> | null): string[] {
   const network = ids
-    ? { ...defaults.network, chargers: defaults.network.chargers.filter((c) => ids.has(c.id)) }
-    : defaults.network;
+    ? { ...testNetwork, chargers: testNetwork.chargers.filter((c) => ids.has(c.id)) }
+    : testNetwork;
   const sim = new Simulation({
     seed: 9,
     start: Date.UTC(2026, 0, 5),
@@ -40,7 +44,7 @@ function events(ids: Set<string> | null): string[] {
 
 Deno.test("the union of all shards' events is the unsharded run's events", async (t) => {
   const whole = events(null).sort();
-  const ids = defaults.network.chargers.map((c) => c.id);
+  const ids = testNetwork.chargers.map((c) => c.id);
   for (const count of [1, 3, 7]) {
     await t.step(`n = ${count}`, () => {
       const union: string[] = [];

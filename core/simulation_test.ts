@@ -7,6 +7,7 @@ import type { Model } from "./model.ts";
 import type { Charger, Network } from "./network.ts";
 import { Simulation, type SimulationOptions } from "./simulation.ts";
 import { defaultDemand } from "./arrivals.ts";
+import { chargerIn, testNetwork } from "../tests/_events.ts";
 
 const START = Date.UTC(2026, 0, 5);
 const DAY = 86_400_000;
@@ -16,7 +17,7 @@ function simulate(options: Partial<SimulationOptions> & { days?: number }): SimE
   const sim = new Simulation({
     seed: 1,
     start: START,
-    network: defaults.network,
+    network: testNetwork,
     model: defaults.model,
     ...options,
   });
@@ -28,8 +29,8 @@ function simulate(options: Partial<SimulationOptions> & { days?: number }): SimE
 
 /** A network of the first `n` chargers of the cities named. */
 function smallNetwork(ids: readonly string[]): Network {
-  const chargers = defaults.network.chargers.filter((c) => ids.includes(c.id));
-  return { ...defaults.network, chargers };
+  const chargers = testNetwork.chargers.filter((c) => ids.includes(c.id));
+  return { ...testNetwork, chargers };
 }
 
 const withModel = (patch: (m: Model) => void): Model => {
@@ -38,7 +39,7 @@ const withModel = (patch: (m: Model) => void): Model => {
   return m;
 };
 
-const chargerArb = fc.constantFrom(...defaults.network.chargers.slice(0, 400));
+const chargerArb = fc.constantFrom(...testNetwork.chargers.slice(0, 400));
 
 /** Checks every invariant of one run's event stream. */
 function checkStream(events: SimEvent[], chargers: readonly Charger[]): void {
@@ -146,7 +147,7 @@ Deno.test("Simulation keeps every physical and lifecycle invariant", () => {
       fc.double({ min: 0, max: 0.5, noNaN: true }),
       fc.integer({ min: 0, max: 23 }),
       (seed, chargers, interval, interruption, failedStart, hour) => {
-        const network = { ...defaults.network, chargers };
+        const network = { ...testNetwork, chargers };
         const model = withModel((m) => {
           m.interruption.probability = interruption;
           m.failedStartProbability = failedStart;
@@ -163,7 +164,7 @@ Deno.test("Simulation keeps every physical and lifecycle invariant", () => {
 });
 
 Deno.test("Simulation gives the same events for the same seed and different ones otherwise", () => {
-  const network = smallNetwork(defaults.network.chargers.slice(0, 200).map((c) => c.id));
+  const network = smallNetwork(testNetwork.chargers.slice(0, 200).map((c) => c.id));
   const a = JSON.stringify(simulate({ seed: 5, network }));
   const b = JSON.stringify(simulate({ seed: 5, network }));
   const c = JSON.stringify(simulate({ seed: 6, network }));
@@ -172,7 +173,7 @@ Deno.test("Simulation gives the same events for the same seed and different ones
 });
 
 Deno.test("Simulation runs a charger alone exactly as inside the whole network", () => {
-  const ids = defaults.network.chargers.map((c) => c.id);
+  const ids = testNetwork.chargers.map((c) => c.id);
   const subset = ids.filter((_, i) => i % 97 === 3);
   const strip = (e: SimEvent) => JSON.stringify({ ...e, seq: 0 });
   const full = simulate({ seed: 3, days: 2 }).filter((e) => subset.includes(e.chargerId));
@@ -184,7 +185,7 @@ Deno.test("Simulation runs a charger alone exactly as inside the whole network",
 Deno.test("Simulation gives chargers in larger cities more sessions", () => {
   const events = simulate({ seed: 2, days: 14, updateIntervalSeconds: 86_400 });
   const perCharger = (city: string) => {
-    const chargers = defaults.network.chargers.filter((c) => c.city === city && c.level === "L2");
+    const chargers = testNetwork.chargers.filter((c) => c.city === city && c.level === "L2");
     const sessions = events.filter((e) => e.type === "session.started" && e.city === city);
     return sessions.length / chargers.length;
   };
@@ -201,7 +202,7 @@ Deno.test("Simulation starts more sessions in local peak hours", () => {
       peakMultiplier: 4,
     }),
   });
-  const formats = new Map(defaults.network.cities.map((c) => [
+  const formats = new Map(testNetwork.cities.map((c) => [
     c.name,
     new Intl.DateTimeFormat("en-US", { timeZone: c.timeZone, hour: "numeric", hourCycle: "h23" }),
   ]));
@@ -220,7 +221,7 @@ Deno.test("Simulation fails an interrupted session that never recovers", () => {
   const events = simulate({
     seed: 1,
     model,
-    network: smallNetwork(["NY-NY-0001", "NY-NY-0002"]),
+    network: smallNetwork([chargerIn("New York", "public"), chargerIn("New York", "workplace")]),
     days: 3,
   });
   const types = new Set(events.map((e) => e.type));
@@ -237,7 +238,12 @@ Deno.test("Simulation resumes interrupted sessions that recover and completes th
   const model = withModel((m) => {
     m.interruption = { probability: 1, checkMinutes: 5, resolveProbability: 1, maxChecks: 3 };
   });
-  const events = simulate({ seed: 1, model, network: smallNetwork(["NY-NY-0001"]), days: 5 });
+  const events = simulate({
+    seed: 1,
+    model,
+    network: smallNetwork([chargerIn("New York", "public")]),
+    days: 5,
+  });
   const count = (t: string) => events.filter((e) => e.type === t).length;
   assert.ok(count("session.interrupted") > 0);
   assert.equal(count("session.resumed"), count("session.interrupted"));
@@ -253,7 +259,7 @@ Deno.test("Simulation takes chargers out of service for faults and back", () => 
       siteVisitHours: { median: 6, sigma: 0.5 },
     };
   });
-  const ids = defaults.network.chargers.slice(0, 40).map((c) => c.id);
+  const ids = testNetwork.chargers.slice(0, 40).map((c) => c.id);
   const events = simulate({ seed: 1, model, network: smallNetwork(ids), days: 20 });
   const faults = events.filter((e) => e.type === "charger.status" && e.status === "Faulted");
   const remote = faults.filter((e) => e.type === "charger.status" && e.repair === "remote");
@@ -285,11 +291,15 @@ Deno.test("Simulation opens planned maintenance windows at the local hour, on sc
     m.faults.perChargerPerDay = { L2: 0, DCFC: 0 };
     m.plannedMaintenance = { everyDays: 7, localHour: 3, hours: 4 };
   });
-  const ids = ["CA-LA-0001", "NY-NY-0001", "IL-CHI-0001"];
+  const ids = [
+    chargerIn("Los Angeles", "public"),
+    chargerIn("New York", "public"),
+    chargerIn("Chicago", "public"),
+  ];
   const network = smallNetwork(ids);
   assert.equal(network.chargers.length, 3);
   const events = simulate({ seed: 2, model, network, days: 28 });
-  const zones = new Map(defaults.network.cities.map((c) => [c.name, c.timeZone]));
+  const zones = new Map(testNetwork.cities.map((c) => [c.name, c.timeZone]));
   for (const id of ids) {
     const starts = events.filter((e) =>
       e.chargerId === id && e.type === "charger.status" && e.status === "Maintenance"
@@ -323,7 +333,7 @@ Deno.test("Simulation rejects failed start attempts at the configured rate", () 
     m.failedStartProbability = 0.2;
     m.faults.perChargerPerDay = { L2: 0, DCFC: 0 };
   });
-  const ids = defaults.network.chargers.slice(0, 100).map((c) => c.id);
+  const ids = testNetwork.chargers.slice(0, 100).map((c) => c.id);
   const events = simulate({ seed: 3, model, network: smallNetwork(ids), days: 10 });
   // Planned maintenance still rejects drivers as out of service: count the other failures.
   const rejected = events.filter((e) =>
@@ -340,14 +350,15 @@ Deno.test("Simulation draws Level 2 power as a share of what charger and car all
   const model = withModel((m) => {
     m.acDrawPercent.public = { mean: 50, sd: 0, min: 50, max: 50 };
   });
-  const network = smallNetwork(["NY-NY-0001"]);
+  const network = smallNetwork([chargerIn("New York", "public")]);
   assert.equal(network.chargers[0].siteType, "public");
   const vehicles = new Map(defaults.network.vehicles.map((x) => [x.name, x]));
-  const started = simulate({ seed: 1, model, network, days: 10 })
-    .filter((e) => e.type === "session.started");
-  assert.ok(started.length > 3);
-  for (const e of started) {
-    if (e.type !== "session.started") continue;
+  // Updates: at plug-in (session.started) power has not begun to flow yet.
+  const updates = simulate({ seed: 1, model, network, days: 10 })
+    .filter((e) => e.type === "session.updated");
+  assert.ok(updates.length > 3);
+  for (const e of updates) {
+    if (e.type !== "session.updated") continue;
     const limit = Math.min(network.chargers[0].powerKw, vehicles.get(e.vehicleType)!.maxAcKw);
     assert.equal(e.powerKw, Math.round(limit * 50) / 100);
   }
@@ -357,7 +368,7 @@ Deno.test("Simulation lets DC fast drivers leave at the end of their stay, charg
   const short = withModel((m) => {
     m.dwell.dc_fast = { connectionMinutes: { median: 10, sigma: 0 } };
   });
-  const dc = defaults.network.chargers.filter((c) => c.level === "DCFC").slice(0, 20);
+  const dc = testNetwork.chargers.filter((c) => c.level === "DCFC").slice(0, 20);
   const ended = simulate({ seed: 1, model: short, network: smallNetwork(dc.map((c) => c.id)) })
     .filter((e) => e.type === "session.ended");
   assert.ok(ended.length > 20);

@@ -5,11 +5,12 @@ import { defaults } from "../data/mod.ts";
 import type { SimEvent } from "./event.ts";
 import { fingerprint, SimulationSnapshotSchema } from "./snapshot.ts";
 import { Simulation, type SimulationOptions } from "./simulation.ts";
+import { chargerIn, testNetwork } from "../tests/_events.ts";
 
 const START = Date.UTC(2026, 0, 5);
 
 function options(seed: number, ids: readonly string[]): SimulationOptions {
-  const chargers = defaults.network.chargers.filter((c) => ids.includes(c.id));
+  const chargers = testNetwork.chargers.filter((c) => ids.includes(c.id));
   const model = structuredClone(defaults.model);
   // Busy chargers with every kind of timer: faults, planned windows, interruptions.
   model.sessionsPerChargerPerDay = { L2: 6, DCFC: 20 };
@@ -19,7 +20,7 @@ function options(seed: number, ids: readonly string[]): SimulationOptions {
   return {
     seed,
     start: START,
-    network: { ...defaults.network, chargers },
+    network: { ...testNetwork, chargers },
     model,
     updateIntervalSeconds: 300,
   };
@@ -32,7 +33,7 @@ function run(sim: Simulation, steps: number): SimEvent[] {
 }
 
 Deno.test("a simulation resumed from its snapshot emits exactly what the original would", () => {
-  const ids = defaults.network.chargers.map((c) => c.id);
+  const ids = testNetwork.chargers.map((c) => c.id);
   fc.assert(
     fc.property(
       fc.integer({ min: 0, max: 2 ** 31 }),
@@ -62,7 +63,7 @@ Deno.test("a snapshot of the whole default network resumes identically mid-run",
   const base: SimulationOptions = {
     seed: 3,
     start: START,
-    network: defaults.network,
+    network: testNetwork,
     model: defaults.model,
   };
   const whole = run(new Simulation(base), 60_000);
@@ -73,15 +74,22 @@ Deno.test("a snapshot of the whole default network resumes identically mid-run",
 });
 
 Deno.test("a snapshot for another network is refused", () => {
-  const sim = new Simulation(options(1, ["NY-NY-0001", "NY-NY-0002"]));
+  const sim = new Simulation(
+    options(1, [chargerIn("New York", "public"), chargerIn("New York", "workplace")]),
+  );
   run(sim, 100);
   assert.throws(
-    () => new Simulation({ ...options(1, ["NY-NY-0001"]), resume: sim.snapshot() }),
+    () =>
+      new Simulation({ ...options(1, [chargerIn("New York", "public")]), resume: sim.snapshot() }),
     /the snapshot has 2 chargers, the network 1/,
   );
   assert.throws(
-    () => new Simulation({ ...options(1, ["NY-NY-0001", "NY-NY-0003"]), resume: sim.snapshot() }),
-    /charger 1 is NY-NY-0002, the network's NY-NY-0003/,
+    () =>
+      new Simulation({
+        ...options(1, [chargerIn("New York", "public"), chargerIn("New York", "dc_fast")]),
+        resume: sim.snapshot(),
+      }),
+    /the snapshot's charger \d is AFDC-\S+, the network's AFDC-\S+/,
   );
 });
 

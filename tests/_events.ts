@@ -6,16 +6,36 @@ import { defaults } from "../data/mod.ts";
 import type { SimEvent } from "../core/event.ts";
 import type { City, Network } from "../core/network.ts";
 import { generateChargers } from "../plugins/population_chargers.ts";
+import { inShard } from "../core/shard.ts";
 import { Simulation } from "../core/simulation.ts";
 
-/** The first `n` events of the default network (or of `city`'s chargers). */
+/**
+ * A tenth of the default network, for tests: one shard of it (about 2,900 of
+ * its real chargers, in all 50 cities), so each charger behaves exactly as in
+ * the whole network.
+ */
+export const testNetwork: Network = {
+  ...defaults.network,
+  chargers: defaults.network.chargers.filter((c) => inShard(c.id, { index: 0, count: 10 })),
+};
+
+/** The ID of the test network's first charger in `city` (of `siteType`, if given). */
+export function chargerIn(city: string, siteType?: string): string {
+  const c = testNetwork.chargers.find((c) =>
+    c.city === city && (siteType === undefined || c.siteType === siteType)
+  );
+  if (!c) throw new Error(`no ${siteType ?? ""} charger in ${city}`);
+  return c.id;
+}
+
+/** The first `n` events of the test network (or of `city`'s chargers). */
 export function simEvents(n: number, options: { seed?: number; city?: string } = {}): SimEvent[] {
   const network = options.city
     ? {
-      ...defaults.network,
-      chargers: defaults.network.chargers.filter((c) => c.city === options.city),
+      ...testNetwork,
+      chargers: testNetwork.chargers.filter((c) => c.city === options.city),
     }
-    : defaults.network;
+    : testNetwork;
   const sim = new Simulation({
     seed: options.seed ?? 1,
     start: Date.UTC(2026, 0, 5),

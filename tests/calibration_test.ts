@@ -10,6 +10,7 @@ import type { Network } from "../core/network.ts";
 import { Simulation } from "../core/simulation.ts";
 import type { StatsReport } from "../stats/report.ts";
 import { StatsCollector } from "../stats/stats.ts";
+import { testNetwork } from "./_events.ts";
 
 const START = Date.UTC(2026, 0, 5);
 const DAYS = 14;
@@ -30,7 +31,7 @@ function simulateStats(seed: number, network: Network): StatsReport {
 
 for (const seed of [1, 2, 3]) {
   Deno.test(`the default model lands in every published range (seed ${seed})`, () => {
-    const report = simulateStats(seed, defaults.network);
+    const report = simulateStats(seed, testNetwork);
     assert.equal(report.badLines, 0);
     assert.ok(Math.abs(report.days - DAYS) < 0.01, `${report.days} days`);
     const rows = new Set(report.calibration.map((c) => c.row));
@@ -48,10 +49,10 @@ for (const seed of [1, 2, 3]) {
 
 Deno.test("the residential profile lands in its published ranges (rows 2 and 9)", () => {
   // The embedded network has no home chargers: take its Level 2 chargers as residential.
-  const chargers = defaults.network.chargers
+  const chargers = testNetwork.chargers
     .filter((c) => c.level === "L2")
     .map((c) => ({ ...c, siteType: "residential" as const }));
-  const report = simulateStats(1, { ...defaults.network, chargers });
+  const report = simulateStats(1, { ...testNetwork, chargers });
   const checks = report.calibration.filter((c) => c.siteType === "residential");
   assert.deepEqual(checks.map((c) => c.row).sort(), [2, 2, 9, 9]);
   assert.deepEqual(checks.filter((c) => !c.pass), []);

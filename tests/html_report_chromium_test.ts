@@ -8,6 +8,7 @@ import { Simulation } from "../core/simulation.ts";
 import type { StatsReport } from "../stats/report.ts";
 import { StatsCollector } from "../stats/stats.ts";
 import { launchChromium } from "./_chromium.ts";
+import { testNetwork } from "./_events.ts";
 
 /** What the page reports about its charts and calibration table. */
 interface PageCheck {
@@ -71,7 +72,7 @@ function simulatedReport(): StatsReport {
   const sim = new Simulation({
     seed: 1,
     start,
-    network: defaults.network,
+    network: testNetwork,
     model: defaults.model,
     updateIntervalSeconds: 900,
   });

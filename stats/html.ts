@@ -302,10 +302,14 @@ function calibrationRow(c: CalibrationCheck): string {
   const range = isNumber(c.low) && isNumber(c.high)
     ? `${formatFigure(c.low)} – ${formatFigure(c.high)}`
     : "no data";
-  return `<tr class="${pass ? "pass" : "fail"}">` +
-    `<td title="charging-facts row ${escapeHtml(String(c.row))}">${
+  const source = c.row === null
+    ? `<td title="distance to the real sessions of ${escapeHtml(String(c.reference))}">${
+      escapeHtml(String(c.reference))
+    }</td>`
+    : `<td title="charging-facts row ${escapeHtml(String(c.row))}">${
       escapeHtml(String(c.row))
-    }</td>` +
+    }</td>`;
+  return `<tr class="${pass ? "pass" : "fail"}">` + source +
     `<td class="text">${escapeHtml(String(c.statistic))}</td>` +
     `<td class="text">${escapeHtml(site)}</td>` +
     cell(c.value, formatFigure) +
@@ -319,7 +323,7 @@ function calibrationTable(checks: CalibrationCheck[] | undefined): string {
   const passed = checks.filter((c) => c.pass === true).length;
   return `<p>${passed} of ${checks.length} checks land in their target range.</p>
 <table id="calibration-table">
-<caption>Measured figures against the ranges of the charging-facts reference; # is its row.</caption>
+<caption>Measured figures against the ranges of the charging-facts reference (# is its row), then the distances to real sessions (# names the set).</caption>
 <thead><tr><th>#</th><th>Statistic</th><th>Site type</th><th>Value</th><th>Target range</th><th>Result</th></tr></thead>
 <tbody>
 ${checks.map(calibrationRow).join("\n")}

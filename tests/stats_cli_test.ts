@@ -114,8 +114,12 @@ Deno.test("evsim stats reads stdin, by default and as -", async () => {
       assert.deepEqual(Object.keys(report.bySiteType), ["dc_fast"]);
       assert.equal(report.byCity[0].city, "Chicago");
       assert.equal(report.charts, undefined);
-      const rows = report.calibration.map((c) => c.row);
-      assert.deepEqual(rows, [3, 4, 6, 6, 6, 10, 10, 18, 20, 21, 22, 23]);
+      const facts = report.calibration.filter((c) => c.reference === undefined);
+      assert.deepEqual(facts.map((c) => c.row), [3, 4, 6, 6, 6, 10, 10, 18, 20, 21, 22, 23]);
+      // Then the distances of the DC fast sessions to the EPFL set.
+      const distances = report.calibration.filter((c) => c.reference === "epfl");
+      assert.equal(distances.length, 6);
+      assert.equal(report.bySiteType.dc_fast?.realism?.sessions, 3);
     }
   });
 });

@@ -59,6 +59,7 @@ import { CONFIG_TEMPLATE, PLUGIN_TEMPLATE } from "./data/init_templates.ts";
 import { getLogSink } from "./sinks/log.ts";
 import { createSinks, sinkConfigs } from "./sinks/from_config.ts";
 import { serveEcho } from "./sinks/server.ts";
+import { chooseReferences, referenceSets } from "./stats/reference.ts";
 import { StatsCollector } from "./stats/stats.ts";
 import { formatStatsText } from "./stats/text.ts";
 import { getMetricsSink, type MetricsServer, serveMetrics } from "./sinks/metrics.ts";
@@ -109,6 +110,10 @@ Options:
       --token TOKEN            serve: bearer token clients must send
       --json                   stats: print the report as JSON instead of tables
       --html FILE              stats: also write the report with charts as an HTML page
+      --reference REF          stats: the real sessions a site type is compared with:
+                               NAME for NAME's own site type, SITE=NAME for site type
+                               SITE; repeatable, the others keep their default. NAME:
+                               ${referenceSets().map((s) => `${s.name} (${s.siteType})`).join(", ")}
   -v, --verbose                also log to stderr what goes to the log file
   -h, --help                   show this help
   -V, --version                show the version
@@ -128,6 +133,7 @@ Examples:
   evsim replay evsim-dead-letter.ndjson --sink http://127.0.0.1:8787/events
   evsim validate --config config.json
   evsim --duration 7d | evsim stats --html week.html
+  evsim stats week.ndjson --reference workplace=boulder
 `;
 
 const OPTIONS = {
@@ -152,6 +158,7 @@ const OPTIONS = {
   token: { type: "string" },
   json: { type: "boolean" },
   html: { type: "string" },
+  reference: { type: "string", multiple: true },
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
@@ -643,6 +650,13 @@ async function validate(flags: Flags): Promise<number> {
  */
 async function stats(flags: Flags, file = "-"): Promise<number> {
   requirePermissions(statsNeeds(file, flags.html));
+  let references;
+  try {
+    references = chooseReferences(flags.reference ?? []);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(`stats: --reference: ${error.message}`);
+    throw error;
+  }
   let input: ReadableStream<Uint8Array>;
   try {
     input = file === "-" ? Deno.stdin.readable : (await Deno.open(file)).readable;
@@ -677,7 +691,7 @@ async function stats(flags: Flags, file = "-"): Promise<number> {
   } finally {
     if (progress && lines > 0xffff) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
   }
-  const report = collector.report({ charts: flags.html !== undefined });
+  const report = collector.report({ charts: flags.html !== undefined, references });
   if (flags.html !== undefined) {
     // Loaded only when asked for: the chart renderer takes a while to load.
     const { renderHtml } = await import("./stats/html.ts");

@@ -59,6 +59,8 @@ export interface SessionSpec {
   endReason?: "target_reached" | "departed" | "failed";
   /** Times of `session.interrupted` events, in minutes after the start. */
   interruptions?: number[];
+  /** The `sessionId` of its events; left out when not given. */
+  sessionId?: string;
 }
 
 /**
@@ -69,8 +71,10 @@ export function session(at: At, spec: SessionSpec): Record<string, unknown>[] {
   const start = ms(spec.start);
   const charging = spec.chargingMinutes ?? spec.stayMinutes;
   const iso = (minutes: number) => new Date(start + minutes * 60_000).toISOString();
+  const id = spec.sessionId === undefined ? {} : { sessionId: spec.sessionId };
   const events = [
     event("session.started", iso(0), at, {
+      ...id,
       energyKwh: 0,
       powerKw: 7,
       socPercent: spec.arrivalSoc ?? 40,
@@ -80,6 +84,7 @@ export function session(at: At, spec: SessionSpec): Record<string, unknown>[] {
       event("session.interrupted", iso(m), at, { energyKwh: spec.energyKwh / 2, powerKw: 0 })
     ),
     event("session.ended", iso(spec.stayMinutes), at, {
+      ...id,
       energyKwh: spec.energyKwh,
       powerKw: 0,
       socPercent: spec.departureSoc ?? 90,

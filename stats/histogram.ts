@@ -137,6 +137,31 @@ export class LogHistogram {
     return { start, width, counts };
   }
 
+  /**
+   * The distribution as steps: `counts[i]` values stand at `values[i]`
+   * (ascending): zeros at 0, each non-empty bucket at its representative value
+   * (within 0.1 % of every value in it), clamped to the exact minimum and maximum.
+   */
+  steps(): { values: number[]; counts: number[] } {
+    const values: number[] = [];
+    const counts: number[] = [];
+    if (this.zeros > 0) {
+      values.push(0);
+      counts.push(this.zeros);
+    }
+    for (let j = 0; j < this.#counts.length; j++) {
+      const c = this.#counts[j];
+      if (c === 0) continue;
+      const value = Math.min(Math.max(bucketValue(this.#offset + j), this.min), this.max);
+      if (values.length > 0 && values[values.length - 1] === value) counts[counts.length - 1] += c;
+      else {
+        values.push(value);
+        counts.push(c);
+      }
+    }
+    return { values, counts };
+  }
+
   /** Buckets held in memory: bounded by the tracked range, whatever was added. */
   get buckets(): number {
     return this.#counts.length;

@@ -139,3 +139,17 @@ Deno.test("LogHistogram.bins() puts values on a bin edge in the bin that starts 
   assert.deepEqual(h.bins(0, 2, 6).counts, [0, 1, 1, 1, 1, 7]);
   assert.deepEqual(h.bins(0, 15, 7).counts, [5, 1, 1, 1, 1, 0, 2]);
 });
+
+Deno.test("LogHistogram.steps() gives zeros at 0 and each bucket at its value, within 0.1 %", () => {
+  const h = new LogHistogram();
+  for (const x of [0, 0, 2, 2, 3, 100]) h.add(x);
+  const { values, counts } = h.steps();
+  assert.deepEqual(counts, [2, 2, 1, 1]);
+  assert.equal(values[0], 0);
+  for (const [i, x] of [[1, 2], [2, 3], [3, 100]]) {
+    assert.ok(Math.abs(values[i] - x) <= x * RELATIVE_ACCURACY, `${values[i]} for ${x}`);
+  }
+  // The exact extremes bound the values.
+  assert.ok(values[3] <= 100);
+  assert.deepEqual(new LogHistogram().steps(), { values: [], counts: [] });
+});

@@ -5,9 +5,11 @@
  *
  * Every chart is a `<figure class="chart">` with a `<figcaption>` and one of
  * these ids: `chart-arrivals`, `chart-energy`, `chart-stay`, `chart-load`,
- * `chart-utilization`, `chart-uptime`. A chart without data holds
- * `<p class="no-data">no data</p>` instead of its `<svg>`. The tables are
- * `#summary-table` and `#calibration-table`.
+ * `chart-utilization`, `chart-uptime`, and, when site types are compared with
+ * real sessions, `chart-realism-<site type>` (each metric's distribution
+ * against the reference's) and `chart-realism-arrivals`. A chart without data
+ * holds `<p class="no-data">no data</p>` instead of its `<svg>`. The tables
+ * are `#summary-table`, `#realism-table-<site type>` and `#calibration-table`.
  *
  * @module
  */
@@ -15,7 +17,15 @@ import * as vega from "vega";
 import * as vl from "vega-lite";
 import type { Model } from "../core/model.ts";
 import { type SiteType, SiteTypeSchema } from "../core/network.ts";
-import type { Bins, CalibrationCheck, CityStats, GroupStats, StatsReport } from "./report.ts";
+import type {
+  Bins,
+  CalibrationCheck,
+  CityStats,
+  GroupStats,
+  Realism,
+  Spread,
+  StatsReport,
+} from "./report.ts";
 
 /** Options of {@linkcode renderHtml}. */
 export interface HtmlOptions {
@@ -59,6 +69,7 @@ export async function renderHtml(report: StatsReport, options: HtmlOptions): Pro
     uptimeFigure(report.byCity),
   ]);
   const [arrivals, energy, stay, load, utilization, uptime] = figures;
+  const realism = await realismSection(report);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -97,7 +108,7 @@ ${load}
 ${utilization}
 ${uptime}
 </section>
-<section id="calibration">
+${realism}<section id="calibration">
 <h2>Calibration</h2>
 ${calibrationTable(report.calibration)}
 </section>
@@ -126,6 +137,7 @@ tr.fail td { background: #fdecea; }
 td.result { font-weight: 700; white-space: nowrap; }
 td.result.pass { color: #1e7b34; }
 td.result.fail { color: #b3261e; }
+td.result.none { color: #999; }
 figure.chart { margin: 1em 0 2em; overflow-x: auto; }
 figure.chart svg { max-width: 100%; height: auto; }
 figcaption { color: #555; font-size: 13px; margin-top: 0.3em; }
@@ -302,10 +314,14 @@ function calibrationRow(c: CalibrationCheck): string {
   const range = isNumber(c.low) && isNumber(c.high)
     ? `${formatFigure(c.low)} – ${formatFigure(c.high)}`
     : "no data";
-  return `<tr class="${pass ? "pass" : "fail"}">` +
-    `<td title="charging-facts row ${escapeHtml(String(c.row))}">${
+  const source = c.row === null
+    ? `<td title="distance to the real sessions of ${escapeHtml(String(c.reference))}">${
+      escapeHtml(String(c.reference))
+    }</td>`
+    : `<td title="charging-facts row ${escapeHtml(String(c.row))}">${
       escapeHtml(String(c.row))
-    }</td>` +
+    }</td>`;
+  return `<tr class="${pass ? "pass" : "fail"}">` + source +
     `<td class="text">${escapeHtml(String(c.statistic))}</td>` +
     `<td class="text">${escapeHtml(site)}</td>` +
     cell(c.value, formatFigure) +
@@ -319,7 +335,7 @@ function calibrationTable(checks: CalibrationCheck[] | undefined): string {
   const passed = checks.filter((c) => c.pass === true).length;
   return `<p>${passed} of ${checks.length} checks land in their target range.</p>
 <table id="calibration-table">
-<caption>Measured figures against the ranges of the charging-facts reference; # is its row.</caption>
+<caption>Measured figures against the ranges of the charging-facts reference (# is its row), then the distances to real sessions (# names the set).</caption>
 <thead><tr><th>#</th><th>Statistic</th><th>Site type</th><th>Value</th><th>Target range</th><th>Result</th></tr></thead>
 <tbody>
 ${checks.map(calibrationRow).join("\n")}
@@ -663,4 +679,204 @@ function scopeIds(svg: string, prefix: string): string {
       return id ? ` id="${name}"` : url ? `url(#${name})` : `href="#${name}"`;
     },
   );
+}
+
+// --- realism ----------------------------------------------------------------
+
+/** The chart colours of the stream and of the real sessions. */
+const STREAM_COLOR = "#4c78a8";
+const REAL_COLOR = "#f58518";
+
+/** The highest quantile level drawn: the longest tails would squeeze the rest. */
+const TOP_LEVEL = 0.98;
+
+function formatSpread(s: Spread): string {
+  if (!isNumber(s.median)) return "no data";
+  const f = (x: number | null) => (isNumber(x) ? formatFigure(x) : "?");
+  return `${f(s.median)} [${f(s.p25)}–${f(s.p75)}]`;
+}
+
+function resultCell(pass: boolean | null): string {
+  if (pass === null) return `<td class="result none">–</td>`;
+  return `<td class="result ${pass ? "pass" : "fail"}">${pass ? "✓ PASS" : "✗ FAIL"}</td>`;
+}
+
+function realismRow(
+  label: string,
+  stream: string,
+  real: string,
+  distance: string,
+  target: string,
+  pass: boolean | null,
+): string {
+  return `<tr class="${pass === false ? "fail" : "pass"}"><th scope="row">${
+    escapeHtml(label)
+  }</th>` +
+    `<td>${escapeHtml(stream)}</td><td>${escapeHtml(real)}</td><td>${escapeHtml(distance)}</td>` +
+    `<td>${escapeHtml(target)}</td>${resultCell(pass)}</tr>`;
+}
+
+function realismTable(siteType: SiteType, r: Realism): string {
+  const d = r.weekdayShare.difference;
+  const rows = [
+    ...r.metrics.map((m) =>
+      realismRow(
+        m.label,
+        formatSpread(m.stream),
+        formatSpread(m.reference),
+        isNumber(m.ks) ? `KS ${m.ks.toFixed(3)}` : "no data",
+        m.target === null ? "–" : `≤ ${m.target}`,
+        m.pass,
+      )
+    ),
+    realismRow(
+      "arrival hours",
+      "",
+      "",
+      isNumber(r.arrivalHours.tvd) ? `TVD ${r.arrivalHours.tvd.toFixed(3)}` : "no data",
+      `≤ ${r.arrivalHours.target}`,
+      r.arrivalHours.pass,
+    ),
+    realismRow(
+      "weekday share",
+      isNumber(r.weekdayShare.stream) ? formatPercent(r.weekdayShare.stream) : "no data",
+      formatPercent(r.weekdayShare.reference),
+      isNumber(d) ? `${d >= 0 ? "+" : "−"}${Math.abs(d).toFixed(3)}` : "no data",
+      `± ${r.weekdayShare.target}`,
+      r.weekdayShare.pass,
+    ),
+  ];
+  return `<table id="realism-table-${siteType}">
+<caption>${escapeHtml(SITE_LABELS[siteType])} against ${escapeHtml(r.reference)} (${
+    escapeHtml(r.referenceSiteType)
+  }): ${formatNumber(r.sessions)} sessions after cleaning, ${
+    formatNumber(r.referenceSessions)
+  } real. ${escapeHtml(r.citation)}.</caption>
+<thead><tr><th>Metric</th><th>evsim median [IQR]</th><th>Real median [IQR]</th><th>Distance</th><th>Target</th><th>Result</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody>
+</table>`;
+}
+
+/** One site type's metrics as distribution functions, the stream's against the reference's. */
+function ecdfFigure(
+  siteType: SiteType,
+  r: Realism,
+  curves: NonNullable<NonNullable<StatsReport["charts"]>["realism"]>[SiteType],
+): Promise<string> {
+  const real = `real (${r.reference})`;
+  const rows: { metric: string; source: string; p: number; value: number }[] = [];
+  const labels: string[] = [];
+  for (const curve of Array.isArray(curves) ? curves : []) {
+    labels.push(curve.label);
+    for (const [source, values] of [["evsim", curve.stream], [real, curve.reference]] as const) {
+      values.forEach((value, i) => {
+        const p = i / (values.length - 1);
+        if (isNumber(value) && p <= TOP_LEVEL + 1e-9) {
+          rows.push({ metric: curve.label, source, p, value });
+        }
+      });
+    }
+  }
+  const caption = `${SITE_LABELS[siteType]}: share of cleaned sessions at or below each value` +
+    ` (up to the ${
+      TOP_LEVEL * 100
+    }th percentile), evsim against the real sessions of ${r.reference};` +
+    " the Kolmogorov–Smirnov distance is the widest vertical gap between the two lines.";
+  return chartFigure(
+    `chart-realism-${siteType}`,
+    caption,
+    rows.length === 0 ? null : {
+      data: { values: rows },
+      facet: { field: "metric", type: "nominal", sort: labels, title: null },
+      columns: 3,
+      spec: {
+        width: 260,
+        height: 150,
+        mark: { type: "line", strokeWidth: 1.5 },
+        encoding: {
+          x: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
+          y: {
+            field: "p",
+            type: "quantitative",
+            title: "share of sessions",
+            axis: { format: ".0%" },
+          },
+          color: {
+            field: "source",
+            type: "nominal",
+            title: null,
+            scale: { domain: ["evsim", real], range: [STREAM_COLOR, REAL_COLOR] },
+          },
+          order: { field: "p", type: "quantitative" },
+        },
+      },
+      resolve: { scale: { x: "independent" } },
+    },
+  );
+}
+
+/** The arrival-hour histograms of each compared site type, the stream's beside the reference's. */
+function realismArrivalsFigure(report: StatsReport, sites: SiteType[]): Promise<string> {
+  const rows: { site: string; hour: number; source: string; share: number }[] = [];
+  const panels: string[] = [];
+  for (const s of sites) {
+    const r = report.bySiteType[s]!.realism!;
+    const panel = `${SITE_LABELS[s]} vs ${r.reference}`;
+    panels.push(panel);
+    for (let hour = 0; hour < 24; hour++) {
+      const stream = r.arrivalHours.stream?.[hour];
+      const real = r.arrivalHours.reference?.[hour];
+      if (isNumber(stream)) rows.push({ site: panel, hour, source: "evsim", share: stream });
+      if (isNumber(real)) rows.push({ site: panel, hour, source: "real sessions", share: real });
+    }
+  }
+  return chartFigure(
+    "chart-realism-arrivals",
+    "Share of cleaned sessions starting in each local hour: evsim (left bar) beside the real sessions (right bar), by site type.",
+    siteFacets(rows, panels, {
+      width: 420,
+      height: 160,
+      mark: { type: "bar" },
+      encoding: {
+        x: { field: "hour", type: "ordinal", title: "local hour", axis: { labelAngle: 0 } },
+        xOffset: { field: "source", type: "nominal", sort: ["evsim", "real sessions"] },
+        y: {
+          field: "share",
+          type: "quantitative",
+          title: "share of sessions",
+          axis: { format: ".0%" },
+        },
+        color: {
+          field: "source",
+          type: "nominal",
+          title: null,
+          scale: { domain: ["evsim", "real sessions"], range: [STREAM_COLOR, REAL_COLOR] },
+        },
+      },
+    }),
+  );
+}
+
+/** The realism section: per compared site type its table and chart, then the arrival hours; empty when none is compared. */
+async function realismSection(report: StatsReport): Promise<string> {
+  const sites = presentSiteTypes(report.bySiteType).filter((s) => report.bySiteType[s]?.realism);
+  if (sites.length === 0) return "";
+  const [arrivals, ...charts] = await Promise.all([
+    realismArrivalsFigure(report, sites),
+    ...sites.map((s) => ecdfFigure(s, report.bySiteType[s]!.realism!, report.charts?.realism?.[s])),
+  ]);
+  const parts = sites.map((s, i) =>
+    `<h3>${escapeHtml(SITE_LABELS[s])}</h3>\n${realismTable(s, report.bySiteType[s]!.realism!)}\n${
+      charts[i]
+    }`
+  );
+  return `<section id="realism">
+<h2>Realism: distances to real sessions</h2>
+<p>Sessions of the stream and of each real set are cleaned alike (at least 0.5 kWh, 5 minutes to 48 hours plugged in), then compared by distribution: Kolmogorov–Smirnov distance per metric, total-variation distance of the arrival hours, difference of the weekday shares.</p>
+${parts.join("\n")}
+${arrivals}
+</section>
+`;
 }

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { referenceShareByHour, renderHtml } from "./html.ts";
 import { fixtureProfiles, makeCity, makeGroup, makeReport } from "./_fixture.ts";
 import type { GroupStats, StatsReport } from "./report.ts";
+import { ndjson, session } from "./_stream.ts";
+import { StatsCollector } from "./stats.ts";
 
 const CHART_IDS = [
   "chart-arrivals",
@@ -280,5 +282,77 @@ Deno.test("renderHtml() says no data where data is missing", async (t) => {
     });
     has(html, /<dt>Stream<\/dt><dd>no events<\/dd>/);
     assert.equal(html.match(/<p class="no-data">no data<\/p>/g)?.length, CHART_IDS.length + 1);
+  });
+});
+
+/** The report of a few workplace and DC fast sessions, compared with the embedded reference sets. */
+function comparedReport(charts: boolean): StatsReport {
+  const stats = new StatsCollector();
+  const events = [0, 1, 2, 3].flatMap((i) => [
+    ...session({ chargerId: `W${i}`, siteType: "workplace" }, {
+      start: 13 + i,
+      stayMinutes: 100 + 60 * i,
+      chargingMinutes: 80,
+      energyKwh: 5 + i,
+    }),
+    ...session({ chargerId: `D${i}`, siteType: "dc_fast" }, {
+      start: 20 + i,
+      stayMinutes: 20 + 5 * i,
+      energyKwh: 20 + 5 * i,
+      arrivalSoc: 20 + 5 * i,
+      departureSoc: 75 + 5 * i,
+    }),
+  ]);
+  for (const line of ndjson(events)) stats.addLine(line);
+  return stats.report({ charts });
+}
+
+Deno.test("renderHtml() compares each site type with its real reference set", async (t) => {
+  await t.step(
+    "a table and a chart of distribution functions per site type, and the hours",
+    async () => {
+      const html = await render(comparedReport(true));
+      has(html, /<section id="realism">\n<h2>Realism: distances to real sessions<\/h2>/);
+      for (const [site, metrics] of [["workplace", 5], ["dc_fast", 4]] as const) {
+        const table = new RegExp(`<table id="realism-table-${site}">([\\s\\S]*?)</table>`).exec(
+          html,
+        );
+        assert.ok(table, `realism-table-${site}`);
+        assert.equal(table[1].match(/<tr class=/g)?.length, metrics + 2);
+        const figure = figureOf(html, `chart-realism-${site}`);
+        has(figure, /mark-line role-mark/, `${site}: lines`);
+        lacks(figure, /no-data/);
+      }
+      has(
+        html,
+        /<caption>Workplace against acn \(workplace\): 4 sessions after cleaning, 2,106 real\. Lee, Li, Low/,
+      );
+      has(
+        html,
+        /<th scope="row">stay \(min\)<\/th><td>27\.5 \[23\.8–31\.2\]<\/td><td>30\.3 \[20\.5–41\.9\]<\/td><td>KS 0\.\d{3}<\/td><td>≤ 0\.15<\/td>/,
+      );
+      has(
+        html,
+        /<th scope="row">draw while charging \(kW\)<\/th>.*<td class="result none">–<\/td>/,
+      );
+      const hours = figureOf(html, "chart-realism-arrivals");
+      has(hours, /mark-rect role-mark/);
+      has(hours, />Workplace vs acn<\/text>/);
+      has(hours, />DC fast vs epfl<\/text>/);
+      lacks(html, /chart-realism-public/);
+      // The distance rows of the calibration table name their reference set.
+      has(html, /<td title="distance to the real sessions of epfl">epfl<\/td>/);
+    },
+  );
+  await t.step(
+    "no chart data: the distribution charts say so, the hours are still drawn",
+    async () => {
+      const html = await render(comparedReport(false));
+      has(figureOf(html, "chart-realism-workplace"), /<p class="no-data">no data<\/p>/);
+      has(figureOf(html, "chart-realism-arrivals"), /<svg /);
+    },
+  );
+  await t.step("no site type compared: no section", async () => {
+    lacks(await render(makeReport()), /id="realism"/);
   });
 });

@@ -2,7 +2,7 @@
  * Statistics of evsim event streams, as `evsim stats` computes them: a
  * constant-memory collector fed one NDJSON line at a time, its report
  * (`StatsReport`), the calibration table against the published charging facts,
- * and the plain-text and HTML renderings.
+ * the distances to real reference sessions, and the plain-text and HTML renderings.
  *
  * ```ts
  * import { readLines } from "../core/ndjson.ts";
@@ -15,15 +15,31 @@
  *
  * @module
  */
-export { calibrate } from "./calibration.ts";
+export { calibrate, DISTANCE_TARGETS } from "./calibration.ts";
 export { LogHistogram, RELATIVE_ACCURACY } from "./histogram.ts";
 export { renderHtml } from "./html.ts";
 export type { HtmlOptions } from "./html.ts";
+export {
+  chooseReferences,
+  CLEANING,
+  defaultReferenceChoice,
+  histogramCdf,
+  ksDistance,
+  parseReferenceFile,
+  quantileCdf,
+  referenceSets,
+  totalVariation,
+  weekdayShareDifference,
+} from "./reference.ts";
+export type { Cdf, QuantileTable, ReferenceChoice, ReferenceSet } from "./reference.ts";
 export type {
   Bins,
   CalibrationCheck,
   CityStats,
   GroupStats,
+  Realism,
+  RealismMetric,
+  Spread,
   StatsReport,
   Summary,
 } from "./report.ts";

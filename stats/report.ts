@@ -57,6 +57,72 @@ export interface GroupStats {
     /** Share of ports above 97 %. */
     portsAbove97Share: number | null;
   };
+  /**
+   * The distances of the site type's sessions to a real reference set, when
+   * one is chosen for it (not in `overall`).
+   */
+  realism?: Realism;
+}
+
+/** Median and quartiles of a distribution; null when it is empty. */
+export interface Spread {
+  median: number | null;
+  p25: number | null;
+  p75: number | null;
+}
+
+/** One metric of a {@link Realism} block: the stream's distribution against the reference's. */
+export interface RealismMetric {
+  /** The reference's name of the metric: `connectionMinutes`, `stayMinutes`, `energyKwh`… */
+  metric: string;
+  /** How it reads: `connection (min)`. */
+  label: string;
+  /** Cleaned sessions of the stream that have it (arrival SoC needs the `session.started`). */
+  sessions: number;
+  /** Cleaned sessions of the reference that have it. */
+  referenceSessions: number;
+  stream: Spread;
+  reference: Spread;
+  /** Kolmogorov–Smirnov distance of the two distributions; null without sessions. */
+  ks: number | null;
+  /** The most KS allowed; null for a metric without a target (reported only). */
+  target: number | null;
+  /** Whether `ks` ≤ `target`; null without a target. */
+  pass: boolean | null;
+}
+
+/**
+ * How close a site type's sessions come to a real reference set. Sessions are
+ * counted at their `session.ended` and cleaned like the reference: under
+ * 0.5 kWh, under 5 minutes or over 48 hours plugged in are dropped.
+ */
+export interface Realism {
+  /** The reference set's name (`boulder`) and the site type it describes. */
+  reference: string;
+  referenceSiteType: SiteType;
+  citation: string;
+  /** Cleaned sessions of the stream compared, and those dropped by each rule (in order). */
+  sessions: number;
+  dropped: { underHalfKwh: number; under5Minutes: number; over48Hours: number };
+  /** Cleaned sessions of the reference. */
+  referenceSessions: number;
+  metrics: RealismMetric[];
+  /** Total-variation distance of the local arrival-hour histograms (shares, 24 bins each). */
+  arrivalHours: {
+    tvd: number | null;
+    target: number;
+    pass: boolean;
+    stream: number[];
+    reference: number[];
+  };
+  /** Shares of cleaned sessions starting Monday–Friday, and stream minus reference. */
+  weekdayShare: {
+    stream: number | null;
+    reference: number;
+    difference: number | null;
+    target: number;
+    pass: boolean;
+  };
 }
 
 /** One city's figures, for the utilization and uptime charts. */
@@ -72,8 +138,10 @@ export interface CityStats {
 
 /** One figure of the calibration table: a published range and whether the stream lands in it. */
 export interface CalibrationCheck {
-  /** Row of the charging-facts reference. */
-  row: number;
+  /** Row of the charging-facts reference; null for a distance to a real reference set. */
+  row: number | null;
+  /** The real reference set a distance is measured to (`boulder`); absent for the charging facts. */
+  reference?: string;
   /** What is measured, such as `DC fast session energy median (kWh)`. */
   statistic: string;
   siteType: SiteType | "all";
@@ -125,5 +193,12 @@ export interface StatsReport {
      * doubled as needed so that long streams keep a bounded number of points.
      */
     loadCurve: { start: string; stepMinutes: number; cities: string[]; kw: number[][] };
+    /**
+     * Per site type with a realism block, each metric's distribution as
+     * quantiles at the 101 levels 0, 0.01, …, 1: the stream's and the reference's.
+     */
+    realism?: Partial<
+      Record<SiteType, { metric: string; label: string; stream: number[]; reference: number[] }[]>
+    >;
   };
 }

@@ -20,6 +20,9 @@ import type { BadLine } from "../core/ndjson.ts";
 import { type SiteType, SiteTypeSchema } from "../core/network.ts";
 import { calibrate } from "./calibration.ts";
 import { LogHistogram } from "./histogram.ts";
+import { dropReason } from "./reference.ts";
+import { realismCurves, realismOf, RealismTotals, type StartedSession } from "./realism.ts";
+import { defaultReferenceChoice, type ReferenceChoice } from "./reference.ts";
 import type { Bins, CityStats, GroupStats, StatsReport, Summary } from "./report.ts";
 
 const MINUTE = 60_000;
@@ -59,6 +62,7 @@ const base = {
 const StartedSchema = v.object({
   type: v.literal("session.started"),
   ...base,
+  sessionId: v.optional(v.string()),
   energyKwh: NonNegative,
   socPercent: Percent,
 });
@@ -76,6 +80,7 @@ const ProgressSchema = v.object({
 const EndedSchema = v.object({
   type: v.literal("session.ended"),
   ...base,
+  sessionId: v.optional(v.string()),
   energyKwh: NonNegative,
   socPercent: Percent,
   endReason: v.picklist(["target_reached", "departed", "failed"]),
@@ -136,6 +141,12 @@ class GroupTotals {
   interruptedSessions = 0;
   /** Plugged-in time of the sessions closed so far. */
   pluggedMs = 0;
+  /** The cleaned sessions, compared with a real reference set (site types only, not overall). */
+  realism: RealismTotals | null;
+
+  constructor(realism: boolean) {
+    this.realism = realism ? new RealismTotals() : null;
+  }
 }
 
 /** Running totals of one city. */
@@ -159,6 +170,8 @@ interface ChargerState {
   sessionStart: number;
   /** Whether the open session has been interrupted. */
   interrupted: boolean;
+  /** The key of its open session in the collector's open sessions, else null. */
+  openKey: string | null;
   /** Time and cumulative energy of the open session's last event, for the load curve; NaN when none. */
   energyTime: number;
   energyKwh: number;
@@ -182,10 +195,17 @@ export interface StatsCollectorOptions {
 /** Options of {@link StatsCollector.report}. */
 export interface ReportOptions {
   /**
-   * Include the chart data (`charts`: energy and stay bins, load curve).
+   * Include the chart data (`charts`: energy and stay bins, load curve,
+   * realism curves).
    * @default false
    */
   charts?: boolean;
+  /**
+   * The real reference set each site type's sessions are compared with (its
+   * `realism` block and the distance rows of the calibration table).
+   * @default defaultReferenceChoice() (each embedded set with its own site type)
+   */
+  references?: ReferenceChoice;
 }
 
 /**
@@ -203,10 +223,12 @@ export class StatsCollector {
   #arrivalsWithoutTimeZone = 0;
   #first = Infinity;
   #last = -Infinity;
-  #overall = new GroupTotals();
+  #overall = new GroupTotals(false);
   #bySiteType = new Map<SiteType, GroupTotals>();
   #cities = new Map<string, CityTotals>();
   #chargers = new Map<string, ChargerState>();
+  /** What is kept of each open session's start, by `sessionId`: at most one per charger. */
+  #open = new Map<string, StartedSession>();
   /** One clock per time-zone name; null for names this runtime does not know. */
   #clocks = new Map<string, ((ms: number) => LocalTime) | null>();
   #utc = localClock("UTC");
@@ -291,6 +313,14 @@ export class StatsCollector {
           g.arrivalsByHour[local.hour]++;
           if (local.weekday >= 1 && local.weekday <= 5) g.weekdayArrivals++;
         }
+        // A session that lost its end stays no longer: one open session per charger.
+        if (charger.openKey !== null) this.#open.delete(charger.openKey);
+        charger.openKey = event.sessionId ?? `@${event.chargerId}`;
+        this.#open.set(charger.openKey, {
+          socPercent: event.socPercent,
+          hour: local.hour,
+          weekday: local.weekday,
+        });
         break;
       }
       case "session.interrupted":
@@ -320,14 +350,29 @@ export class StatsCollector {
         }
         charger.energyTime = NaN;
         charger.city.energyKwh += event.totalEnergyKwh;
+        const key = event.sessionId ?? `@${event.chargerId}`;
+        const started = this.#open.get(key);
+        if (started) {
+          this.#open.delete(key);
+          if (charger.openKey === key) charger.openKey = null;
+        }
+        group.realism?.add(
+          event,
+          started ?? null,
+          () => this.#localTime(event.timeZone, t - event.connectedMinutes * MINUTE, false),
+        );
+        const kept = dropReason(event.totalEnergyKwh, event.connectedMinutes) === null;
         for (const g of charger.groups) {
           g.ended++;
           g.energyKwh.add(event.totalEnergyKwh);
           g.stayMinutes.add(event.connectedMinutes);
           g.chargingMinutes.add(event.chargingMinutes);
           g.departureSoc.add(event.socPercent);
-          g.idleMinutes += event.idleMinutes;
-          g.connectedMinutes += event.connectedMinutes;
+          // Idle share over the sessions the real records keep (charging-facts row 5 is Boulder's).
+          if (kept) {
+            g.idleMinutes += event.idleMinutes;
+            g.connectedMinutes += event.connectedMinutes;
+          }
           if (event.socPercent >= 80) g.leavingAt80++;
           if (event.endReason === "failed") g.endedFailed++;
         }
@@ -358,7 +403,7 @@ export class StatsCollector {
     if (charger) return charger;
     let group = this.#bySiteType.get(event.siteType);
     if (!group) {
-      group = new GroupTotals();
+      group = new GroupTotals(true);
       this.#bySiteType.set(event.siteType, group);
     }
     const cityKey = `${event.city}, ${event.state}`;
@@ -383,6 +428,7 @@ export class StatsCollector {
       city,
       sessionStart: NaN,
       interrupted: false,
+      openKey: null,
       energyTime: NaN,
       energyKwh: 0,
       outSince: NaN,
@@ -394,8 +440,11 @@ export class StatsCollector {
     return charger;
   }
 
-  /** Local hour and weekday of `t` in `timeZone`; UTC (counted) when the zone is missing or unknown. */
-  #localTime(timeZone: string | undefined, t: number): LocalTime {
+  /**
+   * Local hour and weekday of `t` in `timeZone`; UTC when the zone is missing
+   * or unknown, counted as an arrival without a time zone if `count`.
+   */
+  #localTime(timeZone: string | undefined, t: number, count = true): LocalTime {
     let clock = timeZone === undefined ? null : this.#clocks.get(timeZone);
     if (clock === undefined) {
       try {
@@ -406,7 +455,7 @@ export class StatsCollector {
       this.#clocks.set(timeZone!, clock);
     }
     if (clock === null) {
-      this.#arrivalsWithoutTimeZone++;
+      if (count) this.#arrivalsWithoutTimeZone++;
       return this.#utc(t);
     }
     return clock(t);
@@ -517,10 +566,14 @@ export class StatsCollector {
     }
 
     const group = (g: GroupTotals) => groupStats(g, perGroup.get(g) ?? newPortTotals(), span);
+    const references = options.references ?? defaultReferenceChoice();
     const bySiteType: Partial<Record<SiteType, GroupStats>> = {};
     for (const siteType of SiteTypeSchema.options) {
       const g = this.#bySiteType.get(siteType);
-      if (g) bySiteType[siteType] = group(g);
+      if (!g) continue;
+      const stats = bySiteType[siteType] = group(g);
+      const set = references[siteType];
+      if (set && g.realism) stats.realism = realismOf(g.realism, set);
     }
     const cities = [...this.#cities.values()].sort((a, b) =>
       a.state.localeCompare(b.state) || a.city.localeCompare(b.city)
@@ -552,19 +605,27 @@ export class StatsCollector {
       calibration: [],
     };
     report.calibration = calibrate(report);
-    if (options.charts) report.charts = this.#charts(cities, first, last);
+    if (options.charts) report.charts = this.#charts(cities, first, last, references);
     return report;
   }
 
-  #charts(cities: CityTotals[], first: number, last: number): NonNullable<StatsReport["charts"]> {
+  #charts(
+    cities: CityTotals[],
+    first: number,
+    last: number,
+    references: ReferenceChoice,
+  ): NonNullable<StatsReport["charts"]> {
     const energyKwh: Partial<Record<SiteType, Bins>> = {};
     const stayMinutes: Partial<Record<SiteType, Bins>> = {};
+    const realism: NonNullable<NonNullable<StatsReport["charts"]>["realism"]> = {};
     for (const siteType of SiteTypeSchema.options) {
       const g = this.#bySiteType.get(siteType);
       if (!g) continue;
       // 0–100 kWh in 2 kWh bins and 0–24 h in 15-minute bins, each with an overflow bin.
       energyKwh[siteType] = g.energyKwh.bins(0, 2, 51);
       stayMinutes[siteType] = g.stayMinutes.bins(0, 15, 97);
+      const set = references[siteType];
+      if (set && g.realism) realism[siteType] = realismCurves(g.realism, set);
     }
     const start = Number.isNaN(this.#loadStart) ? first : this.#loadStart;
     const step = this.#loadStepMs;
@@ -577,6 +638,7 @@ export class StatsCollector {
     return {
       energyKwh,
       stayMinutes,
+      realism,
       loadCurve: {
         start: new Date(start).toISOString(),
         stepMinutes: step / MINUTE,

@@ -3,6 +3,8 @@ import fc from "fast-check";
 import type { BadLine } from "../core/ndjson.ts";
 import { RELATIVE_ACCURACY } from "./histogram.ts";
 import { type At, event, ms, ndjson, session, status } from "./_stream.ts";
+import type { SiteType } from "../core/network.ts";
+import { quantiles, type ReferenceMetric, type ReferenceSet } from "./reference.ts";
 import { neviUptime, StatsCollector } from "./stats.ts";
 import type { StatsReport } from "./report.ts";
 
@@ -45,7 +47,11 @@ Deno.test("StatsCollector summarizes energy, stay, charging and idle time of end
   // Idle 30 + 60 + 30 of 420 plugged-in minutes.
   assertNear(g.idleShare, 120 / 420);
   assert.deepEqual(Object.keys(report.bySiteType), ["public"]);
-  assert.deepEqual(report.bySiteType.public, g);
+  // The site type's figures are the overall ones, and its distances to its reference set.
+  const { realism, ...figures } = report.bySiteType.public!;
+  assert.deepEqual(figures, g);
+  assert.equal(realism?.reference, "boulder");
+  assert.equal(g.realism, undefined);
 });
 
 Deno.test("StatsCollector counts sessions per charger per day over the stream's span", () => {
@@ -452,4 +458,192 @@ Deno.test("StatsCollector memory follows chargers, not stream length", () => {
   assertNear(report.overall.energyKwh.median, 7, withinHistogram);
   assertNear(report.overall.timeUtilization, 200 / (199 * 24 + 1));
   assert.equal(ms(report.to!), ms(199 * 24 + 1));
+});
+
+/** A reference set of `siteType` whose every metric has the quantiles of `values`. */
+function referenceOf(
+  name: string,
+  siteType: SiteType,
+  values: Partial<Record<ReferenceMetric, number[]>>,
+  overrides: Partial<ReferenceSet> = {},
+): ReferenceSet {
+  const metrics = Object.fromEntries(
+    Object.entries(values).map((
+      [m, xs],
+    ) => [m, { n: xs.length, quantiles: quantiles([...xs].sort((a, b) => a - b)) }]),
+  );
+  return {
+    name,
+    siteType,
+    title: name,
+    citation: `${name} citation`,
+    period: { from: "2024-01-01", to: "2024-12-31" },
+    timeZone: "America/New_York",
+    rows: { raw: 10, underHalfKwh: 0, under5Minutes: 0, over48Hours: 0, cleaned: 10 },
+    metrics,
+    arrivalShareByHour: Array.from({ length: 24 }, (_, h) => (h === 8 ? 1 : 0)),
+    weekdayShare: 1,
+    ...overrides,
+  };
+}
+
+Deno.test("StatsCollector cleans sessions like the reference sets before comparing them", () => {
+  const report = statsOf([
+    // Kept: 1 h and 2 h on Monday 08:00 and 09:00 New York time.
+    ...session(A, { start: 13, stayMinutes: 60, chargingMinutes: 30, energyKwh: 4 }),
+    ...session(B, { start: 14, stayMinutes: 120, chargingMinutes: 120, energyKwh: 8 }),
+    // Dropped: under 0.5 kWh, under 5 minutes, over 48 hours.
+    ...session(A, { start: 20, stayMinutes: 30, energyKwh: 0.4 }),
+    ...session(A, { start: 22, stayMinutes: 4, energyKwh: 1 }),
+    ...session(C, { start: 30, stayMinutes: 49 * 60, energyKwh: 20 }),
+  ]);
+  const realism = report.bySiteType.public!.realism!;
+  assert.equal(realism.reference, "boulder");
+  assert.equal(realism.referenceSiteType, "public");
+  assert.equal(realism.sessions, 2);
+  assert.deepEqual(realism.dropped, { underHalfKwh: 1, under5Minutes: 1, over48Hours: 1 });
+  const metric = (name: string) => realism.metrics.find((m) => m.metric === name)!;
+  assert.deepEqual(realism.metrics.map((m) => m.metric), [
+    "connectionMinutes",
+    "energyKwh",
+    "chargingMinutes",
+    "idleShare",
+    "kwCharging",
+  ]);
+  assertNear(metric("connectionMinutes").stream.median, 90, withinHistogram);
+  // Idle shares 0.5 and 0; draw 8 and 4 kW.
+  assertNear(metric("idleShare").stream.p75, 0.375, withinHistogram);
+  assertNear(metric("kwCharging").stream.median, 6, withinHistogram);
+  assert.equal(metric("kwCharging").target, null);
+  assert.equal(metric("kwCharging").pass, null);
+  assert.equal(metric("energyKwh").target, 0.15);
+  assert.equal(metric("idleShare").target, 0.2);
+  assert.deepEqual(
+    realism.arrivalHours.stream.flatMap((s, h) => (s > 0 ? [[h, s]] : [])),
+    [[8, 0.5], [9, 0.5]],
+  );
+  assert.equal(realism.weekdayShare.stream, 1);
+  // The raw figures still count every session.
+  assert.equal(report.bySiteType.public!.energyKwh.count, 5);
+});
+
+Deno.test("StatsCollector takes arrival SoC from the session's start, by sessionId", () => {
+  const dc: At = { chargerId: "D", siteType: "dc_fast" };
+  const report = statsOf([
+    // A session whose end was lost: its start is forgotten when the charger's next one starts.
+    event("session.started", 1, dc, { sessionId: "D-1", energyKwh: 0, socPercent: 5 }),
+    ...session(dc, {
+      start: 2,
+      stayMinutes: 30,
+      energyKwh: 30,
+      arrivalSoc: 20,
+      departureSoc: 80,
+      sessionId: "D-2",
+    }),
+    ...session(dc, {
+      start: 3,
+      stayMinutes: 40,
+      energyKwh: 30,
+      arrivalSoc: 40,
+      departureSoc: 90,
+      sessionId: "D-3",
+    }),
+    // Started before the stream: no arrival SoC, its start hour from its end and stay.
+    event("session.ended", 12, { chargerId: "E", siteType: "dc_fast" }, {
+      sessionId: "E-9",
+      energyKwh: 20,
+      socPercent: 70,
+      endReason: "departed",
+      connectedMinutes: 90,
+      chargingMinutes: 80,
+      idleMinutes: 10,
+      totalEnergyKwh: 20,
+    }),
+  ]);
+  const realism = report.bySiteType.dc_fast!.realism!;
+  assert.equal(realism.reference, "epfl");
+  assert.equal(realism.sessions, 3);
+  const metric = (name: string) => realism.metrics.find((m) => m.metric === name)!;
+  assert.equal(metric("socArrival").sessions, 2);
+  assertNear(metric("socArrival").stream.median, 30, withinHistogram);
+  assert.equal(metric("socDeparture").sessions, 3);
+  assertNear(metric("socDeparture").stream.median, 80, withinHistogram);
+  assertNear(metric("stayMinutes").stream.median, 40, withinHistogram);
+  // 02:00Z and 03:00Z are 21:00 and 22:00 on Sunday in New York; 10:30Z is 05:30 on Monday.
+  assert.deepEqual(
+    realism.arrivalHours.stream.flatMap((s, h) => (s > 0 ? [h] : [])),
+    [5, 21, 22],
+  );
+  assertNear(realism.weekdayShare.stream, 1 / 3);
+  // Only the started sessions count as arrivals without a time zone: none here.
+  assert.equal(report.arrivalsWithoutTimeZone, 0);
+});
+
+Deno.test("StatsCollector measures the distances to the reference chosen for each site type", async (t) => {
+  // Ten sessions of 30, 60, …, 300 minutes, 6 kWh each, charging the whole time, Monday 08:00.
+  const stays = Array.from({ length: 10 }, (_, i) => 30 * (i + 1));
+  const events = stays.flatMap((stay, i) =>
+    session({ chargerId: `W${i}`, siteType: "workplace" }, {
+      start: 13,
+      stayMinutes: stay,
+      energyKwh: 6,
+    })
+  );
+  const stats = new StatsCollector();
+  for (const line of ndjson(events)) stats.addLine(line);
+  const same = referenceOf("same", "public", {
+    connectionMinutes: stays,
+    energyKwh: stays.map(() => 6),
+    idleShare: stays.map(() => 0),
+  });
+  await t.step("a reference of the same sessions is close", () => {
+    const realism = stats.report({ references: { workplace: same } }).bySiteType.workplace!
+      .realism!;
+    assert.equal(realism.reference, "same");
+    assert.equal(realism.referenceSiteType, "public");
+    for (const m of realism.metrics) {
+      assert.ok(m.ks !== null && m.ks <= 0.12, `${m.metric}: ${m.ks}`);
+      assert.equal(m.pass, true);
+    }
+    assert.equal(realism.arrivalHours.tvd, 0);
+    assert.equal(realism.weekdayShare.difference, 0);
+    assert.ok(realism.arrivalHours.pass && realism.weekdayShare.pass);
+  });
+  await t.step("a reference twice as long is far, and fails", () => {
+    const long = referenceOf("long", "workplace", { connectionMinutes: stays.map((s) => 2 * s) }, {
+      weekdayShare: 0.5,
+    });
+    const report = stats.report({ references: { workplace: long } });
+    const realism = report.bySiteType.workplace!.realism!;
+    const ks = realism.metrics[0].ks!;
+    // At 300 minutes all the stream's sessions are over; of the reference's (60–600 minutes,
+    // linear between its sessions) 240 / 540 are.
+    assertNear(ks, 1 - 240 / 540, 0.006);
+    assert.equal(realism.metrics[0].pass, false);
+    assertNear(realism.weekdayShare.difference, 0.5);
+    assert.equal(realism.weekdayShare.pass, false);
+    // The same figures as rows of the calibration table.
+    const rows = report.calibration.filter((c) => c.reference === "long");
+    assert.deepEqual(rows.map((c) => [c.statistic, c.pass]), [
+      ["Workplace KS distance of connection (min) to long", false],
+      ["Workplace TVD of arrival hours to long", true],
+      ["Workplace weekday share difference to long", false],
+    ]);
+    assert.equal(rows[0].value, ks);
+    assert.deepEqual([rows[0].low, rows[0].high, rows[0].row], [0, 0.15, null]);
+  });
+  await t.step("no reference, no realism block", () => {
+    const report = stats.report({ references: {} });
+    assert.equal(report.bySiteType.workplace!.realism, undefined);
+    assert.deepEqual(report.calibration.filter((c) => c.reference !== undefined), []);
+  });
+  await t.step("the charts hold each metric's quantiles beside the reference's", () => {
+    const curves = stats.report({ charts: true, references: { workplace: same } }).charts!
+      .realism!.workplace!;
+    assert.deepEqual(curves.map((c) => c.metric), ["connectionMinutes", "energyKwh", "idleShare"]);
+    assert.equal(curves[0].stream.length, 101);
+    assert.equal(curves[0].reference.length, 101);
+    assert.equal(curves[0].stream[0], 30);
+    assert.equal(curves[0].reference[100], 300);
+  });
 });

@@ -1,11 +1,12 @@
 /**
  * The plain-text report of `evsim stats`: a table of figures per site type and
- * overall, then the calibration table with PASS/FAIL marks.
+ * overall, the distances to the real reference sets per site type, then the
+ * calibration table with PASS/FAIL marks.
  *
  * @module
  */
 import type { SiteType } from "../core/network.ts";
-import type { GroupStats, StatsReport } from "./report.ts";
+import type { GroupStats, Realism, Spread, StatsReport } from "./report.ts";
 
 const NO_DATA = "–";
 
@@ -52,6 +53,61 @@ const ROWS: ReadonlyArray<readonly [string, (g: GroupStats) => string]> = [
   ["ports above 97 % uptime", (g) => percent(g.uptime.portsAbove97Share)],
 ];
 
+/** A figure to a precision that suits its size: 298, 34.1, 0.32. */
+function short(n: number | null): string {
+  if (n === null) return NO_DATA;
+  const digits = Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : 2;
+  return n.toFixed(digits);
+}
+
+/** A median and interquartile range, as `109 [64–189]`. */
+const spread = (s: Spread) =>
+  s.median === null ? NO_DATA : `${short(s.median)} [${short(s.p25)}–${short(s.p75)}]`;
+
+const mark = (pass: boolean | null) => (pass === null ? "" : pass ? "PASS" : "FAIL");
+
+/** The table of one site type's distances to its reference set. */
+function realismTable(siteType: SiteType, r: Realism): string[] {
+  const difference = r.weekdayShare.difference;
+  const rows = [
+    ["metric", "evsim median [IQR]", "real median [IQR]", "distance", "target", ""],
+    ...r.metrics.map((m) => [
+      m.label,
+      spread(m.stream),
+      spread(m.reference),
+      m.ks === null ? NO_DATA : `KS ${m.ks.toFixed(3)}`,
+      m.target === null ? "" : `≤ ${m.target}`,
+      mark(m.pass),
+    ]),
+    [
+      "arrival hours",
+      "",
+      "",
+      r.arrivalHours.tvd === null ? NO_DATA : `TVD ${r.arrivalHours.tvd.toFixed(3)}`,
+      `≤ ${r.arrivalHours.target}`,
+      mark(r.arrivalHours.pass),
+    ],
+    [
+      "weekday share",
+      percent(r.weekdayShare.stream),
+      percent(r.weekdayShare.reference),
+      difference === null
+        ? NO_DATA
+        : `${difference >= 0 ? "+" : "−"}${Math.abs(difference).toFixed(3)}`,
+      `± ${r.weekdayShare.target}`,
+      mark(r.weekdayShare.pass),
+    ],
+  ];
+  return [
+    "",
+    `${siteType} against ${r.reference} (${r.referenceSiteType}): ${
+      count(r.sessions)
+    } sessions after cleaning, ${count(r.referenceSessions)} real; ${r.citation}`,
+    "",
+    ...table(rows, "lrrrll"),
+  ];
+}
+
 /** Lays out rows of cells in columns, each aligned as `align` says (`l` or `r`, one per column). */
 function table(rows: string[][], align: string): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => [...r[c]].length)));
@@ -92,16 +148,27 @@ export function formatStatsText(report: StatsReport): string {
       ...ROWS.map(([label, show]) => [label, ...columns.map(([, g]) => show(g))]),
     ], "l" + "r".repeat(columns.length)),
   );
+  const realism = (Object.entries(report.bySiteType) as [SiteType, GroupStats][])
+    .filter(([, g]) => g.realism);
+  if (realism.length > 0) {
+    lines.push("", "Distances to real sessions (cleaned: ≥ 0.5 kWh, 5 min – 48 h plugged in)");
+    for (const [siteType, g] of realism) lines.push(...realismTable(siteType, g.realism!));
+  }
   if (report.calibration.length > 0) {
-    const passed = report.calibration.filter((c) => c.pass).length;
+    const facts = report.calibration.filter((c) => c.reference === undefined);
+    const distances = report.calibration.filter((c) => c.reference !== undefined);
+    const passed = (checks: typeof facts) => checks.filter((c) => c.pass).length;
     lines.push(
       "",
-      `Calibration against the charging facts: ${passed} of ${report.calibration.length} pass`,
+      `Calibration against the charging facts: ${passed(facts)} of ${facts.length} pass`,
+      ...(distances.length > 0
+        ? [`Distances to real sessions: ${passed(distances)} of ${distances.length} within target`]
+        : []),
       "",
       ...table([
         ["row", "statistic", "value", "range", ""],
         ...report.calibration.map((c) => [
-          String(c.row),
+          c.row === null ? c.reference ?? NO_DATA : String(c.row),
           c.statistic,
           c.value === null ? NO_DATA : Number(c.value.toPrecision(3)).toString(),
           `${c.low}–${c.high}`,

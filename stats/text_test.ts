@@ -65,3 +65,46 @@ Deno.test("formatStatsText() shows a dash for figures without data and notes mis
     "evsim stats: no events",
   );
 });
+
+Deno.test("formatStatsText() shows each site type's distances to its real reference set", () => {
+  const dc: At = { chargerId: "D", siteType: "dc_fast" };
+  const stats = new StatsCollector();
+  for (
+    const line of ndjson([
+      ...session(dc, {
+        start: 18,
+        stayMinutes: 30,
+        energyKwh: 28,
+        arrivalSoc: 30,
+        departureSoc: 85,
+      }),
+      ...session(dc, { start: 19, stayMinutes: 4, energyKwh: 2 }),
+    ])
+  ) stats.addLine(line);
+  const text = formatStatsText(stats.report());
+  assert.match(
+    text,
+    /^Distances to real sessions \(cleaned: ≥ 0\.5 kWh, 5 min – 48 h plugged in\)$/m,
+  );
+  assert.match(
+    text,
+    /^dc_fast against epfl \(dc_fast\): 1 sessions after cleaning, 1,126 real; DESL-EPFL, /m,
+  );
+  assert.match(
+    text,
+    /^metric +evsim median \[IQR\] +real median \[IQR\] +distance +target$/m,
+  );
+  // One session of 30 minutes against EPFL's stays (median 30 min, IQR 20.5–41.9).
+  assert.match(
+    text,
+    /^stay \(min\) +30\.0 \[30\.0–30\.0\] +30\.3 \[20\.5–41\.9\] +KS 0\.\d{3} +≤ 0\.15 +FAIL$/m,
+  );
+  assert.match(text, /^arrival hours +TVD 0\.\d{3} +≤ 0\.1 +FAIL$/m);
+  // 18:00Z on Monday is 13:00 in New York: a weekday; EPFL has 71.7 %.
+  assert.match(text, /^weekday share +100\.0 % +71\.7 % +\+0\.283 +± 0\.05 +FAIL$/m);
+  assert.match(text, /^Distances to real sessions: \d+ of 6 within target$/m);
+  assert.match(
+    text,
+    /^ *epfl +DC fast KS distance of stay \(min\) to epfl +0\.51 +0–0\.15 +FAIL$/m,
+  );
+});

@@ -24,6 +24,7 @@ interface PageCheck {
     caption: string;
   }[];
   calibration: { rows: number; pass: number; fail: number; height: number } | null;
+  realismTables: { id: string; rows: number }[];
 }
 
 /** Runs in the page: measures each chart's SVG and its marks as Chromium laid them out. */
@@ -54,9 +55,13 @@ const CHECK_PAGE = `(() => {
     };
   });
   const table = document.querySelector("#calibration-table");
+  const realismTables = [...document.querySelectorAll("table[id^=realism-table-]")]
+    .filter((t) => t.getBoundingClientRect().height > 0)
+    .map((t) => ({ id: t.id, rows: t.tBodies[0].rows.length }));
   return {
     title: document.title,
     charts,
+    realismTables,
     calibration: table && {
       rows: table.tBodies[0].rows.length,
       pass: table.querySelectorAll("td.result.pass").length,
@@ -108,6 +113,10 @@ Deno.test("the HTML report renders every chart in headless Chromium", async () =
       "chart-load",
       "chart-utilization",
       "chart-uptime",
+      "chart-realism-workplace",
+      "chart-realism-public",
+      "chart-realism-dc_fast",
+      "chart-realism-arrivals",
     ]);
     // The fewest marks each chart draws: bars, lines, areas. The default network has three
     // site types (no residential) in 50 cities.
@@ -119,6 +128,12 @@ Deno.test("the HTML report renders every chart in headless Chromium", async () =
       "chart-load": 9, // 8 cities and "42 other cities"
       "chart-utilization": 50,
       "chart-uptime": 50,
+      // Two lines (evsim and real) per metric: five metrics at Level 2 sites, four at DC fast.
+      "chart-realism-workplace": 2 * 5,
+      "chart-realism-public": 2 * 5,
+      "chart-realism-dc_fast": 2 * 4,
+      // evsim and real bars side by side, 24 hours of three site types (a few hours may be empty).
+      "chart-realism-arrivals": 3 * 24,
     };
     for (const chart of page.charts) {
       const fewest = fewestMarks[chart.id];
@@ -136,6 +151,11 @@ Deno.test("the HTML report renders every chart in headless Chromium", async () =
       height: undefined,
     });
     assert.ok(page.calibration!.height > 0, "the calibration table is laid out");
+    assert.deepEqual(page.realismTables, [
+      { id: "realism-table-workplace", rows: 5 + 2 },
+      { id: "realism-table-public", rows: 5 + 2 },
+      { id: "realism-table-dc_fast", rows: 4 + 2 },
+    ]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

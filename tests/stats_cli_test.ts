@@ -114,8 +114,12 @@ Deno.test("evsim stats reads stdin, by default and as -", async () => {
       assert.deepEqual(Object.keys(report.bySiteType), ["dc_fast"]);
       assert.equal(report.byCity[0].city, "Chicago");
       assert.equal(report.charts, undefined);
-      const rows = report.calibration.map((c) => c.row);
-      assert.deepEqual(rows, [3, 4, 6, 6, 6, 10, 10, 18, 20, 21, 22, 23]);
+      const facts = report.calibration.filter((c) => c.reference === undefined);
+      assert.deepEqual(facts.map((c) => c.row), [3, 4, 6, 6, 6, 10, 10, 18, 20, 21, 22, 23]);
+      // Then the distances of the DC fast sessions to the EPFL set.
+      const distances = report.calibration.filter((c) => c.reference === "epfl");
+      assert.equal(distances.length, 6);
+      assert.equal(report.bySiteType.dc_fast?.realism?.sessions, 3);
     }
   });
 });
@@ -132,6 +136,7 @@ Deno.test("evsim stats --html writes the HTML report and still prints the tables
     const html = await Deno.readTextFile(`${dir}/report.html`);
     assert.match(html, /^<!doctype html>/i);
     assert.match(html, /id="calibration-table"/);
+    assert.match(html, /<figure class="chart" id="chart-realism-dc_fast">\n<svg /);
     assert.match(html, /evsim stats: day\.ndjson/);
   });
 });
@@ -160,6 +165,70 @@ Deno.test("evsim stats exits 1 when the file cannot be read and 2 on usage error
       assert.equal(code, 2);
       assert.match(stderr, /--html/);
     });
+  });
+});
+
+Deno.test("evsim stats --reference picks the real sessions each site type is compared with", async (t) => {
+  await inTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/day.ndjson`, STREAM);
+    await t.step("by default, DC fast against EPFL", async () => {
+      const { code, stdout, stderr } = await evsim(["stats", "day.ndjson"], dir);
+      assert.equal(code, 0, stderr);
+      assert.match(stdout, /^dc_fast against epfl \(dc_fast\): 3 sessions after cleaning, /m);
+      assert.match(stdout, /^stay \(min\) +35\.0 \[32\.5–37\.5\] +30\.3 \[20\.5–41\.9\] +KS /m);
+    });
+    await t.step("NAME applies a set to its own site type only", async () => {
+      const { code, stdout, stderr } = await evsim([
+        "stats",
+        "day.ndjson",
+        "--reference",
+        "boulder",
+      ], dir);
+      assert.equal(code, 0, stderr);
+      assert.match(stdout, /^dc_fast against epfl \(dc_fast\)/m);
+      assert.doesNotMatch(stdout, /against boulder/);
+    });
+    await t.step("SITE=NAME compares a site type with another's set, in --json too", async () => {
+      const { code, stdout, stderr } = await evsim(
+        ["stats", "day.ndjson", "--json", "--reference", "dc_fast=boulder", "--reference", "acn"],
+        dir,
+      );
+      assert.equal(code, 0, stderr);
+      const report: StatsReport = JSON.parse(stdout);
+      const realism = report.bySiteType.dc_fast!.realism!;
+      assert.equal(realism.reference, "boulder");
+      assert.equal(realism.referenceSiteType, "public");
+      assert.deepEqual(realism.metrics.map((m) => m.metric), [
+        "connectionMinutes",
+        "energyKwh",
+        "chargingMinutes",
+        "idleShare",
+        "kwCharging",
+      ]);
+      const rows = report.calibration.filter((c) => c.reference !== undefined);
+      assert.ok(rows.length === 6 && rows.every((c) => c.reference === "boulder"));
+      assert.equal(rows[0].statistic, "DC fast KS distance of connection (min) to boulder");
+    });
+    await t.step(
+      "an unknown name or site type is a usage error naming the known sets",
+      async () => {
+        for (const ref of ["nope", "garage=acn", "workplace="]) {
+          const { code, stdout, stderr } = await evsim(
+            ["stats", "day.ndjson", "--reference", ref],
+            dir,
+          );
+          assert.equal(code, 2, ref);
+          assert.equal(stdout, "");
+          assert.match(stderr, /^evsim: stats: --reference: unknown (reference|site type) "/);
+          assert.match(stderr, /--reference REF/, "with the usage");
+        }
+        const { stderr } = await evsim(["stats", "day.ndjson", "--reference", "nope"], dir);
+        assert.match(
+          stderr,
+          /^evsim: stats: --reference: unknown reference "nope": expected NAME or SITE=NAME, NAME one of boulder \(public\), acn \(workplace\), epfl \(dc_fast\)\n/,
+        );
+      },
+    );
   });
 });
 

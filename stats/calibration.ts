@@ -307,9 +307,6 @@ const SITE_NAMES: Record<SiteType | "all", string> = {
   all: "All chargers",
 };
 
-/** The fewest sessions of a site type for its figures to be checked against the published ranges. */
-export const MIN_SESSIONS = 500;
-
 /** The distance checks of one site type's realism block: each metric with a target, arrival hours, weekday share. */
 function distanceRanges(siteType: SiteType, realism: Realism): Range[] {
   const reference = realism.reference;
@@ -367,8 +364,7 @@ export function calibrate(report: StatsReport): CalibrationCheck[] {
     const group = range.siteType === "all"
       ? (report.overall.chargers > 0 ? report.overall : undefined)
       : report.bySiteType[range.siteType];
-    // A published figure is not judged on a handful of sessions (a site type with a few ports).
-    if (!group || group.sessions < MIN_SESSIONS) continue;
+    if (!group) continue;
     const value = range.value(group);
     checks.push({
       row: range.row,

@@ -90,7 +90,7 @@ Deno.test("calibrate() has every check of the four site types and leaves out ove
     dc_fast: group(),
     residential: group(),
   }));
-  assert.equal(all.length, 28);
+  assert.equal(all.length, 29);
   assert.deepEqual([...new Set(all.map((c) => c.row))], [
     1,
     2,
@@ -126,7 +126,9 @@ Deno.test("calibrate() passes figures inside the published ranges and fails thos
         sessions: 100,
         // Mean / median 2: too skewed.
         energyKwh: summary(7, 14),
+        // Above 15–40 %.
         idleShare: 0.5,
+        stayMinutes: summary(110),
         weekdayShare: 0.74,
         arrivalShareByHour: hours({ 12: 0.09 }),
         timeUtilization: 0.12,

@@ -207,7 +207,7 @@ Deno.test("evsim shows backfill progress on stderr only when it is a terminal", 
     fn: async () => {
       const cwd = await Deno.makeTempDir({ prefix: "evsim-cli-" });
       try {
-        const run = `${EVSIM_SHELL} --duration 4d > /dev/null`;
+        const run = `${EVSIM_SHELL} --region CO --duration 4d > /dev/null`;
         const { stdout } = await new Deno.Command("script", {
           args: ["-qec", run, "/dev/null"],
           cwd,
@@ -226,7 +226,7 @@ Deno.test("evsim shows backfill progress on stderr only when it is a terminal", 
     const cwd = await Deno.makeTempDir({ prefix: "evsim-cli-" });
     try {
       const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-        args: ["run", ...SIM_FLAGS, MAIN, "--duration", "4d"],
+        args: ["run", ...SIM_FLAGS, MAIN, "--region", "CO", "--duration", "4d"],
         cwd,
         stdout: "null",
         stderr: "piped",

@@ -283,7 +283,9 @@ Deno.test("GET /stats counts accepted, duplicate and rejected events, by type an
   assert.equal(stats.sessions, ids.size);
   const ended = new Set(
     events.flatMap((e) =>
-      e.type === "session.completed" || e.type === "session.failed" ? [e.sessionId] : []
+      e.type === "session.completed" || e.type === "session.failed" || e.type === "session.ended"
+        ? [e.sessionId]
+        : []
     ),
   );
   assert.equal(stats.activeSessions, ids.size - ended.size);

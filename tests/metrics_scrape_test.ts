@@ -102,6 +102,8 @@ Deno.test("evsim run --metrics-port 0 serves /metrics while the run lasts", asyn
   await inTempDir(async (dir) => {
     const child = evsimCommand([
       "run",
+      "--region",
+      "CO",
       "--from",
       "2026-01-05",
       "--duration",

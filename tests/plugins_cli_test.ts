@@ -15,7 +15,8 @@ Deno.test("evsim init writes a config and a plugin that validate and run", async
     assert.equal(init.code, 0, decode(init.stderr));
     const ok = await evsimCommand(["validate", "-c", "starter/config.json"], dir).output();
     assert.equal(ok.code, 0, decode(ok.stderr));
-    assert.match(decode(ok.stdout), /ok \(51 cities, 2542 chargers/);
+    // The 50 cities' 28,652 real ports, Springfield's 31 real ones, and the plugin's 12.
+    assert.match(decode(ok.stdout), /ok \(51 cities, 28695 chargers/);
     const run = await evsimCommand(["-c", "starter/config.json", "--duration", "6h"], dir).output();
     assert.equal(run.code, 0, decode(run.stderr));
     const springfield = lines(decode(run.stdout)).map((l) => JSON.parse(l)).filter((e) =>

@@ -23,6 +23,7 @@ Deno.test("evsim writes the same events to rotating files as to stdout", async (
     await Deno.writeTextFile(
       `${dir}/c.json`,
       JSON.stringify({
+        region: "CO",
         sinks: [{ type: "file", path: "out.ndjson", maxBytes: 200_000, backups: 1000 }, {
           type: "stdout",
         }],

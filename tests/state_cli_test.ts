@@ -6,7 +6,16 @@ import assert from "node:assert/strict";
 import { readLines } from "../core/ndjson.ts";
 import { decode, evsimCommand, inTempDir } from "./_evsim.ts";
 
-const RUN = ["--from", "2026-01-05", "--duration", "8h", "--update-interval", "300"];
+const RUN = [
+  "--region",
+  "CO; AZ; OR",
+  "--from",
+  "2026-01-05",
+  "--duration",
+  "8h",
+  "--update-interval",
+  "300",
+];
 const STATE = ["--state", "run.state", "--state-interval", "0.2"];
 
 interface Event {

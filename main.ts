@@ -320,6 +320,7 @@ async function buildInputs(
       peakMultiplier: config.peakMultiplier,
       data: config.data,
       region: regionOf(config, flags),
+      regionFrom: flags.region ? "--region" : `${flags.config ?? "config"}: region`,
     },
   };
   const loaded = [

@@ -378,3 +378,83 @@ Deno.test("Simulation lets DC fast drivers leave at the end of their stay, charg
   }
   assert.ok(ended.some((e) => e.type === "session.ended" && e.endReason === "departed"));
 });
+
+Deno.test("Simulation plugs in only vehicles whose inlet fits the port", () => {
+  const base = testNetwork.chargers.filter((c) => c.level === "DCFC").slice(0, 3);
+  const connectors: Charger["connectors"][] = [["Tesla"], ["CHAdeMO"], ["CCS1"]];
+  const chargers = base.map((c, i) => ({ ...c, connectors: connectors[i] }));
+  const model = withModel((m) => {
+    m.teslaCcsAdapterShare = 0;
+  });
+  const vehicles = new Map(defaults.network.vehicles.map((x) => [x.name, x]));
+  const events = simulate({ model, network: { ...testNetwork, chargers }, days: 14 });
+  const inlets = chargers.map((c) =>
+    new Set(
+      events.filter((e) => e.chargerId === c.id && e.type === "session.started")
+        .map((e) => "vehicleType" in e ? vehicles.get(e.vehicleType)!.inlet : ""),
+    )
+  );
+  assert.deepEqual(inlets.map((s) => [...s].sort()), [["Tesla"], ["CHAdeMO"], ["CCS1"]]);
+});
+
+Deno.test("Simulation keeps plug-ins that take no energy plugged in for their stay", () => {
+  const model = withModel((m) => {
+    m.noChargeShare.public = 1;
+  });
+  const network = smallNetwork(
+    testNetwork.chargers.filter((c) => c.siteType === "public").slice(0, 30).map((c) => c.id),
+  );
+  const ended = simulate({ model, network, days: 7 }).filter((e) => e.type === "session.ended");
+  assert.ok(ended.length > 50);
+  for (const e of ended) {
+    if (e.type !== "session.ended") continue;
+    assert.equal(e.totalEnergyKwh, 0);
+    assert.equal(e.chargingMinutes, 0);
+    assert.ok(e.endReason === "target_reached" || e.endReason === "failed", e.endReason);
+    assert.ok(e.connectedMinutes >= 5);
+  }
+});
+
+Deno.test("Simulation draws each stay from its site's mixture of intents", () => {
+  const model = withModel((m) => {
+    m.noChargeShare.public = 1; // the stay alone decides the connection time
+    m.dwell.public = [
+      { intent: "errand", share: 3, connectionMinutes: { median: 20, sigma: 0.1 } },
+      { intent: "all day", share: 1, connectionMinutes: { median: 600, sigma: 0.1 } },
+    ];
+  });
+  const network = smallNetwork(
+    testNetwork.chargers.filter((c) => c.siteType === "public").slice(0, 60).map((c) => c.id),
+  );
+  const stays = simulate({ model, network, days: 14 })
+    .flatMap((e) => e.type === "session.ended" ? [e.connectedMinutes] : []);
+  assert.ok(stays.length > 300);
+  assert.ok(stays.every((m) => (m > 14 && m < 28) || (m > 420 && m < 860)), "a stay of neither");
+  const short = stays.filter((m) => m < 100).length / stays.length;
+  // Long stays keep their charger busy, so the short share of sessions is above the 3:1 shares.
+  assert.ok(short > 0.7 && short < 0.97, `${short}`);
+});
+
+Deno.test("Simulation starts the power after the start delay", () => {
+  const model = withModel((m) => {
+    m.startDelaySeconds = {
+      workplace: { median: 120, sigma: 0 },
+      public: { median: 120, sigma: 0 },
+      dc_fast: { median: 120, sigma: 0 },
+      residential: { median: 120, sigma: 0 },
+    };
+  });
+  const events = simulate({
+    model,
+    network: smallNetwork(testNetwork.chargers.slice(0, 40).map((c) => c.id)),
+    days: 3,
+  });
+  const started = events.filter((e) => e.type === "session.started");
+  assert.ok(started.length > 20);
+  for (const e of events) {
+    if (e.type === "session.started") assert.equal(e.powerKw, 0);
+    if (e.type === "session.ended" && e.totalEnergyKwh > 0) {
+      assert.ok(e.idleMinutes >= 2 - 0.05, `${e.sessionId}: idle ${e.idleMinutes}`);
+    }
+  }
+});

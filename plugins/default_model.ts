@@ -31,9 +31,12 @@ function dataOr<K extends keyof DataFileContents>(
   };
 }
 
-/** The stations of `region` (as the config or `--region` wrote it), expanded. */
-function stations(region: string) {
-  return stationChargers(stationTable(), ratings, { region: parseRegion(region) });
+/** The stations of `region`, expanded; `where` names it in errors (`region` or `--region`). */
+function stations(region: string, where: string) {
+  return stationChargers(stationTable(), ratings, {
+    region: parseRegion(region, { where }),
+    where,
+  });
 }
 
 const US: Region = { terms: [{ kind: "us" }] };
@@ -52,11 +55,13 @@ export default definePlugin({
      * become the city list. @default {the stations of the city list's cities}
      */
     region: v.optional(v.string()),
+    /** Where the region was given, for messages: the config's `region` or `--region`. */
+    regionFrom: v.optional(v.string(), "region"),
   }),
   // This plugin runs first: each hook provides the base and ignores its input.
   cities: (input) =>
     input.options.data.cities === undefined && input.options.region !== undefined
-      ? stations(input.options.region).cities
+      ? stations(input.options.region, input.options.regionFrom).cities
       : dataOr("cities", defaults.network.cities)(input),
   // The real stations of the final city list's cities (and of the region, if one is set).
   chargers: (input) => {
@@ -64,7 +69,7 @@ export default definePlugin({
     if (options.data.chargers !== undefined) {
       return dataOr("chargers", defaults.network.chargers)(input);
     }
-    if (options.region !== undefined) return stations(options.region).chargers;
+    if (options.region !== undefined) return stations(options.region, options.regionFrom).chargers;
     const keys = new Set(cities.map(cityKey));
     const top = defaults.network.cities;
     if (top.length === keys.size && top.every((c) => keys.has(cityKey(c)))) {

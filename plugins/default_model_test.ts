@@ -53,3 +53,34 @@ Deno.test("default_model's demand follows the final model and the peak hours", (
   const ratio = (weights[24 + 18] / weights[24 + 12]) / (weekday[18] / weekday[12]);
   assert.ok(Math.abs(ratio - 3) < 1e-9, `${ratio}`);
 });
+
+Deno.test("default_model gives the real stations of the region, or of the city list", async (t) => {
+  const chargersFor = async (options: unknown, cities = defaults.network.cities) =>
+    await defaultModel.chargers!({ ...context(options), cities, chargers: [] });
+  await t.step("by default, the 50 cities' stations", async () => {
+    const chargers = await chargersFor({});
+    assert.equal(chargers, defaults.network.chargers);
+    const keys = new Set(defaults.network.cities.map((c) => `${c.name}, ${c.state}`));
+    assert.ok(chargers.every((c) => keys.has(`${c.city}, ${c.state}`)));
+    assert.equal(new Set(chargers.map((c) => c.city)).size, 50);
+  });
+  await t.step("a region: its cities and their stations only", async () => {
+    const c = context({ region: "CO" });
+    const cities = await defaultModel.cities!({ ...c, cities: [] });
+    assert.ok(cities.length > 100 && cities.every((x) => x.state === "CO"));
+    const chargers = await defaultModel.chargers!({ ...c, cities, chargers: [] });
+    assert.ok(chargers.length > 1000 && chargers.every((x) => x.state === "CO"));
+    assert.ok(chargers.every((x) => x.id.startsWith(`${x.stationId}-`)));
+  });
+  await t.step("another city list: the stations of those cities", async () => {
+    const chargers = await chargersFor({}, [SPRINGFIELD]);
+    assert.ok(chargers.length > 0);
+    assert.ok(chargers.every((c) => c.city === "Springfield" && c.state === "IL"));
+  });
+  await t.step("a region without stations names where it came from", async () => {
+    await assert.rejects(
+      () => chargersFor({ region: "Springfeld, IL", regionFrom: "--region" }),
+      (e) => e instanceof ConfigError && e.message === '--region: no station in "Springfeld, IL"',
+    );
+  });
+});

@@ -268,3 +268,41 @@ Deno.test("evsim creates the folder of its log file", async () => {
     await Deno.remove(cwd, { recursive: true });
   }
 });
+
+Deno.test("evsim --region simulates the real stations of a region", async (t) => {
+  await t.step("a city, with the station fields on every event", async () => {
+    const { code, stdout, stderr } = await evsim(["--region", "Boulder, CO", "--duration", "12h"]);
+    assert.equal(code, 0, stderr);
+    const events = stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
+    assert.ok(events.length > 100);
+    for (const e of events) {
+      assert.equal(`${e.city}, ${e.state}`, "Boulder, CO");
+      assert.match(e.stationId, /^AFDC-\d+$/);
+      assert.ok(e.chargerId.startsWith(`${e.stationId}-`), e.chargerId);
+      assert.match(e.postalCode, /^80\d{3}$/);
+      assert.ok(Array.isArray(e.connectors) && e.connectors.length > 0);
+    }
+    assert.ok(events.some((e) => e.network === "ChargePoint Network"));
+  });
+  await t.step("the config's region, and a list of terms", async () => {
+    const { code, stdout, stderr } = await evsim(["-c", "c.json", "--duration", "2h"], {
+      "c.json": JSON.stringify({ region: ["WY", "Boulder, CO"] }),
+    });
+    assert.equal(code, 0, stderr);
+    const states = new Set(stdout.trimEnd().split("\n").map((l) => JSON.parse(l).state));
+    assert.deepEqual([...states].sort(), ["CO", "WY"]);
+  });
+  await t.step("a bad region is a usage error naming the flag or the field", async () => {
+    const flag = await evsim(["--region", "XX", "--duration", "1h"]);
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /^evsim: --region: unknown state "XX" \(expected us, a state code/);
+    const field = await evsim(["-c", "c.json", "--duration", "1h"], {
+      "c.json": JSON.stringify({ region: "Boulder, CA" }),
+    });
+    assert.equal(field.code, 2);
+    assert.match(
+      field.stderr,
+      /c\.json: region: no station in "Boulder, CA"; there are stations in "Boulder, CO"/,
+    );
+  });
+});

@@ -3,10 +3,11 @@
  * ceiling of merely serializing the same events. Each iteration handles
  * {@link BATCH} events, so events/s = BATCH × iter/s. Figures are in the README.
  */
-import { defaults } from "../data/mod.ts";
+import { defaults, regionNetwork } from "../data/mod.ts";
 import { networkOfAbout } from "../tests/_events.ts";
 import { getNdjsonSink } from "../sinks/ndjson.ts";
 import type { SimEvent } from "./event.ts";
+import type { Network } from "./network.ts";
 import { Simulation } from "./simulation.ts";
 import { defaultDemand } from "./arrivals.ts";
 
@@ -16,11 +17,11 @@ const WARM_UP_MS = 3 * 3_600_000;
 const nullWriter = { write: (p: Uint8Array) => Promise.resolve(p.length) };
 
 /** A simulation past its first hours, so the mix of events is steady. */
-function warmed(count: number): Simulation {
+function warmed(network: Network): Simulation {
   const sim = new Simulation({
     seed: 1,
     start: START,
-    network: networkOfAbout(count),
+    network,
     model: defaults.model,
     demand: defaultDemand(defaults.model, {
       peakHours: [{ from: 7, to: 10 }, { from: 16, to: 20 }],
@@ -50,11 +51,12 @@ async function engineBatch(sim: Simulation) {
   await sink.flush();
 }
 
-const small = warmed(1_000);
-const large = warmed(100_000);
+const small = warmed(networkOfAbout(1_000));
+const large = warmed(networkOfAbout(100_000));
+const us = warmed(regionNetwork("us"));
 const recorded: SimEvent[] = [];
 {
-  const sim = warmed(1_000);
+  const sim = warmed(networkOfAbout(1_000));
   while (recorded.length < BATCH) sim.step(recorded);
 }
 
@@ -85,5 +87,13 @@ Deno.bench({
   group: "backfill",
   async fn() {
     await engineBatch(large);
+  },
+});
+
+Deno.bench({
+  name: `engine + serialize ${BATCH} events, the US network (129,776 real chargers)`,
+  group: "backfill",
+  async fn() {
+    await engineBatch(us);
   },
 });

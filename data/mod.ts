@@ -10,7 +10,7 @@
 import * as v from "valibot";
 import { ModelSchema } from "../core/model.ts";
 import type { Defaults } from "../core/load.ts";
-import { CitiesSchema, type Network, VehiclesSchema } from "../core/network.ts";
+import { type Charger, CitiesSchema, type Network, VehiclesSchema } from "../core/network.ts";
 import { type Ratings, RatingsSchema } from "../core/ratings.ts";
 import { parseRegion } from "../core/region.ts";
 import { stationChargers, type StationTable } from "../core/stations.ts";
@@ -21,29 +21,32 @@ import networks from "./networks.json" with { type: "json" };
 // Text, not JSON: the table is large, and parsed once when needed (`deno task data` builds it).
 import stationsText from "./stations.json" with { type: "text" };
 
-let table: StationTable | undefined;
-/** The US public station table (built and checked by `data/build_stations.ts`). */
+/**
+ * The US public station table (built and checked by `data/build_stations.ts`),
+ * parsed anew at each call (about 20 ms), so that it is not kept once its
+ * chargers are made.
+ */
 export function stationTable(): StationTable {
-  return table ??= JSON.parse(stationsText) as StationTable;
+  return JSON.parse(stationsText) as StationTable;
 }
 
 /** Power ratings of the stations' ports, by network. */
 export const ratings: Ratings = v.parse(RatingsSchema, networks);
 
-const topCities = v.parse(CitiesSchema, cities);
-let network: Network | undefined;
+let chargers: Charger[] | undefined;
 
 /**
  * The embedded network and model, validated by the same schemas as user files.
- * The network is the real public stations of the 50 most populous US cities.
+ * The network is the real public stations of the 50 most populous US cities;
+ * its chargers are made when first used.
  */
 export const defaults: Defaults = {
-  get network(): Network {
-    return network ??= {
-      cities: topCities,
-      chargers: stationChargers(stationTable(), ratings).chargers,
-      vehicles: v.parse(VehiclesSchema, vehicles),
-    };
+  network: {
+    cities: v.parse(CitiesSchema, cities),
+    get chargers(): Charger[] {
+      return chargers ??= stationChargers(stationTable(), ratings).chargers;
+    },
+    vehicles: v.parse(VehiclesSchema, vehicles),
   },
   model: v.parse(ModelSchema, model),
 };

@@ -4,7 +4,7 @@
  */
 import { defaults } from "../data/mod.ts";
 import type { SimEvent } from "../core/event.ts";
-import type { City, Network } from "../core/network.ts";
+import type { Charger, City, Network } from "../core/network.ts";
 import { generateChargers } from "../plugins/population_chargers.ts";
 import { inShard } from "../core/shard.ts";
 import { Simulation } from "../core/simulation.ts";
@@ -14,9 +14,15 @@ import { Simulation } from "../core/simulation.ts";
  * its real chargers, in all 50 cities), so each charger behaves exactly as in
  * the whole network.
  */
+let tenth: Charger[] | undefined;
 export const testNetwork: Network = {
-  ...defaults.network,
-  chargers: defaults.network.chargers.filter((c) => inShard(c.id, { index: 0, count: 10 })),
+  cities: defaults.network.cities,
+  get chargers(): Charger[] {
+    return tenth ??= defaults.network.chargers.filter((c) =>
+      inShard(c.id, { index: 0, count: 10 })
+    );
+  },
+  vehicles: defaults.network.vehicles,
 };
 
 /** The ID of the test network's first charger in `city` (of `siteType`, if given). */
@@ -65,5 +71,5 @@ export function networkOfAbout(count: number): Network {
     perHundredThousand: count / population * 1e5,
     minimumPerCity: 1,
   });
-  return { ...defaults.network, chargers };
+  return { cities: defaults.network.cities, chargers, vehicles: defaults.network.vehicles };
 }

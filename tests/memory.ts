@@ -3,23 +3,26 @@
  * NDJSON to a null writer. Prints the heap (after a full GC) and the resident
  * set at each simulated day, and the peak. Part of `deno task bench`.
  *
- *     deno run --v8-flags=--expose-gc tests/memory.ts [chargers] [days]
+ *     deno run --v8-flags=--expose-gc tests/memory.ts [chargers|REGION] [days]
+ *
+ * A number makes a synthetic network of about that many chargers (as the
+ * figures in the README); a region (`us`, `CO`, …) takes the real stations.
  */
 // deno-lint-ignore-file no-console
-import { defaults } from "../data/mod.ts";
+import { defaults, regionNetwork } from "../data/mod.ts";
 import { networkOfAbout } from "./_events.ts";
 import { getNdjsonSink } from "../sinks/ndjson.ts";
 import { runSimulation } from "../core/run.ts";
 import { Simulation } from "../core/simulation.ts";
 import { defaultDemand } from "../core/arrivals.ts";
 
-const chargers = Number(Deno.args[0] ?? 10_000);
+const size = Deno.args[0] ?? "10000";
 const days = Number(Deno.args[1] ?? 30);
 const START = Date.UTC(2026, 0, 5);
 const DAY = 86_400_000;
 const gc = (globalThis as { gc?: () => void }).gc;
 
-const network = networkOfAbout(chargers);
+const network = /^\d+$/.test(size) ? networkOfAbout(Number(size)) : regionNetwork(size);
 const sim = new Simulation({
   seed: 1,
   start: START,

@@ -14,15 +14,22 @@ export interface LocalTime {
 
 const SLOT_MS = 15 * 60_000;
 const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+/** Time zone names checked so far (a network has thousands of cities in a few zones). */
+const timeZones = new Map<string, boolean>();
 
 /** Tells whether `timeZone` is an IANA zone this runtime knows. */
 export function isTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone });
-    return true;
-  } catch {
-    return false;
+  let known = timeZones.get(timeZone);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone });
+      known = true;
+    } catch {
+      known = false;
+    }
+    timeZones.set(timeZone, known);
   }
+  return known;
 }
 
 /** A function from epoch milliseconds to the local time in `timeZone`. */

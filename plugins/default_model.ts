@@ -15,7 +15,7 @@ import { type DataFileContents, readDataFile, resolvePath } from "../core/load.t
 import { cityKey } from "../core/network.ts";
 import { definePlugin, type PluginContext } from "../core/plugin.ts";
 import { parseRegion, type Region } from "../core/region.ts";
-import { stationChargers } from "../core/stations.ts";
+import { stationChargers, type StationNetwork } from "../core/stations.ts";
 import { defaults, ratings, stationTable } from "../data/mod.ts";
 
 /** The config's data file of `kind`, read and validated, or the embedded data. */
@@ -31,12 +31,16 @@ function dataOr<K extends keyof DataFileContents>(
   };
 }
 
+/** The last region expanded: the cities and the chargers hooks both read it. */
+let last: { region: string; network: StationNetwork } | undefined;
+
 /** The stations of `region`, expanded; `where` names it in errors (`region` or `--region`). */
-function stations(region: string, where: string) {
-  return stationChargers(stationTable(), ratings, {
-    region: parseRegion(region, { where }),
-    where,
-  });
+function stations(region: string, where: string): StationNetwork {
+  if (last?.region !== region) {
+    const parsed = parseRegion(region, { where });
+    last = { region, network: stationChargers(stationTable(), ratings, { region: parsed, where }) };
+  }
+  return last.network;
 }
 
 const US: Region = { terms: [{ kind: "us" }] };

@@ -16,6 +16,6 @@
 export * from "./core/mod.ts";
 export * from "./sinks/mod.ts";
 export * from "./stats/mod.ts";
-export { defaults } from "./data/mod.ts";
+export { defaults, regionNetwork } from "./data/mod.ts";
 export { generateChargers, shippedPlugins } from "./plugins/mod.ts";
 export type { PopulationChargersOptions } from "./plugins/mod.ts";

@@ -814,6 +814,8 @@ export class Simulation {
     reason: RejectReason,
   ) {
     this.stats.sessionsRejected++;
+    // The charger fields are spelled out in each event literal (here, in #chargerStatus and in
+    // #sessionFields): spreading the fields object into the literal measured about 35 % slower.
     const f = c.fields;
     this.#push({
       type: "session.rejected",

@@ -239,7 +239,10 @@ function chosenSinks(config: Config, flags: Flags): SinkEntry[] {
 /** Aborts `controller` on the first Ctrl-C or SIGTERM; a second one exits at once. */
 function onSignals(controller: AbortController): () => void {
   const stop = () => {
-    if (controller.signal.aborted) Deno.exit(130);
+    if (controller.signal.aborted) {
+      console.error("evsim: stopped at once; events the sinks still held are not accounted for");
+      Deno.exit(130);
+    }
     controller.abort();
   };
   Deno.addSignalListener("SIGINT", stop);
@@ -251,21 +254,26 @@ function onSignals(controller: AbortController): () => void {
 }
 
 /**
- * Closes the sinks: they deliver what they hold within `shutdownTimeoutMs`
- * (dead-lettering the rest); past that and a 5 s grace, evsim stops waiting.
+ * What the sinks did, as an exit code: 1 if events were lost (a dead-letter
+ * file could not be written; stderr says how many and why), 3 if events were
+ * dead-lettered or dropped, else 0.
  */
-async function closeSinks(sink: AsyncDisposable, shutdownTimeoutMs: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<"late">((resolve) => {
-    timer = setTimeout(() => resolve("late"), shutdownTimeoutMs + 5_000);
-  });
-  const result = await Promise.race([sink[Symbol.asyncDispose](), late]);
-  clearTimeout(timer);
-  if (result === "late") {
-    logger.error("Sinks did not close within {ms} ms; exiting anyway", {
-      ms: shutdownTimeoutMs + 5_000,
-    });
+function deliveryCode(outputs: readonly Sink[]): number {
+  let lost = 0;
+  let undelivered = 0;
+  for (const o of outputs) {
+    if (!o.stats) continue;
+    lost += o.stats.lost;
+    undelivered += o.stats.deadLettered + o.stats.dropped;
   }
+  if (lost > 0) {
+    console.error(
+      `evsim: ${lost} event(s) were LOST: neither delivered nor dead-lettered, because the ` +
+        "dead-letter file could not be written (see the log for why)",
+    );
+    return 1;
+  }
+  return undelivered > 0 ? 3 : 0;
 }
 
 /** Logs and prints a summary block. */
@@ -446,6 +454,7 @@ async function run(flags: Flags): Promise<number> {
     sinkTypes,
     backfill: plan.mode === "backfill",
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    shutdown: controller.signal,
     env: (name) => Deno.env.get(name),
     onStdoutClosed: () => {
       pipeClosed = true;
@@ -517,7 +526,7 @@ async function run(flags: Flags): Promise<number> {
     });
     if (showProgress) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
   } finally {
-    await closeSinks(sink, config.shutdownTimeoutMs);
+    await sink[Symbol.asyncDispose]();
     // Stopped after the sinks, so that their final deliveries can still be scraped.
     await metricsServer?.[Symbol.asyncDispose]();
     removeSignals();
@@ -530,7 +539,7 @@ async function run(flags: Flags): Promise<number> {
     formatSummary(sim.stats),
     ...outputs.flatMap((o) => (o.stats ? [formatSinkStats(o.stats)] : [])),
   ]);
-  return 0;
+  return deliveryCode(outputs);
 }
 
 async function replay(flags: Flags, file: string | undefined): Promise<number> {
@@ -555,10 +564,14 @@ async function replay(flags: Flags, file: string | undefined): Promise<number> {
   }
   const controller = new AbortController();
   const { sinkTypes } = await buildInputs(config, flags, sinkList, config.seed);
+  // What still fails goes to a new dead-letter file, never the one being read.
+  const stamp = new Date().toISOString().replace(/[-:]|\.\d+/g, "");
   const outputs = await createSinks(sinkList, {
     sinkTypes,
     backfill: true,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    shutdown: controller.signal,
+    deadLetterPath: (path) => path.replace(/(\.ndjson)?$/, `.replay-${stamp}$1`),
     env: (name) => Deno.env.get(name),
     onStdoutClosed: () => controller.abort(),
   }, flags.sink?.length ? "--sink" : "sinks");
@@ -579,19 +592,16 @@ async function replay(flags: Flags, file: string | undefined): Promise<number> {
       if (r) await r;
     }
   } finally {
-    await closeSinks(sink, config.shutdownTimeoutMs);
+    await sink[Symbol.asyncDispose]();
     removeSignals();
     if (controller.signal.aborted) await input.cancel().catch(() => {});
   }
-  const lost = outputs.reduce(
-    (n, o) => n + (o.stats ? o.stats.deadLettered + o.stats.dropped : 0),
-    0,
-  );
   report(
     `replayed ${events} event(s) from ${file}${bad ? `, skipped ${bad} bad line(s)` : ""}`,
     outputs.flatMap((o) => (o.stats ? [formatSinkStats(o.stats)] : [])),
   );
-  return bad > 0 || lost > 0 ? 1 : 0;
+  const code = deliveryCode(outputs);
+  return code === 0 && bad > 0 ? 1 : code;
 }
 
 async function serve(flags: Flags): Promise<number> {

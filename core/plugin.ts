@@ -32,8 +32,18 @@ export interface PluginContext<O> {
 export interface SinkTypeContext {
   /** A backfill waits for slow sinks: a sink should block rather than drop. */
   backfill: boolean;
-  /** How long the sink may keep delivering on shutdown before dead-lettering the rest. */
+  /** How long the sink may keep delivering once `shutdown` fired, before dead-lettering the rest. */
   shutdownTimeoutMs: number;
+  /**
+   * Aborted when evsim is told to stop (a signal). The end of the input is not a
+   * shutdown: until this fires, a sink closing should take the time its retries need.
+   */
+  shutdown?: AbortSignal;
+  /**
+   * The path to write a dead-letter file configured as `configured` to: itself
+   * in a run, a new file in `evsim replay` (which never appends to what it reads).
+   */
+  deadLetterPath?: (configured: string) => string;
   /** Reads an environment variable (for tokens and passwords). */
   env: (name: string) => string | undefined;
 }

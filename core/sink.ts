@@ -34,6 +34,10 @@ export interface SinkStats {
   retried: number;
   /** Events written to the dead-letter file. */
   deadLettered: number;
+  /** The dead-letter file, once the sink has one. */
+  deadLetterFile?: string;
+  /** Events neither delivered nor dead-lettered: the dead-letter file could not be written. */
+  lost: number;
   /** Events dropped because the sink's buffer was full (realtime, `onFull: "drop"`). */
   dropped: number;
   /** Errors the sink raised (each logged). */
@@ -86,6 +90,7 @@ export function newSinkStats(name: string): SinkStats {
     acknowledged: 0,
     retried: 0,
     deadLettered: 0,
+    lost: 0,
     dropped: 0,
     errors: 0,
     bytes: 0,

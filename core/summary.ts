@@ -38,20 +38,28 @@ const bytes = (n: number) =>
     ? `${(n / 1e6).toFixed(1)} MB`
     : `${(n / 1e3).toFixed(1)} kB`;
 
+/** Milliseconds, rounded for reading: 0.4, 12, 495. */
+const ms = (n: number) => n < 10 ? n.toFixed(1) : Math.round(n).toString();
+
 /** One line of a sink's delivery counters, leaving out those it does not use. */
 export function formatSinkStats(s: SinkStats): string {
   const parts = [`received ${count(s.received)}`, `sent ${count(s.sent)}`];
   if (s.latency.count > 0) parts.push(`acknowledged ${count(s.acknowledged)}`);
   if (s.retried) parts.push(`retried ${count(s.retried)}`);
-  if (s.deadLettered) parts.push(`dead-lettered ${count(s.deadLettered)}`);
+  if (s.deadLettered) {
+    parts.push(
+      `dead-lettered ${count(s.deadLettered)}${s.deadLetterFile ? ` to ${s.deadLetterFile}` : ""}`,
+    );
+  }
+  if (s.lost) parts.push(`LOST ${count(s.lost)} (the dead-letter file could not be written)`);
   if (s.dropped) parts.push(`dropped ${count(s.dropped)}`);
   if (s.errors) parts.push(`errors ${count(s.errors)}`);
   if (s.bytes) parts.push(bytes(s.bytes));
   if (s.latency.count > 0) {
     const mean = s.latency.totalMs / s.latency.count;
     parts.push(
-      `latency mean ${mean.toFixed(1)} ms, p99 ≤ ${latencyQuantile(s.latency, 0.99)} ms, max ${
-        s.latency.maxMs.toFixed(0)
+      `latency mean ${ms(mean)} ms, p99 ≤ ${ms(latencyQuantile(s.latency, 0.99))} ms, max ${
+        ms(s.latency.maxMs)
       } ms`,
     );
   }

@@ -274,6 +274,7 @@ export async function getMqttSink(options: MqttSinkOptions): Promise<MqttSink> {
   const where = redactUrl(o.url);
   const logger = getLogger(["evsim", "sink", "mqtt"]);
   const stats = newSinkStats(`mqtt ${where}`);
+  if (deadLetter.path) stats.deadLetterFile = deadLetter.path;
   const ackName = o.qos === 1 ? "PUBACK" : "write";
 
   const queue: Message[] = [];
@@ -329,8 +330,14 @@ export async function getMqttSink(options: MqttSinkOptions): Promise<MqttSink> {
       event: m.event,
     }));
     deadLetters = deadLetters.then(() => deadLetter.write(entries)).catch((error) => {
+      stats.deadLettered -= entries.length;
+      stats.lost += entries.length;
       stats.errors++;
-      logger.error("Cannot write the dead-letter file: {error}", { error });
+      logger.error("Lost {n} event(s) for {url}: cannot write the dead-letter file: {error}", {
+        n: entries.length,
+        url: where,
+        error: error instanceof Error ? error.message : String(error),
+      });
     });
   }
 
@@ -616,7 +623,7 @@ export default definePlugin({
           ...rest,
           password,
           onFull: context.backfill ? "block" : rest.onFull,
-          deadLetter: openDeadLetterFile(deadLetter),
+          deadLetter: openDeadLetterFile(context.deadLetterPath?.(deadLetter) ?? deadLetter),
           shutdownTimeoutMs: context.shutdownTimeoutMs,
         });
       },

@@ -343,6 +343,7 @@ Deno.test("getMqttSink() publishes every event on its topic, each counted once a
           acknowledged: 300,
           retried: 0,
           deadLettered: 0,
+          lost: 0,
           dropped: 0,
           errors: 0,
           bytes,

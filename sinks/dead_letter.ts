@@ -20,6 +20,8 @@ export interface DeadLetterEntry {
 
 /** Where undeliverable events go. */
 export interface DeadLetter extends AsyncDisposable {
+  /** The file, if there is one: named in the summary. */
+  readonly path?: string;
   /** Appends entries, in order; resolves once they are written. */
   write(entries: readonly DeadLetterEntry[]): Promise<void>;
 }
@@ -33,6 +35,7 @@ export function openDeadLetterFile(path: string): DeadLetter {
   let file: Deno.FsFile | undefined;
   let chain = Promise.resolve();
   return {
+    path,
     write(entries) {
       if (entries.length === 0) return chain;
       const text = entries.map((e) => JSON.stringify(e) + "\n").join("");

@@ -22,10 +22,14 @@ import { getStdoutSink } from "./stdout.ts";
 export interface SinkContext {
   /** A backfill waits for slow sinks whatever `onFull` says. */
   backfill: boolean;
-  /** How long sinks may keep delivering on shutdown. */
+  /** How long sinks may keep delivering once `shutdown` has fired. */
   shutdownTimeoutMs: number;
+  /** Aborted when evsim is told to stop (a signal): the sinks' deadline starts then. */
+  shutdown?: AbortSignal;
   /** Reads an environment variable (for `tokenEnv`). */
   env: (name: string) => string | undefined;
+  /** Where a sink's dead letters go instead of its configured file (`evsim replay`). */
+  deadLetterPath?: (configured: string) => string;
   /** Called when stdout's reader goes away. */
   onStdoutClosed?: () => void;
   /** Sink types plugins provide, by name. @default {new Map()} */
@@ -73,6 +77,8 @@ async function createPluginSink(
   return await found.type.create(result.output, {
     backfill: context.backfill,
     shutdownTimeoutMs: context.shutdownTimeoutMs,
+    shutdown: context.shutdown,
+    deadLetterPath: context.deadLetterPath,
     env: context.env,
   });
 }
@@ -119,7 +125,10 @@ async function create(
         retryMaxMs: config.retryMaxMs,
         bufferSize: config.bufferSize,
         onFull: context.backfill ? "block" : config.onFull,
-        deadLetter: openDeadLetterFile(config.deadLetter),
+        deadLetter: openDeadLetterFile(
+          context.deadLetterPath?.(config.deadLetter) ?? config.deadLetter,
+        ),
+        shutdown: context.shutdown,
         shutdownTimeoutMs: context.shutdownTimeoutMs,
       });
     case "server":

@@ -2,16 +2,17 @@
  * HTTP POST delivery, as a well-behaved data shipper: batches, a bounded
  * buffer with backpressure, concurrent keep-alive requests, retries with
  * exponential backoff and full jitter (honouring `Retry-After`), and a
- * dead-letter file for whatever cannot be delivered. Every event handed to the
- * sink ends acknowledged (2xx) or dead-lettered.
+ * dead-letter file for whatever cannot be delivered (the delivery core,
+ * `delivery.ts`). Every event handed to the sink ends acknowledged (2xx) or
+ * dead-lettered. Redirects are not followed: a 3xx is not a delivery.
  *
  * @module
  */
 import { getLogger } from "@logtape/logtape";
 import type { SimEvent } from "../core/event.ts";
-import { type DisposableSink, newSinkStats, recordLatency, type SinkStats } from "../core/sink.ts";
-import { Admission } from "./_admission.ts";
+import { recordLatency } from "../core/sink.ts";
 import type { DeadLetter } from "./dead_letter.ts";
+import { type DeliverySink, getDeliverySink, type Outcome } from "./delivery.ts";
 
 /** Options of {@link getHttpSink}. */
 export interface HttpSinkOptions {
@@ -41,7 +42,9 @@ export interface HttpSinkOptions {
   onFull?: "block" | "drop";
   /** Where undeliverable events go. @default {none: they are counted and logged} */
   deadLetter?: DeadLetter;
-  /** On dispose, how long to keep delivering before dead-lettering the rest. @default {10000} */
+  /** Aborted when evsim is told to stop: from then, the sink has `shutdownTimeoutMs`. */
+  shutdown?: AbortSignal;
+  /** How long to keep delivering after `shutdown` before dead-lettering the rest. @default {10000} */
   shutdownTimeoutMs?: number;
   /** The fetch to use (tests). @default {globalThis.fetch} */
   fetch?: typeof fetch;
@@ -50,25 +53,20 @@ export interface HttpSinkOptions {
 }
 
 /** An HTTP sink: its counters are in `stats`. */
-export type HttpSink = DisposableSink & { readonly stats: SinkStats };
-
-interface Batch {
-  events: SimEvent[];
-  attempts: number;
-}
-
-type Outcome =
-  | { ok: true }
-  | { ok: false; retry: boolean; reason: string; retryAfterMs?: number };
+export type HttpSink = DeliverySink;
 
 const RETRYABLE = new Set([408, 429]);
 
-/** The URL without credentials, for logs. */
+/**
+ * The URL without secrets, for logs, errors, dead letters and metric labels:
+ * no user name or password, and every query value replaced by `REDACTED`.
+ */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     u.username = "";
     u.password = "";
+    for (const key of new Set(u.searchParams.keys())) u.searchParams.set(key, "REDACTED");
     return u.toString();
   } catch {
     return "(invalid URL)";
@@ -145,43 +143,50 @@ class Deadlines {
   }
 }
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(id);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const id = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
+/**
+ * Why a request failed without an answer, in plain words, and whether a retry
+ * can help: a blocked port, a refused permission or a bad URL never will.
+ */
+export function describeFetchError(
+  error: unknown,
+  url: string,
+): { retry: boolean; reason: string } {
+  const shown = redactUrl(url);
+  const raw = error instanceof Error
+    ? [error.message, (error.cause as Error | undefined)?.message].filter(Boolean).join(": ")
+    : String(error);
+  const text = raw.replaceAll(url, shown).replaceAll(url.replace(/\/$/, ""), shown);
+  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+    return { retry: false, reason: `not permitted: ${text}` };
+  }
+  if (/are blocked|not supported|invalid url/i.test(text)) {
+    return { retry: false, reason: text.replace(/^Fetch failed: /, "") };
+  }
+  for (const [pattern, words] of COMMON_FAILURES) {
+    if (pattern.test(text)) return { retry: true, reason: words };
+  }
+  return { retry: true, reason: `network error: ${text}` };
 }
+
+const COMMON_FAILURES: [RegExp, string][] = [
+  [/connection refused/i, "connection refused"],
+  [
+    /connection reset|broken pipe|connection closed|unexpected eof|incomplete message/i,
+    "connection reset",
+  ],
+  [/dns error|failed to lookup|name or service not known/i, "cannot resolve the host"],
+  [/timed out/i, "connection timed out"],
+];
 
 /**
  * A sink POSTing events to `url`. Dispose it to deliver what it holds: it
- * keeps trying until `shutdownTimeoutMs`, then dead-letters the rest.
+ * waits for every retry, and once `shutdown` has fired it dead-letters what is
+ * left when `shutdownTimeoutMs` has passed.
  */
 export function getHttpSink(url: string, options: HttpSinkOptions = {}): HttpSink {
-  const {
-    batchSize = 1,
-    flushIntervalMs = 1000,
-    format = "json",
-    concurrency = 4,
-    timeoutMs = 10_000,
-    maxAttempts = 8,
-    retryBaseMs = 200,
-    retryMaxMs = 30_000,
-    bufferSize = 10_000,
-    onFull = "block",
-    shutdownTimeoutMs = 10_000,
-    random = Math.random,
-    deadLetter,
-  } = options;
+  const { batchSize = 1, format = "json", timeoutMs = 10_000 } = options;
   const doFetch = options.fetch ?? fetch;
   const where = redactUrl(url);
-  const logger = getLogger(["evsim", "sink", "http"]);
-  const stats = newSinkStats(`http ${where}`);
   const headers: Record<string, string> = {
     "Content-Type": batchSize > 1 && format === "ndjson"
       ? "application/x-ndjson"
@@ -192,17 +197,6 @@ export function getHttpSink(url: string, options: HttpSinkOptions = {}): HttpSin
   };
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
   const encoder = new TextEncoder();
-  const shutdown = new AbortController();
-  const deadlines = new Deadlines(timeoutMs, shutdown.signal);
-
-  let pending: SimEvent[] = [];
-  const queue: Batch[] = [];
-  let held = 0;
-  Object.defineProperty(stats, "queued", { get: () => held, enumerable: true });
-  let inFlight = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let closed = false;
-  let idleWaiters: (() => void)[] = [];
 
   function body(events: SimEvent[]): string {
     if (batchSize === 1) return JSON.stringify(events[0]);
@@ -210,183 +204,62 @@ export function getHttpSink(url: string, options: HttpSinkOptions = {}): HttpSin
     return JSON.stringify(events);
   }
 
-  async function attempt(batch: Batch, payload: Uint8Array<ArrayBuffer>): Promise<Outcome> {
-    const requestHeaders = batch.events.length === 1 && batchSize === 1
-      ? { ...headers, "Idempotency-Key": batch.events[0].eventId }
-      : headers;
-    const request = deadlines.start();
-    const started = performance.now();
-    try {
-      const response = await doFetch(url, {
-        method: "POST",
-        headers: requestHeaders,
-        body: payload,
-        signal: request.signal,
-      });
-      const text = response.ok ? "" : (await response.text()).slice(0, 200);
-      if (response.ok) await response.body?.cancel();
-      recordLatency(stats.latency, performance.now() - started);
-      if (response.ok) return { ok: true };
-      const status = `HTTP ${response.status}${text ? `: ${text}` : ""}`;
-      const retry = response.status >= 500 || RETRYABLE.has(response.status);
-      return {
-        ok: false,
-        retry,
-        reason: status,
-        retryAfterMs: parseRetryAfter(response.headers.get("Retry-After"), Date.now()),
-      };
-    } catch (error) {
-      if (shutdown.signal.aborted) {
-        return { ok: false, retry: false, reason: "shutdown deadline passed" };
-      }
-      const reason = request.timedOut
-        ? `timed out after ${timeoutMs} ms`
-        : `network error: ${error instanceof Error ? error.message : error}`;
-      return { ok: false, retry: true, reason };
-    } finally {
-      deadlines.end(request);
-    }
-  }
-
-  async function send(batch: Batch): Promise<void> {
-    const payload = encoder.encode(body(batch.events));
-    const n = batch.events.length;
-    stats.sent += n;
-    let outcome: Outcome;
-    while (true) {
-      batch.attempts++;
-      stats.bytes += payload.length;
-      outcome = await attempt(batch, payload);
-      if (outcome.ok || !outcome.retry || batch.attempts >= maxAttempts) break;
-      if (shutdown.signal.aborted) {
-        outcome = { ok: false, retry: false, reason: "shutdown deadline passed" };
-        break;
-      }
-      stats.retried++;
-      const backoff = random() * Math.min(retryMaxMs, retryBaseMs * 2 ** (batch.attempts - 1));
-      const wait = Math.min(outcome.retryAfterMs ?? backoff, retryMaxMs);
-      logger.warn(
-        "Retrying {n} event(s) to {url} in {wait} ms (attempt {attempt} of {max}): {reason}",
-        {
-          n,
-          url: where,
-          wait: Math.round(wait),
-          attempt: batch.attempts,
-          max: maxAttempts,
-          reason: outcome.reason,
-        },
-      );
-      await abortableSleep(wait, shutdown.signal);
-    }
-    if (outcome.ok) {
-      stats.acknowledged += n;
-      logger.debug("Delivered {n} event(s) to {url}", { n, url: where });
-    } else {
-      const reason = outcome.retry ? `attempts exhausted: ${outcome.reason}` : outcome.reason;
-      await deadLetterEvents(batch.events, reason, batch.attempts);
-    }
-  }
-
-  async function deadLetterEvents(events: SimEvent[], reason: string, attempts: number) {
-    stats.deadLettered += events.length;
-    logger.error("Dead-lettered {n} event(s) for {url}: {reason}", {
-      n: events.length,
-      url: where,
-      reason,
-    });
-    if (!deadLetter) return;
-    try {
-      await deadLetter.write(
-        events.map((event) => ({ reason, attempts, sink: stats.name, event })),
-      );
-    } catch (error) {
-      stats.errors++;
-      logger.error("Cannot write the dead-letter file: {error}", { error });
-    }
-  }
-
-  const admission = new Admission({
-    bufferSize,
-    onFull,
-    held: () => held,
-    stats,
-    logger,
-    where,
-  });
-
-  function settle(n: number) {
-    held -= n;
-    admission.roomMade();
-    if (held === 0 && inFlight === 0) {
-      const waiters = idleWaiters;
-      idleWaiters = [];
-      for (const wake of waiters) wake();
-    }
-  }
-
-  function dispatch() {
-    while (inFlight < concurrency && queue.length > 0) {
-      const batch = queue.shift()!;
-      inFlight++;
-      send(batch).catch((error) => {
-        stats.errors++;
-        logger.error("HTTP sink failed: {error}", { error });
-      }).finally(() => {
-        inFlight--;
-        settle(batch.events.length);
-        dispatch();
-      });
-    }
-  }
-
-  function cut() {
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      timer = undefined;
-    }
-    if (pending.length === 0) return;
-    queue.push({ events: pending, attempts: 0 });
-    pending = [];
-    dispatch();
-  }
-
-  function accept(event: SimEvent) {
-    held++;
-    pending.push(event);
-    if (pending.length >= batchSize) cut();
-    else if (timer === undefined) timer = setTimeout(cut, flushIntervalMs);
-  }
-
-  const sink = (event: SimEvent): void | Promise<void> => {
-    if (closed) return;
-    stats.received++;
-    return admission.admit(event, accept);
-  };
-
-  async function close() {
-    if (closed) return;
-    closed = true;
-    cut();
-    if (held > 0) {
-      const idle = new Promise<void>((resolve) => idleWaiters.push(resolve));
-      let deadline: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<"late">((resolve) => {
-        deadline = setTimeout(() => resolve("late"), shutdownTimeoutMs);
-      });
-      const result = await Promise.race([idle, late]);
-      clearTimeout(deadline);
-      if (result === "late") {
-        const left = queue.splice(0);
-        shutdown.abort();
-        for (const batch of left) {
-          await deadLetterEvents(batch.events, "shutdown deadline passed", batch.attempts);
-          settle(batch.events.length);
+  const sink: HttpSink = getDeliverySink((deadline) => {
+    const deadlines = new Deadlines(timeoutMs, deadline);
+    return async (events: SimEvent[]): Promise<Outcome> => {
+      const payload = encoder.encode(body(events));
+      sink.stats.bytes += payload.length;
+      const requestHeaders = events.length === 1 && batchSize === 1
+        ? { ...headers, "Idempotency-Key": events[0].eventId }
+        : headers;
+      const request = deadlines.start();
+      const started = performance.now();
+      try {
+        const response = await doFetch(url, {
+          method: "POST",
+          headers: requestHeaders,
+          body: payload,
+          signal: request.signal,
+          redirect: "manual",
+        });
+        const text = response.ok ? "" : (await response.text()).slice(0, 200);
+        if (response.ok) await response.body?.cancel();
+        recordLatency(sink.stats.latency, performance.now() - started);
+        if (response.ok) return { ok: true };
+        if (response.status >= 300 && response.status < 400) {
+          const to = response.headers.get("Location");
+          return {
+            ok: false,
+            retry: false,
+            reason:
+              `HTTP ${response.status} redirect${
+                to ? ` to ${redactUrl(new URL(to, url).href)}` : ""
+              }` +
+              ": redirects are not followed; point the sink at the final URL",
+          };
         }
-        await idle;
+        return {
+          ok: false,
+          retry: response.status >= 500 || RETRYABLE.has(response.status),
+          reason: `HTTP ${response.status}${text ? `: ${text}` : ""}`,
+          retryAfterMs: parseRetryAfter(response.headers.get("Retry-After"), Date.now()),
+        };
+      } catch (error) {
+        if (deadline.aborted) {
+          return { ok: false, retry: false, reason: "shutdown deadline passed" };
+        }
+        if (request.timedOut) {
+          return { ok: false, retry: true, reason: `timed out after ${timeoutMs} ms` };
+        }
+        return { ok: false, ...describeFetchError(error, url) };
+      } finally {
+        deadlines.end(request);
       }
-    }
-    if (deadLetter) await deadLetter[Symbol.asyncDispose]();
-  }
-
-  return Object.assign(sink, { stats, [Symbol.asyncDispose]: close });
+    };
+  }, {
+    name: `http ${where}`,
+    where,
+    logger: getLogger(["evsim", "sink", "http"]),
+  }, options);
+  return sink;
 }

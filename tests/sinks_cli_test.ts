@@ -101,7 +101,8 @@ Deno.test("evsim never logs the token, and dead-letters what a failing receiver 
     const { code, stderr } = await evsimCommand(["-c", "c.json", "--duration", "10m", "-v"], dir, {
       EVSIM_TEST_TOKEN: token,
     }).output();
-    assert.equal(code, 0);
+    assert.equal(code, 3, "events were dead-lettered");
+    assert.match(decode(stderr), /dead-lettered [\d,]+ to dead\.ndjson/);
     assert.equal(receiver.requests[0].headers.get("authorization"), `Bearer ${token}`);
     const log = await Deno.readTextFile(`${dir}/charging_sessions.log`);
     assert.match(log, /Retrying/);
@@ -149,7 +150,6 @@ Deno.test("evsim accounts for every event when stopped by SIGTERM mid-delivery",
     while (receiver.acknowledged.size < 50) await new Promise((r) => setTimeout(r, 20));
     child.kill("SIGTERM");
     const { code, stderr } = await child.output();
-    assert.equal(code, 0, decode(stderr));
     assert.match(decode(stderr), /stopped accelerated/);
     const all = await readNdjson(`${dir}/all.ndjson`);
     const dead = new Set(
@@ -161,6 +161,7 @@ Deno.test("evsim accounts for every event when stopped by SIGTERM mid-delivery",
     for (const e of all) {
       assert.ok(receiver.acknowledged.has(e.eventId) || dead.has(e.eventId), `${e.eventId} lost`);
     }
+    assert.equal(code, dead.size > 0 ? 3 : 0, decode(stderr));
   });
 });
 
@@ -175,7 +176,7 @@ Deno.test("evsim replay sends a dead-letter file again", async () => {
       }),
     );
     const first = await evsimCommand(["-c", "c.json", "--duration", "20m"], dir).output();
-    assert.equal(first.code, 0, decode(first.stderr));
+    assert.equal(first.code, 3, decode(first.stderr));
     const dead = await readNdjson(`${dir}/dead.ndjson`);
     assert.ok(dead.length > 50);
     await Deno.writeTextFile(`${dir}/dead.ndjson`, "not json\n", { append: true });
@@ -267,5 +268,46 @@ Deno.test("evsim serve runs the echo server until SIGTERM, with its token", asyn
     assert.match(text, /echo server stopped/);
     assert.match(text, /"accepted":1/);
     await child.stdout.cancel();
+  });
+});
+
+Deno.test("evsim replay is a recovery tool: it retries past the shutdown deadline and never appends to what it reads", async () => {
+  await inTempDir(async (dir) => {
+    const list = simEvents(200, { seed: 5, city: "Denver" });
+    const input = list.map((event) =>
+      JSON.stringify({ reason: "HTTP 503", attempts: 8, sink: "http", event })
+    ).join("\n") + "\n";
+    // The config's own dead-letter file is the file being replayed.
+    await Deno.writeTextFile(`${dir}/evsim-dead-letter.ndjson`, input);
+    await Deno.writeTextFile(
+      `${dir}/c.json`,
+      JSON.stringify({ shutdownTimeoutMs: 50 }),
+    );
+    const started = performance.now();
+    await using receiver = startReceiver(() => ({
+      status: performance.now() - started < 1_500 ? 503 : 200,
+    }));
+    const healthy = await evsimCommand(
+      ["replay", "evsim-dead-letter.ndjson", "-c", "c.json", "--sink", receiver.url],
+      dir,
+    ).output();
+    assert.equal(healthy.code, 0, decode(healthy.stderr));
+    assert.equal(receiver.acknowledged.size, list.length);
+    for (const e of list) assert.ok(receiver.acknowledged.has(e.eventId), e.eventId);
+
+    const failing = await evsimCommand(
+      ["replay", "evsim-dead-letter.ndjson", "-c", "c.json", "--sink", "http://127.0.0.1:9/x"],
+      dir,
+    ).output();
+    assert.equal(failing.code, 3, decode(failing.stderr));
+    assert.equal(await Deno.readTextFile(`${dir}/evsim-dead-letter.ndjson`), input);
+    const written = [...Deno.readDirSync(dir)].map((f) => f.name)
+      .filter((name) => /^evsim-dead-letter\.replay-\d{8}T\d{6}Z\.ndjson$/.test(name));
+    assert.equal(written.length, 1);
+    const again = await readNdjson(`${dir}/${written[0]}`) as unknown as {
+      event: { eventId: string };
+    }[];
+    assert.deepEqual(again.map((d) => d.event.eventId), list.map((e) => e.eventId));
+    assert.match(decode(failing.stderr), new RegExp(`dead-lettered 200 to ${written[0]}`));
   });
 });

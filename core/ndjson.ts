@@ -6,22 +6,70 @@
  */
 import * as v from "valibot";
 import { EventSchema, type SimEvent } from "./event.ts";
-import { formatIssues } from "./errors.ts";
+import { ConfigError, formatIssues } from "./errors.ts";
 
-/** The lines of a byte stream (without their line breaks), as they arrive. */
-export async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let rest = "";
+/** Options of {@link readLines}. */
+export interface ReadLinesOptions {
+  /**
+   * The longest line allowed, without its line break, in UTF-16 code units
+   * (string length; one per byte for ASCII text). Default 16 MiB (16,777,216).
+   */
+  maxLineBytes?: number;
+}
+
+const DEFAULT_MAX_LINE = 16 * 1024 * 1024;
+
+/**
+ * The lines of a byte stream (UTF-8, without their "\n" or "\r\n"), as they
+ * arrive; a last line without a line break too. Time is linear in the input,
+ * memory in the longest line.
+ *
+ * @throws {ConfigError} if a line is longer than `maxLineBytes`.
+ */
+export async function* readLines(
+  stream: ReadableStream<Uint8Array>,
+  options: ReadLinesOptions = {},
+): AsyncGenerator<string> {
+  const max = options.maxLineBytes ?? DEFAULT_MAX_LINE;
+  // The unfinished line, in pieces, joined once its "\n" arrives.
+  let pieces: string[] = [];
+  let pending = 0;
+  let n = 0;
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    rest += chunk;
     let start = 0;
     let end: number;
-    while ((end = rest.indexOf("\n", start)) >= 0) {
-      yield rest.slice(start, end).replace(/\r$/, "");
+    while ((end = chunk.indexOf("\n", start)) >= 0) {
+      let text = chunk.slice(start, end);
+      if (pieces.length > 0) {
+        pieces.push(text);
+        text = pieces.join("");
+        pieces = [];
+      }
+      n++;
+      if (text.endsWith("\r")) text = text.slice(0, -1);
+      if (text.length > max) throw tooLong(n, max);
+      yield text;
       start = end + 1;
     }
-    rest = rest.slice(start);
+    if (start < chunk.length) {
+      pieces.push(chunk.slice(start));
+      pending += chunk.length - start;
+      // A last "\r" may yet turn out to be part of the line break.
+      if (pending - (chunk.endsWith("\r") ? 1 : 0) > max) throw tooLong(n + 1, max);
+    }
   }
-  if (rest !== "") yield rest;
+  if (pieces.length > 0) {
+    const text = pieces.join("");
+    if (text.length > max) throw tooLong(n + 1, max);
+    yield text;
+  }
+}
+
+function tooLong(line: number, max: number): ConfigError {
+  const size = max >= 1024 * 1024 && max % (1024 * 1024) === 0
+    ? `${max / (1024 * 1024)} MiB (${max} characters)`
+    : `${max} characters`;
+  return new ConfigError(`line ${line}: longer than ${size}; is this an NDJSON file?`);
 }
 
 /** A line that is not an event, and why. */

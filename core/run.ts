@@ -41,7 +41,8 @@ export interface RunOptions {
   anchor?: { wallMs: number; simMs: number };
   /**
    * Called about every `everyMs` of wall time between two steps, after the
-   * sink was flushed: the moment to save the simulation's state.
+   * sink was flushed and has settled every event so far (`Sink.checkpoint`):
+   * the moment to save the simulation's state.
    */
   checkpoint?: { everyMs: number; save: () => Promise<void> };
 }
@@ -78,8 +79,11 @@ export async function runSimulation(
   let lastProgress = wallStart;
   let lastSave = wallStart;
   let steps = 0;
+  // The snapshot covers only what every sink has settled. Stopped while a sink
+  // settles, the run skips the save: the caller saves after closing the sinks.
   const save = async () => {
     await sink.flush?.();
+    if (sink.checkpoint && !await settledUnlessAborted(sink.checkpoint(), signal)) return;
     await checkpoint!.save();
     lastSave = clock.now();
   };
@@ -116,4 +120,18 @@ export async function runSimulation(
   } finally {
     await sink.flush?.();
   }
+}
+
+/** Whether `settling` resolved before `signal` aborted. */
+function settledUnlessAborted(settling: Promise<void>, signal?: AbortSignal): Promise<boolean> {
+  if (!signal) return settling.then(() => true);
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const stop = () => resolve(false);
+    signal.addEventListener("abort", stop, { once: true });
+    settling.then(() => {
+      signal.removeEventListener("abort", stop);
+      resolve(!signal.aborted);
+    }, () => resolve(false));
+  });
 }

@@ -13,6 +13,12 @@ import type { SimEvent } from "./event.ts";
 export type Sink = ((event: SimEvent) => void | Promise<void>) & {
   /** Delivers anything buffered now; called before the run waits on the clock. */
   flush?: () => Promise<void>;
+  /**
+   * Resolves once every event handed over so far is acknowledged, dead-lettered
+   * or written: a `--state` snapshot is saved only then. Sinks without it are
+   * settled by `flush`.
+   */
+  checkpoint?: () => Promise<void>;
   /** Delivery counters, for the end-of-run summary and metrics. */
   readonly stats?: SinkStats;
 };
@@ -132,6 +138,9 @@ export function fanOut(sinks: readonly Sink[]): DisposableSink {
   sink.flush = async () => {
     await Promise.all(sinks.map((s) => s.flush?.()));
   };
+  sink.checkpoint = async () => {
+    await Promise.all(sinks.map((s) => s.checkpoint?.()));
+  };
   return Object.assign(sink, {
     async [Symbol.asyncDispose]() {
       for (const s of sinks) await dispose(s);
@@ -159,6 +168,7 @@ export function isolate(sink: Sink, onError: (error: unknown) => void): Disposab
     }
   };
   if (sink.flush) safe.flush = () => sink.flush!().catch(onError);
+  if (sink.checkpoint) safe.checkpoint = () => sink.checkpoint!().catch(onError);
   return Object.defineProperties(safe, {
     stats: { get: () => sink.stats },
     [Symbol.asyncDispose]: {

@@ -232,7 +232,10 @@ export interface MqttSinkOptions {
 }
 
 /** An MQTT sink: its counters are in `stats`. */
-export type MqttSink = DisposableSink & { readonly stats: SinkStats };
+export type MqttSink = DisposableSink & {
+  readonly stats: SinkStats;
+  checkpoint(): Promise<void>;
+};
 
 /** One event on its way to the broker. */
 interface Message {
@@ -592,10 +595,16 @@ export async function getMqttSink(options: MqttSinkOptions): Promise<MqttSink> {
     await deadLetter[Symbol.asyncDispose]();
   }
 
+  /** Resolves once every event handed over so far is acknowledged or dead-lettered. */
+  async function checkpoint() {
+    while (held() > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
+    await deadLetters;
+  }
+
   open();
   await started;
   onStarted = undefined;
-  return Object.assign(sink, { stats, [Symbol.asyncDispose]: close });
+  return Object.assign(sink, { stats, checkpoint, [Symbol.asyncDispose]: close });
 }
 
 /**

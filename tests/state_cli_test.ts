@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { readLines } from "../core/ndjson.ts";
 import { decode, evsimCommand, inTempDir } from "./_evsim.ts";
+import { startReceiver } from "./_receiver.ts";
 
 const RUN = [
   "--region",
@@ -133,5 +134,61 @@ Deno.test("evsim --state refuses a corrupt or foreign state file and leaves it u
       assert.match(decode(stderr), /this state belongs to another run \(seed 1/);
       assert.equal(await Deno.readTextFile(path), text);
     });
+  });
+});
+
+Deno.test("evsim --state with a failing HTTP receiver: killed and started again, no event is lost", async () => {
+  // Three requests in ten fail: the sink holds events waiting to retry when it is killed.
+  await using receiver = startReceiver((n) => ({ status: n % 10 < 3 ? 503 : 200 }));
+  await inTempDir(async (dir) => {
+    const whole = parse(decode((await evsimCommand(RUN, dir).output()).stdout));
+    await Deno.writeTextFile(
+      `${dir}/c.json`,
+      JSON.stringify({
+        sinks: [{
+          type: "http",
+          url: receiver.url,
+          retryBaseMs: 20,
+          maxAttempts: 30,
+          deadLetter: "dead.ndjson",
+        }],
+      }),
+    );
+    const args = ["-c", "c.json", ...RUN, "--speed", "4800", ...STATE];
+    let kills = 0;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const child = evsimCommand(args, dir).spawn();
+      // Killed three times, then left to finish.
+      const target = attempt === 3
+        ? Infinity
+        : receiver.acknowledged.size + 500 + Math.floor(Math.random() * 1500);
+      const status = child.output();
+      let done = false;
+      status.then(() => done = true);
+      while (!done && receiver.acknowledged.size < target) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      if (done) {
+        const { code, stderr } = await status;
+        assert.equal(code, 0, decode(stderr));
+        break;
+      }
+      child.kill("SIGKILL");
+      await status;
+      kills++;
+    }
+    assert.ok(kills >= 2, `killed ${kills} times`);
+    let dead = new Set<string>();
+    try {
+      dead = new Set(
+        parse(await Deno.readTextFile(`${dir}/dead.ndjson`)).map((d) => (d.event as Event).eventId),
+      );
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    const missing = whole.filter((e) =>
+      !receiver.acknowledged.has(e.eventId) && !dead.has(e.eventId)
+    );
+    assert.deepEqual(missing.map((e) => e.eventId).slice(0, 5), [], `${missing.length} lost`);
   });
 });

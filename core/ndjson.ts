@@ -44,6 +44,7 @@ export async function* readLines(
         pieces.push(text);
         text = pieces.join("");
         pieces = [];
+        pending = 0;
       }
       n++;
       if (text.endsWith("\r")) text = text.slice(0, -1);

@@ -30,7 +30,7 @@ import {
   siteTypeOf,
   type Vehicle,
 } from "./network.ts";
-import { Random } from "./random.ts";
+import { deriveState, Random } from "./random.ts";
 import { fromTime, type SessionSnapshot, type SimulationSnapshot, toTime } from "./snapshot.ts";
 import { isoTime } from "./time.ts";
 
@@ -99,6 +99,17 @@ interface ChargerFields {
   level: Level;
   siteType: SiteType;
   connectors: Connector[];
+}
+
+/**
+ * Eight hex digits naming one simulated history: the seed and the moment the
+ * simulation starts (the warm-up's start, if any). With the charger ID and the
+ * charger's event count it makes an `eventId`: the same seed and span give the
+ * same IDs (a re-run deduplicates), another seed or start gives others, and a
+ * resumed run keeps them.
+ */
+export function historyKey(seed: number, start: number): string {
+  return (deriveState(seed, `history@${start}`)[0] >>> 0).toString(16).padStart(8, "0");
 }
 
 /** A charging session. */
@@ -258,12 +269,15 @@ export class Simulation {
   readonly #curves = new Map<string, ChargeCurve>();
   #now: number;
   #seq = 0;
+  /** Names this simulated history in every `eventId` (see {@link historyKey}). */
+  readonly #history: string;
   #out: SimEvent[] = [];
 
   constructor(options: SimulationOptions) {
     const { network, model, seed } = options;
     this.#model = model;
     this.#now = options.start;
+    this.#history = historyKey(seed, options.start);
     this.#updateMs = (options.updateIntervalSeconds ?? 60) * 1000;
     this.#vehicles = network.vehicles;
     const mixture = (dwell: Model["dwell"][SiteType]): DwellMixture => {
@@ -933,7 +947,7 @@ export class Simulation {
   /** Numbers and appends an event; `counter` is its charger, or the charger's running session. */
   #push(event: SimEvent, counter: { events: number }) {
     event.seq = ++this.#seq;
-    event.eventId = `${event.chargerId}:${++counter.events}`;
+    event.eventId = `${event.chargerId}:${this.#history}:${++counter.events}`;
     this.stats.events++;
     this.#out.push(event);
   }

@@ -172,6 +172,20 @@ Deno.test("Simulation gives the same events for the same seed and different ones
   assert.notEqual(a, c);
 });
 
+Deno.test("Simulation names one history in its event IDs: same seed and start, same IDs; else others", () => {
+  const network = smallNetwork(testNetwork.chargers.slice(0, 40).map((c) => c.id));
+  const ids = (options: Partial<SimulationOptions> & { days?: number }) =>
+    simulate({ network, days: 0.5, ...options }).map((e) => e.eventId);
+  const base = ids({});
+  assert.ok(base.length > 100);
+  assert.equal(new Set(base).size, base.length, "unique within a run");
+  assert.deepEqual(ids({}), base);
+  for (const other of [ids({ seed: 2 }), ids({ start: START + DAY, days: 1.5 })]) {
+    const seen = new Set(base);
+    assert.equal(other.filter((id) => seen.has(id)).length, 0);
+  }
+});
+
 Deno.test("Simulation runs a charger alone exactly as inside the whole network", () => {
   const ids = testNetwork.chargers.map((c) => c.id);
   const subset = ids.filter((_, i) => i % 97 === 3);

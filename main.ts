@@ -107,7 +107,8 @@ Options:
       --port N                 serve: port of the echo server (default 8787; 0 for any)
       --host HOST              serve, and run with --metrics-port: address to bind
                                (default 127.0.0.1)
-      --token TOKEN            serve: bearer token clients must send
+      --token TOKEN            serve: bearer token clients must send (or set EVSIM_SERVE_TOKEN,
+                               which ps does not show)
       --json                   stats: print the report as JSON instead of tables
       --html FILE              stats: also write the report with charts as an HTML page
       --reference REF          stats: the real sessions a site type is compared with:
@@ -274,6 +275,15 @@ function deliveryCode(outputs: readonly Sink[]): number {
     return 1;
   }
   return undelivered > 0 ? 3 : 0;
+}
+
+/** An environment variable, or undefined if it is empty, unset or not granted. */
+function envOrUndefined(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Logs and prints a summary block. */
@@ -591,6 +601,9 @@ async function replay(flags: Flags, file: string | undefined): Promise<number> {
       const r = sink(event);
       if (r) await r;
     }
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`${file}: ${error.message}`);
+    throw error;
   } finally {
     await sink[Symbol.asyncDispose]();
     removeSignals();
@@ -611,7 +624,8 @@ async function serve(flags: Flags): Promise<number> {
   await setUpLogging(config, true);
   const controller = new AbortController();
   const removeSignals = onSignals(controller);
-  const server = await serveEcho({ port, hostname: flags.host ?? "127.0.0.1", token: flags.token });
+  const token = flags.token ?? envOrUndefined("EVSIM_SERVE_TOKEN");
+  const server = await serveEcho({ port, hostname: flags.host ?? "127.0.0.1", token });
   console.error(`evsim: echo server listening on ${server.url} (Ctrl-C to stop)`);
   await new Promise<void>((resolve) =>
     controller.signal.addEventListener("abort", () => resolve())
@@ -703,6 +717,12 @@ async function stats(flags: Flags, file = "-"): Promise<number> {
     if (progress && lines > 0xffff) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
   }
   const report = collector.report({ charts: flags.html !== undefined, references });
+  if (report.events === 0) {
+    const what = report.badLines > 0
+      ? `no events, only ${report.badLines} bad line(s) (first, ${firstBad})`
+      : "no events: the input is empty";
+    throw new Error(`${file === "-" ? "stdin" : file}: ${what}`);
+  }
   if (flags.html !== undefined) {
     // Loaded only when asked for: the chart renderer takes a while to load.
     const { renderHtml } = await import("./stats/html.ts");

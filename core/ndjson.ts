@@ -14,7 +14,7 @@ export interface ReadLinesOptions {
    * The longest line allowed, without its line break, in UTF-16 code units
    * (string length; one per byte for ASCII text). Default 16 MiB (16,777,216).
    */
-  maxLineBytes?: number;
+  maxLineLength?: number;
 }
 
 const DEFAULT_MAX_LINE = 16 * 1024 * 1024;
@@ -24,13 +24,13 @@ const DEFAULT_MAX_LINE = 16 * 1024 * 1024;
  * arrive; a last line without a line break too. Time is linear in the input,
  * memory in the longest line.
  *
- * @throws {ConfigError} if a line is longer than `maxLineBytes`.
+ * @throws {ConfigError} if a line is longer than `maxLineLength`.
  */
 export async function* readLines(
   stream: ReadableStream<Uint8Array>,
   options: ReadLinesOptions = {},
 ): AsyncGenerator<string> {
-  const max = options.maxLineBytes ?? DEFAULT_MAX_LINE;
+  const max = options.maxLineLength ?? DEFAULT_MAX_LINE;
   // The unfinished line, in pieces, joined once its "\n" arrives.
   let pieces: string[] = [];
   let pending = 0;

@@ -73,8 +73,8 @@ Deno.test("readLines() yields a long line split over many chunks whole", async (
   assert.equal(lines[2], "b");
 });
 
-Deno.test("readLines() throws a ConfigError naming the line longer than maxLineBytes", async () => {
-  const read = (chunks: string[]) => collect(readLines(stream(chunks), { maxLineBytes: 10 }));
+Deno.test("readLines() throws a ConfigError naming the line longer than maxLineLength", async () => {
+  const read = (chunks: string[]) => collect(readLines(stream(chunks), { maxLineLength: 10 }));
   // Ten characters are allowed, with or without a "\r\n", split anywhere.
   const ten = "0123456789";
   assert.deepEqual(await read(["x\n", ten, "\r", "\n", ten]), ["x", ten, ten]);
@@ -129,7 +129,8 @@ Deno.test('readLines() splits like String.prototype.split("\\n") however the byt
         const parts = text.replace(/^\uFEFF/, "").split("\n");
         const last = parts.pop()!;
         const expected = [...parts.map((p) => p.replace(/\r$/, "")), ...(last ? [last] : [])];
-        const read = (max: number) => collect(readLines(byteStream(chunks), { maxLineBytes: max }));
+        const read = (max: number) =>
+          collect(readLines(byteStream(chunks), { maxLineLength: max }));
         // Exactly the longest line is allowed; one less, it is named.
         const longest = Math.max(0, ...expected.map((line) => line.length));
         assert.deepEqual(await read(longest), expected);

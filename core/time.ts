@@ -22,8 +22,14 @@ export function parseDuration(text: string): number | undefined {
   const parts = text.trim().match(/(\d+(?:\.\d+)?)(ms|w|d|h|m|s)/g);
   if (!parts || parts.join("") !== text.trim()) return undefined;
   let ms = 0;
+  const order = ["w", "d", "h", "m", "s", "ms"];
+  let last = -1;
   for (const part of parts) {
     const [, n, unit] = /^(\d+(?:\.\d+)?)(ms|w|d|h|m|s)$/.exec(part)!;
+    // Each unit at most once, largest first: 1d12h, never 1h1h or 30m1h.
+    const rank = order.indexOf(unit);
+    if (rank <= last) return undefined;
+    last = rank;
     ms += Number(n) * UNITS[unit];
   }
   return ms > 0 ? Math.round(ms) : undefined;

@@ -9,10 +9,11 @@ Deno.test("parseDuration() reads single and compound durations", () => {
   assert.equal(parseDuration("1.5h"), 5_400_000);
   assert.equal(parseDuration("2w"), 14 * 86_400_000);
   assert.equal(parseDuration("250ms"), 250);
+  assert.equal(parseDuration("1w2d3h4m5s6ms"), ((9 * 24 + 3) * 60 + 4) * 60_000 + 5_006);
 });
 
 Deno.test("parseDuration() refuses what is not a duration", () => {
-  for (const bad of ["", "7", "d", "7 days", "-1d", "0s", "1d x"]) {
+  for (const bad of ["", "7", "d", "7 days", "-1d", "0s", "1d x", "1h1h1h", "30m1h", "1d1d"]) {
     assert.equal(parseDuration(bad), undefined, bad);
   }
 });

@@ -234,9 +234,18 @@ Deno.test("evsim --sink replaces the config's sinks, and --sink +SINK adds to th
   });
 });
 
-Deno.test("evsim serve runs the echo server until SIGTERM, with its token", async () => {
+Deno.test("evsim serve runs the echo server until SIGTERM, with its token from --token or the environment", async (t) => {
+  for (
+    const [how, args, env] of [
+      ["--token", ["--token", "t0k3n"], {}],
+      ["EVSIM_SERVE_TOKEN", [], { EVSIM_SERVE_TOKEN: "t0k3n" }],
+    ] as const
+  ) await t.step(how, () => serveWithToken([...args], env));
+});
+
+async function serveWithToken(args: string[], env: Record<string, string>) {
   await inTempDir(async (dir) => {
-    const child = evsimCommand(["serve", "--port", "0", "--token", "t0k3n"], dir).spawn();
+    const child = evsimCommand(["serve", "--port", "0", ...args], dir, env).spawn();
     const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
     let text = "";
     while (!/listening on (http:\/\/127\.0\.0\.1:\d+)/.test(text)) {
@@ -269,7 +278,7 @@ Deno.test("evsim serve runs the echo server until SIGTERM, with its token", asyn
     assert.match(text, /"accepted":1/);
     await child.stdout.cancel();
   });
-});
+}
 
 Deno.test("evsim replay is a recovery tool: it retries past the shutdown deadline and never appends to what it reads", async () => {
   await inTempDir(async (dir) => {

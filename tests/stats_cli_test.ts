@@ -75,6 +75,23 @@ const STREAM = [
   line("charger.status", 24, "B", { status: "Idle" }),
 ].join("\n") + "\n";
 
+Deno.test("evsim stats says so when the input holds no events", async () => {
+  await inTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/empty.ndjson`, "");
+    await Deno.writeTextFile(`${dir}/junk.ndjson`, "junk\n");
+    const empty = await evsim(["stats", "empty.ndjson"], dir);
+    assert.equal(empty.code, 1);
+    assert.equal(empty.stdout, "");
+    assert.match(empty.stderr, /empty\.ndjson: no events: the input is empty/);
+    const junk = await evsim(["stats", "junk.ndjson"], dir);
+    assert.equal(junk.code, 1);
+    assert.match(
+      junk.stderr,
+      /junk\.ndjson: no events, only 1 bad line\(s\) \(first, line 1: invalid JSON/,
+    );
+  });
+});
+
 Deno.test("evsim stats prints figures and calibration for a file, and warns of bad lines", async () => {
   await inTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/day.ndjson`, STREAM);

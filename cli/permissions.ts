@@ -15,6 +15,7 @@
  * @module
  */
 import type { Config, SinkEntry } from "../core/config.ts";
+import { basename, dirname as parentOf, join, resolve } from "node:path";
 import { dirname, resolvePath } from "../core/load.ts";
 import { shippedPlugins } from "../plugins/mod.ts";
 
@@ -65,9 +66,43 @@ export function readNeed(path: string, why: string): Need {
   return { permission: { name: "read", path }, why };
 }
 
-/** Writing `path`. */
+/**
+ * Writing `path`, checked where the write will really land: a symbolic link on
+ * the way (`out -> /elsewhere`) is followed, so that a link inside a granted
+ * folder cannot carry a write outside it (Deno checks the path as written).
+ */
 export function writeNeed(path: string, why: string): Need {
-  return { permission: { name: "write", path }, why };
+  const real = realTarget(path);
+  return real === undefined
+    ? { permission: { name: "write", path }, why }
+    : { permission: { name: "write", path: real }, why: `${why}, through a symbolic link` };
+}
+
+/**
+ * Where `path` leads if a symbolic link is on its way (the real path of its
+ * deepest existing ancestor, with the rest appended), else undefined.
+ */
+export function realTarget(path: string): string | undefined {
+  let absolute: string;
+  try {
+    absolute = resolve(path);
+  } catch {
+    return undefined; // no access to the working folder: as written
+  }
+  const rest: string[] = [];
+  let existing = absolute;
+  while (true) {
+    try {
+      const target = join(Deno.realPathSync(existing), ...rest);
+      return target === absolute ? undefined : target;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) return undefined; // unreadable: as written
+      const parent = parentOf(existing);
+      if (parent === existing) return undefined;
+      rest.unshift(basename(existing));
+      existing = parent;
+    }
+  }
 }
 
 /** `host:port` as Deno's net permission writes it (IPv6 addresses in brackets). */
@@ -296,7 +331,14 @@ export function missingPermissions(
       missing.set(flag, [why]);
     }
   }
-  return [...missing].map(([flag, whys]) => `missing permission: ${flag} (${whys.join(", ")})`);
+  return [...missing].map(([flag, whys]) =>
+    isDenied(flag)
+      ? `refused: ${flag.replace("--allow-write=", "")} is denied by --deny-write ` +
+        `(deno task sim keeps evsim's own source files read-only; write elsewhere) (${
+          whys.join(", ")
+        })`
+      : `missing permission: ${flag} (${whys.join(", ")})`
+  );
 }
 
 /** Permissions a command lacks, each line naming the flag that grants it. Exit code 2. */
@@ -308,6 +350,17 @@ export class PermissionError extends Error {
     super(problems.join("\n"), options);
     this.name = "PermissionError";
     this.problems = problems;
+  }
+}
+
+/** Whether a write flag's path is explicitly denied (`--deny-write`), not merely not granted. */
+function isDenied(flag: string): boolean {
+  if (!flag.startsWith("--allow-write=")) return false;
+  try {
+    const path = flag.slice("--allow-write=".length);
+    return Deno.permissions.querySync({ name: "write", path }).state === "denied";
+  } catch {
+    return false;
   }
 }
 

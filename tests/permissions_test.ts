@@ -80,6 +80,44 @@ Deno.test("a write outside the working folder is refused, naming the flag to add
         `evsim: missing permission: --allow-write=${outside}/out (--sink[0].path)\n`,
       );
     });
+    await t.step("evsim's own source files, which the task keeps read-only", async () => {
+      const { code, stderr } = await evsim(
+        ["--duration", "1h", "--sink", "file:core/run.ts"],
+        work,
+      );
+      assert.equal(code, 2);
+      assert.match(stderr, /refused: core is denied by --deny-write .*\(--sink\[0\]\.path\)/);
+      assert.deepEqual(await entries(work), []);
+    });
+    await t.step("a symbolic link in the working folder that leads outside", async () => {
+      await Deno.symlink(outside, `${work}/link`);
+      await Deno.writeTextFile(
+        `${work}/c.json`,
+        JSON.stringify({
+          log: { file: "link/evsim.log" },
+          sinks: [{ type: "file", path: "link/x.ndjson" }],
+        }),
+      );
+      const { code, stdout, stderr } = await evsim(
+        ["-c", "c.json", "--duration", "1h", "--state", "link/run.state"],
+        work,
+      );
+      assert.equal(code, 2);
+      assert.equal(stdout, "");
+      for (const why of ["log.file", "sinks[0].path", "--state"]) {
+        assert.match(
+          stderr,
+          new RegExp(
+            `--allow-write=${outside}\\S* \\(.*${
+              why.replace(/[[\]]/g, "\\$&")
+            }, through a symbolic link`,
+          ),
+        );
+      }
+      assert.deepEqual(await entries(outside), [], "nothing written through the link");
+      await Deno.remove(`${work}/link`);
+      await Deno.remove(`${work}/c.json`);
+    });
     await t.step("the log file, a dead-letter file and a state file", async () => {
       await Deno.writeTextFile(
         `${work}/c.json`,

@@ -24,6 +24,7 @@ export type Permission =
   | { name: "read"; path: string }
   | { name: "write"; path: string }
   | { name: "net"; host: string }
+  | { name: "import"; host: string }
   | { name: "env"; variable?: string };
 
 /** A permission a command needs, and what needs it (`sinks[0].url`). */
@@ -54,6 +55,8 @@ export function permissionFlag(permission: Permission): string {
       return `--allow-${permission.name}=${permission.path}`;
     case "net":
       return `--allow-net=${permission.host}`;
+    case "import":
+      return `--allow-import=${permission.host}`;
     case "env":
       return permission.variable === undefined
         ? "--allow-env"
@@ -182,6 +185,17 @@ export function inputNeeds(config: Config, options: InputNeedsOptions = {}): Nee
   for (const { module, options: pluginOptions, where } of specs) {
     const file = moduleFile(module, baseDir);
     if (file !== undefined) needs.push(readNeed(file, `${where}.module`));
+    if (/^https?:\/\//i.test(module) && URL.canParse(module)) {
+      // A remote module is fetched with the import permission (Deno 2), not the net one.
+      const url = new URL(module);
+      needs.push({
+        permission: {
+          name: "import",
+          host: hostPort(url.hostname, url.port || DEFAULT_PORTS[url.protocol]),
+        },
+        why: `${where}.module`,
+      });
+    }
     const afdcFile = (pluginOptions as { file?: unknown } | undefined)?.file;
     if (module === "afdc_stations" && typeof afdcFile === "string") {
       needs.push(readNeed(resolvePath(baseDir, afdcFile), `${where}.options.file`));

@@ -237,3 +237,15 @@ Deno.test("permissionProblems() turns Deno's NotCapable error into the flag to a
     },
   });
 });
+
+Deno.test("inputNeeds() asks to import a plugin module fetched over the network", () => {
+  const needs = inputNeeds(
+    config({ plugins: [{ module: "https://plugins.example.com/cities.ts" }] }),
+    { plugins: ["http://127.0.0.1:8000/p.ts", "./local.ts"] },
+  );
+  assert.deepEqual(shown(needs), [
+    "--allow-import=plugins.example.com:443 (plugins[0].module)",
+    "--allow-import=127.0.0.1:8000 (--plugin[0].module)",
+    "--allow-read=./local.ts (--plugin[1].module)",
+  ]);
+});

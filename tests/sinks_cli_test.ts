@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { serveEcho } from "../sinks/server.ts";
-import { startReceiver } from "./_receiver.ts";
+import { closedPort, startReceiver } from "./_receiver.ts";
 import { simEvents } from "./_events.ts";
 import { decode, evsimCommand, inTempDir } from "./_evsim.ts";
 
@@ -319,4 +319,70 @@ Deno.test("evsim replay is a recovery tool: it retries past the shutdown deadlin
     assert.deepEqual(again.map((d) => d.event.eventId), list.map((e) => e.eventId));
     assert.match(decode(failing.stderr), new RegExp(`dead-lettered 200 to ${written[0]}`));
   });
+});
+
+/** A child process that keeps one core busy until disposed: shutdown under a loaded machine. */
+function busyLoop(): AsyncDisposable {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "while (true) {}"],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  return {
+    async [Symbol.asyncDispose]() {
+      child.kill("SIGKILL");
+      await child.status;
+    },
+  };
+}
+
+Deno.test("evsim stopped by SIGTERM with nothing listening, on a loaded machine, dead-letters every event it made", async (t) => {
+  for (const load of [0, 2]) {
+    await t.step(`${load} busy core(s)`, async () => {
+      const busy = Array.from({ length: load }, busyLoop);
+      try {
+        await inTempDir(async (dir) => {
+          await Deno.writeTextFile(
+            `${dir}/c.json`,
+            JSON.stringify({
+              shutdownTimeoutMs: 300,
+              sinks: [
+                {
+                  type: "http",
+                  url: `http://127.0.0.1:${closedPort()}/events`,
+                  deadLetter: "dead.ndjson",
+                },
+                { type: "file", path: "all.ndjson" },
+              ],
+            }),
+          );
+          const child = evsimCommand(["-c", "c.json", "--region", "CO", "--speed", "20000"], dir)
+            .spawn();
+          await new Promise((r) => setTimeout(r, 2_000));
+          child.kill("SIGTERM");
+          const { code, stderr } = await child.output();
+          const all = await readNdjson(`${dir}/all.ndjson`);
+          const dead = (await readNdjson(`${dir}/dead.ndjson`)) as unknown as {
+            reason: string;
+            event: { eventId: string };
+          }[];
+          assert.ok(all.length > 100, `${all.length} events`);
+          const ids = new Set(dead.map((d) => d.event.eventId));
+          const missing = all.filter((e) => !ids.has(e.eventId));
+          assert.equal(
+            missing.length,
+            0,
+            `${missing.length} of ${all.length} neither delivered nor dead-lettered`,
+          );
+          assert.equal(code, 3, decode(stderr));
+          assert.match(
+            decode(stderr),
+            new RegExp(`dead-lettered ${all.length.toLocaleString("en-US")} to dead\\.ndjson`),
+          );
+        });
+      } finally {
+        for (const b of busy) await b[Symbol.asyncDispose]();
+      }
+    });
+  }
 });

@@ -737,6 +737,11 @@ async function stats(flags: Flags, file = "-"): Promise<number> {
     }
   }
   console.log(flags.json ? JSON.stringify(report, null, 2) : formatStatsText(report));
+  if (report.duplicates) {
+    console.error(
+      `evsim: note: skipped ${report.duplicates} duplicate event(s) (an eventId seen before, as a resumed run repeats them)`,
+    );
+  }
   if (report.badLines > 0) {
     console.error(
       `evsim: warning: skipped ${report.badLines} line(s) that are not events (first, ${firstBad})`,

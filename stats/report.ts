@@ -162,8 +162,13 @@ export interface Bins {
 export interface StatsReport {
   /** Lines read (blank lines excluded). */
   lines: number;
-  /** Lines that were events. */
+  /** Lines that were events (each once). */
   events: number;
+  /**
+   * Events skipped as repeats of one read before (the same `eventId`, as a run
+   * resumed from `--state` repeats them). Always set by `evsim stats`.
+   */
+  duplicates?: number;
   /** Lines that were not valid events: counted, not fatal. */
   badLines: number;
   /**

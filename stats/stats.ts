@@ -220,6 +220,9 @@ export class StatsCollector {
   #lines = 0;
   #events = 0;
   #badLines = 0;
+  #duplicates = 0;
+  /** The highest event count seen per charger and history (`chargerId:history` of the `eventId`). */
+  #counts = new Map<string, number>();
   #arrivalsWithoutTimeZone = 0;
   #first = Infinity;
   #last = -Infinity;
@@ -262,6 +265,24 @@ export class StatsCollector {
     this.#add(value);
   }
 
+  /**
+   * Whether an event was seen already: its `eventId` (`chargerId:history:n`)
+   * counts no higher than one seen before for its charger and history. evsim
+   * writes each charger's events in order, and a resumed run repeats them in
+   * order, so this finds the repeats in constant memory per charger.
+   */
+  #isDuplicate(eventId: unknown): boolean {
+    if (typeof eventId !== "string") return false;
+    const i = eventId.lastIndexOf(":");
+    const n = Number(eventId.slice(i + 1));
+    if (i < 0 || !Number.isInteger(n)) return false;
+    const key = eventId.slice(0, i);
+    const seen = this.#counts.get(key);
+    if (seen !== undefined && n <= seen) return true;
+    this.#counts.set(key, n);
+    return false;
+  }
+
   #bad(problem: string): void {
     this.#badLines++;
     this.#onBadLine?.({ line: this.#inputs, problem });
@@ -285,6 +306,10 @@ export class StatsCollector {
     const result = v.safeParse(schema, value);
     if (!result.success) {
       this.#bad(formatIssues("event", result.issues).join("; "));
+      return;
+    }
+    if (this.#isDuplicate((value as { eventId?: unknown }).eventId)) {
+      this.#duplicates++;
       return;
     }
     this.#events++;
@@ -594,6 +619,7 @@ export class StatsCollector {
     const report: StatsReport = {
       lines: this.#lines,
       events: this.#events,
+      duplicates: this.#duplicates,
       badLines: this.#badLines,
       arrivalsWithoutTimeZone: this.#arrivalsWithoutTimeZone,
       from: hasEvents ? new Date(first).toISOString() : null,

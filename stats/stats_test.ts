@@ -647,3 +647,18 @@ Deno.test("StatsCollector measures the distances to the reference chosen for eac
     assert.equal(curves[0].reference[100], 300);
   });
 });
+
+Deno.test("StatsCollector skips the events a resumed run repeats, and counts them", async () => {
+  const { simEvents } = await import("../tests/_events.ts");
+  const list = simEvents(400, { seed: 3, city: "Denver" });
+  const once = new StatsCollector();
+  for (const e of list) once.addEvent(e);
+  // Killed after 300 events and resumed from a save after event 200: 100 come again.
+  const resumed = new StatsCollector();
+  for (const e of [...list.slice(0, 300), ...list.slice(200)]) resumed.addEvent(e);
+  const a = once.report();
+  const b = resumed.report();
+  assert.equal(a.duplicates, 0);
+  assert.equal(b.duplicates, 100);
+  assert.deepEqual({ ...b, duplicates: 0, lines: a.lines }, a);
+});

@@ -3,20 +3,24 @@
  * POST events (one, an array, or NDJSON), watch accepted events live over
  * Server-Sent Events, and query the latest session states and counters.
  *
- * | Route            | Does                                                        |
- * | ---------------- | ----------------------------------------------------------- |
- * | `POST /events`   | validates and stores events, answers with what it accepted |
- * | `GET /events`    | streams each accepted event as SSE (`id`, `event`, `data`) |
- * | `GET /sessions`  | the latest event of each session, `?status=…&city=…`        |
- * | `GET /stats`     | the store's counters                                        |
- * | `GET /metrics`   | the same and the requests answered, for Prometheus          |
- * | `GET /healthz`   | `{ "ok": true }`, without the token                         |
+ * | Route            | Does                                                                  |
+ * | ---------------- | --------------------------------------------------------------------- |
+ * | `POST /events`   | validates and stores events, answers with what it accepted           |
+ * | `GET /events`    | streams each accepted event as SSE (`id`, `event`, `data`)           |
+ * | `GET /sessions`  | the latest event of each session, `?status=…&city=…`, a page at once |
+ * | `GET /stats`     | the store's counters                                                  |
+ * | `GET /metrics`   | the same and the requests answered, for Prometheus                    |
+ * | `GET /healthz`   | `{ "ok": true }`, without the token                                   |
+ *
+ * It protects itself from what a sender or a client may do: bodies, events and
+ * their strings are bounded (413, 400), a body must arrive in time (408),
+ * `GET /sessions` answers a page at a time, and an SSE client that falls
+ * behind is disconnected instead of buffered.
  *
  * @module
  */
 import { getLogger } from "@logtape/logtape";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
-import { streamSSE } from "hono/streaming";
 import * as v from "valibot";
 import { issuePath } from "../core/errors.ts";
 import { EventSchema, type SimEvent, StatusSchema } from "../core/event.ts";
@@ -36,8 +40,31 @@ export interface EchoAppOptions {
   /** The largest request body accepted, in bytes; larger ones get 413. @default {10485760} */
   maxBodyBytes?: number;
   /**
+   * The largest event accepted, in bytes of its JSON (as re-serialized, without
+   * whitespace); a larger one is refused with 400. evsim's are under 1 KB.
+   * @default {16384}
+   */
+  maxEventBytes?: number;
+  /**
+   * The longest string accepted anywhere in an event, field names too, in
+   * characters; a longer one is refused with 400 naming its field. evsim's
+   * longest, a station name or status message, is under 100.
+   * @default {1024}
+   */
+  maxStringLength?: number;
+  /**
+   * How long a request body may take to arrive, in milliseconds, from when
+   * the headers have; a slower one is answered 408 (with `Connection: close`)
+   * and no longer awaited.
+   * @default {30000}
+   */
+  bodyTimeoutMs?: number;
+  /**
    * Events an SSE client may fall behind by; a client further behind is
    * disconnected (and may reconnect) rather than buffered without bound.
+   * Counted are the events the server has not yet handed to the connection;
+   * what the connection and the kernel's socket buffers already hold (a few
+   * MB on loopback) comes on top.
    * @default {10000}
    */
   maxPendingEvents?: number;
@@ -54,13 +81,25 @@ export interface EchoAppOptions {
 export interface Problem {
   /** Position of the event in the request (0-based; NDJSON blank lines are skipped). */
   index: number;
-  /** The field, e.g. `socPercent`; empty when the event as a whole is wrong. */
+  /** The field, e.g. `socPercent` or `connectors[0]`; empty when the event as a whole is wrong. */
   path: string;
   message: string;
 }
 
 /** How long a client that is not reading may hold up shutdown. */
 const SHUTDOWN_GRACE_MS = 1000;
+/** Problems listed in a 400 at most (the message counts them all), so the answer stays small. */
+const MAX_PROBLEMS = 100;
+/** Levels of objects and arrays an event may nest (evsim's nest 2), checked before it is sized. */
+const MAX_DEPTH = 8;
+/** `GET /sessions` without `?limit`, and the largest `?limit`. */
+const SESSIONS_LIMIT = 1000;
+const MAX_SESSIONS_LIMIT = 10_000;
+/** About the most a `GET /sessions` page holds, in bytes, whatever its `?limit`. */
+const MAX_SESSIONS_PAGE_BYTES = 16 * 1024 * 1024;
+/** About the most one SSE write holds, in bytes: a client far behind is not sent its backlog at once. */
+const SSE_CHUNK_BYTES = 64 * 1024;
+const ENCODER = new TextEncoder();
 const NDJSON_TYPES = ["application/x-ndjson", "application/ndjson"];
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /** Routes counted by name in the metrics; any other path counts as `other`. */
@@ -69,7 +108,7 @@ const ROUTES = new Set(["/events", "/sessions", "/stats", "/metrics", "/healthz"
 /** A request the app refuses: becomes `{ error: message, ...details }` with `status`. */
 class RequestError extends Error {
   constructor(
-    readonly status: 400 | 401 | 413 | 503,
+    readonly status: 400 | 401 | 408 | 413 | 503,
     message: string,
     readonly details: Record<string, unknown> = {},
   ) {
@@ -78,8 +117,11 @@ class RequestError extends Error {
   }
 }
 
-/** The body as text, refused with 413 past `max` bytes, by Content-Length or while reading. */
-async function readBody(request: Request, max: number): Promise<string> {
+/**
+ * The body as text, refused with 413 past `max` bytes, by Content-Length or
+ * while reading, and with 408 when it has not all come within `timeoutMs`.
+ */
+async function readBody(request: Request, max: number, timeoutMs: number): Promise<string> {
   const tooLarge = (size: string) =>
     new RequestError(413, `request body is ${size} bytes, over the limit of ${max} bytes`, {
       maxBodyBytes: max,
@@ -89,17 +131,34 @@ async function readBody(request: Request, max: number): Promise<string> {
   if (!request.body) return "";
   // Counted here, not trusted from Content-Length: the header may be absent or wrong.
   const reader = request.body.getReader();
+  let timedOut = false;
+  // Cancelling ends the pending read, so a sender that stalls cannot hold the handler.
+  const timer = setTimeout(() => {
+    timedOut = true;
+    reader.cancel().catch(() => {});
+  }, timeoutMs);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw tooLarge("more than " + max);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (timedOut) {
+        throw new RequestError(
+          408,
+          `request body not received within ${timeoutMs} ms (${size} bytes came)`,
+          { bodyTimeoutMs: timeoutMs },
+        );
+      }
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) {
+        await reader.cancel();
+        throw tooLarge("more than " + max);
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } finally {
+    clearTimeout(timer);
   }
   const bytes = new Uint8Array(size);
   let offset = 0;
@@ -183,35 +242,144 @@ function parseBody(text: string, contentType: string): unknown[] {
   return parseLines(text);
 }
 
+/** The limits {@link validate} checks besides the schema. */
+interface EventLimits {
+  maxStringLength: number;
+  maxEventBytes: number;
+}
+
+/** A path below `path`, written as {@link issuePath} writes valibot's. */
+const child = (path: string, key: string | number) =>
+  typeof key === "number" ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+
+/** A long string shown in a message: its start. */
+const preview = (text: string) => JSON.stringify(text.slice(0, 20)).slice(0, -1) + '…"';
+
 /**
- * Every value as an event, or a 400 listing every problem with its path (and
- * the count of invalid events, for the store's `rejected` counter).
+ * What in `value` is over a limit that holds before the schema is applied:
+ * nesting past {@link MAX_DEPTH}, a string or field name longer than
+ * `maxStringLength`, or JSON longer than `maxEventBytes`. These run first so
+ * that valibot's messages, which quote what they received, stay short, and
+ * that nothing huge is stored, streamed or listed.
  */
-function validate(values: readonly unknown[]): SimEvent[] | RequestError & { invalid: number } {
+function overLimits(
+  value: unknown,
+  limits: EventLimits,
+  buffer: Uint8Array,
+): Omit<Problem, "index">[] {
+  const { maxStringLength: max } = limits;
+  const problems: Omit<Problem, "index">[] = [];
+  // Walked with a stack, not recursion: a body may nest arrays a million deep.
+  const stack: [unknown, string, number][] = [[value, "", 0]];
+  while (stack.length > 0 && problems.length < MAX_PROBLEMS) {
+    const [item, path, depth] = stack.pop()!;
+    if (typeof item === "string") {
+      if (item.length > max) {
+        problems.push({
+          path,
+          message: `string of ${item.length} characters is over the limit of ${max} characters`,
+        });
+      }
+      continue;
+    }
+    if (typeof item !== "object" || item === null) continue;
+    if (depth >= MAX_DEPTH) {
+      problems.push({ path, message: `nested more than ${MAX_DEPTH} levels deep` });
+      continue;
+    }
+    const entries: [string | number, unknown][] = Array.isArray(item)
+      ? [...item.entries()]
+      : Object.entries(item);
+    // Pushed last first, so that they come off the stack, and into the problems, in order.
+    for (const [key, inner] of entries.reverse()) {
+      if (typeof key === "string" && key.length > max) {
+        problems.push({
+          path,
+          message: `field name ${preview(key)} of ${key.length} characters is over the limit ` +
+            `of ${max} characters`,
+        });
+        continue;
+      }
+      stack.push([inner, child(path, key), depth + 1]);
+    }
+  }
+  if (problems.length > 0) return problems;
+  // Sized by encoding into a buffer of the limit: what does not fit is over it.
+  const json = JSON.stringify(value) ?? "";
+  if (ENCODER.encodeInto(json, buffer).read < json.length) {
+    const bytes = ENCODER.encode(json).byteLength;
+    problems.push({
+      path: "",
+      message: `event is ${bytes} bytes as JSON, over the limit of ${limits.maxEventBytes} bytes`,
+    });
+  }
+  return problems;
+}
+
+/**
+ * Every value as an event, or a 400 listing the problems with their paths
+ * (the first {@link MAX_PROBLEMS}; and the count of invalid events, for the
+ * store's `rejected` counter). An event over a limit is not checked further.
+ */
+function validate(
+  values: readonly unknown[],
+  limits: EventLimits,
+): SimEvent[] | RequestError & { invalid: number } {
   const events: SimEvent[] = [];
   const problems: Problem[] = [];
+  const buffer = new Uint8Array(limits.maxEventBytes);
+  let count = 0;
   let invalid = 0;
+  const add = (index: number, path: string, message: string) => {
+    if (count++ < MAX_PROBLEMS) problems.push({ index, path, message });
+  };
   values.forEach((value, index) => {
+    const over = overLimits(value, limits, buffer);
+    if (over.length > 0) {
+      invalid++;
+      for (const problem of over) add(index, problem.path, problem.message);
+      return;
+    }
     const result = v.safeParse(EventSchema, value);
     if (result.success) {
       events.push(result.output);
       return;
     }
     invalid++;
-    for (const issue of result.issues) {
-      problems.push({ index, path: issuePath(issue), message: issue.message });
-    }
+    for (const issue of result.issues) add(index, issuePath(issue), issue.message);
   });
   if (invalid === 0) return events;
   const first = problems[0];
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : "";
+  const more = count > 1 ? ` (and ${count - 1} more problems)` : "";
   const error = new RequestError(
     400,
     `${invalid} of ${values.length} events invalid, none accepted: event ${first.index}: ` +
       `${first.path ? first.path + ": " : ""}${first.message}${more}`,
-    { problems },
+    count > problems.length ? { problems, problemCount: count } : { problems },
   );
   return Object.assign(error, { invalid });
+}
+
+/** An option that must be a positive number. */
+function positive(name: string, value: number): number {
+  if (!(value > 0)) throw new RangeError(`createEchoApp: ${name} must be positive, got ${value}`);
+  return value;
+}
+
+/** The query parameter `name` as an integer from `min` to `max`, or undefined when absent. */
+function queryInteger(c: Context, name: string, min: number, max: number): number | undefined {
+  const text = c.req.query(name);
+  if (text === undefined) return undefined;
+  const value = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
+  if (!(value >= min && value <= max)) {
+    throw new RequestError(
+      400,
+      name === "cursor"
+        ? `?cursor must be one from a Link header of GET /sessions, got ${JSON.stringify(text)}`
+        : `?${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`,
+    );
+  }
+  return value;
 }
 
 /** The `Idempotency-Key` header, checked, or undefined when absent. */
@@ -264,72 +432,130 @@ function bearerAuth(token: string): MiddlewareHandler {
   };
 }
 
-/** Streams each event `store` accepts from now on, batching what queued up while writing. */
-function sseRoute(
-  c: Context,
+/**
+ * Ends the response body of an SSE client that fell more than
+ * `maxPendingEvents` behind, so that the server drops its connection rather
+ * than finishing the response. A server's `onError` gets it: not a failure.
+ */
+export class SlowClientError extends Error {
+  constructor(readonly maxPending: number) {
+    super(`SSE client more than ${maxPending} events behind: disconnected`);
+    this.name = "SlowClientError";
+  }
+}
+
+/**
+ * Streams each event `store` accepts from now on as SSE.
+ *
+ * The body is a stream the server pulls from when the connection has room, so
+ * the events queued here are those the client is behind by, as far as this
+ * process can tell. Past `maxPending` the client is disconnected at once: it is
+ * unsubscribed and its queue dropped, and the body gets a comment saying why,
+ * then fails with a {@link SlowClientError}, on which the server drops the
+ * connection. (The first version counted its events only once each write
+ * returned; a client that never read blocked the write, never reached the
+ * check, and stayed subscribed for good, and a stream that merely ends leaves
+ * the connection open for the next request.)
+ *
+ * What the connection and the kernel already hold for the client is not
+ * counted (about 4 MB on loopback), and a `Deno.serve` server writes the end
+ * only when the client reads: Deno gives no way to close one connection, nor a
+ * write timeout, so the socket of a client that never reads stays open, with
+ * those bounded buffers, until it reads or leaves or the server shuts down.
+ */
+function sseResponse(
   store: EventStore,
   maxPending: number,
   closing: AbortSignal | undefined,
 ): Response {
-  return streamSSE(
-    c,
-    async (stream) => {
-      let queue: [number, SimEvent][] = [];
-      let pending = 0;
-      let overflow = false;
-      let wake: (() => void) | undefined;
+  /** Events accepted and not yet pulled: `queue[head]` on. */
+  let queue: [number, SimEvent][] = [];
+  let head = 0;
+  let wake: (() => void) | undefined;
+  /** Set once no more events come: the client left, fell behind, or the server is closing. */
+  let ended = false;
+  let behind = false;
+  let grace: ReturnType<typeof setTimeout> | undefined;
+  let unsubscribe = () => {};
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const onClose = () => {
+    wake?.();
+    grace = setTimeout(() => {
+      end();
+      try {
+        controller.close();
+      } catch {
+        // Already ended by the client or the server.
+      }
+    }, SHUTDOWN_GRACE_MS);
+  };
+  /** Stops streaming: unsubscribes and drops the queue. */
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    unsubscribe();
+    closing?.removeEventListener("abort", onClose);
+    clearTimeout(grace);
+    queue = [];
+    head = 0;
+    wake?.();
+  };
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
       // Subscribed before the response is returned, so a client that has the
       // response headers misses nothing published after.
-      const unsubscribe = store.subscribe((event, seq) => {
-        if (pending >= maxPending) overflow = true;
-        else {
+      unsubscribe = store.subscribe((event, seq) => {
+        if (ended) return;
+        if (queue.length - head < maxPending) {
           queue.push([seq, event]);
-          pending++;
+          wake?.();
+          return;
         }
-        wake?.();
+        logger.warning("Disconnected an SSE client more than {maxPending} events behind", {
+          maxPending,
+        });
+        behind = true;
+        end();
+        c.enqueue(ENCODER.encode(`: disconnected: more than ${maxPending} events behind\n\n`));
       });
-      let grace: ReturnType<typeof setTimeout> | undefined;
-      const onClose = () => {
-        wake?.();
-        grace = setTimeout(() => stream.abort(), SHUTDOWN_GRACE_MS);
-      };
       closing?.addEventListener("abort", onClose, { once: true });
-      stream.onAbort(() => wake?.());
-      try {
-        while (!stream.aborted && !overflow) {
-          if (queue.length === 0) {
-            if (closing?.aborted) break;
-            await new Promise<void>((resolve) => wake = resolve);
-            wake = undefined;
-            continue;
-          }
-          const batch = queue;
-          queue = [];
-          let frames = "";
-          // JSON.stringify never emits a raw newline, so each event is one data line.
-          for (const [seq, event] of batch) {
-            frames += `id: ${seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
-          }
-          await stream.write(frames);
-          pending -= batch.length;
+    },
+    async pull(c) {
+      while (head === queue.length && !ended) {
+        if (closing?.aborted) {
+          end();
+          return c.close();
         }
-        if (overflow) {
-          logger.warning(
-            "Disconnected an SSE client more than {maxPending} events behind",
-            { maxPending },
-          );
-        }
-      } finally {
-        unsubscribe();
-        closing?.removeEventListener("abort", onClose);
-        clearTimeout(grace);
+        await new Promise<void>((resolve) => wake = resolve);
+        wake = undefined;
       }
+      // Failed only now, once the notice is taken: failing drops what is queued.
+      if (behind) return c.error(new SlowClientError(maxPending));
+      if (ended) return;
+      // JSON.stringify never emits a raw newline, so each event is one data line.
+      let frames = "";
+      while (head < queue.length && frames.length < SSE_CHUNK_BYTES) {
+        const [seq, event] = queue[head++];
+        frames += `id: ${seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+      }
+      if (head === queue.length) {
+        queue = [];
+        head = 0;
+      } else if (head > 1024 && head * 2 > queue.length) {
+        queue = queue.slice(head);
+        head = 0;
+      }
+      c.enqueue(ENCODER.encode(frames));
     },
-    (error) => {
-      logger.error("SSE stream failed: {error}", { error });
-      return Promise.resolve();
+    cancel() {
+      // The client went away, or the server is closing its connection.
+      end();
     },
-  );
+  }, { highWaterMark: 0 });
+  return new Response(body, {
+    headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+  });
 }
 
 /**
@@ -338,6 +564,11 @@ function sseRoute(
  */
 export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): Hono {
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const limits: EventLimits = {
+    maxStringLength: positive("maxStringLength", options.maxStringLength ?? 1024),
+    maxEventBytes: positive("maxEventBytes", options.maxEventBytes ?? 16 * 1024),
+  };
+  const bodyTimeoutMs = positive("bodyTimeoutMs", options.bodyTimeoutMs ?? 30_000);
   const maxPending = options.maxPendingEvents ?? 10_000;
   const closing = options.signal;
   const metrics = getEchoMetrics(store);
@@ -346,6 +577,9 @@ export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): 
   app.onError((error, c) => {
     if (error instanceof RequestError) {
       if (error.status === 401) c.header("WWW-Authenticate", 'Bearer realm="evsim"');
+      // Asks the client to close the connection: Deno keeps it open, reading
+      // the rest of the body, and cannot be told to close it.
+      if (error.status === 408) c.header("Connection", "close");
       return c.json({ error: error.message, ...error.details }, error.status);
     }
     logger.error("{method} {path} failed: {error}", {
@@ -375,10 +609,10 @@ export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): 
   if (options.token !== undefined) app.use("*", bearerAuth(options.token));
 
   app.post("/events", async (c) => {
-    const text = await readBody(c.req.raw, maxBodyBytes);
+    const text = await readBody(c.req.raw, maxBodyBytes, bodyTimeoutMs);
     const values = parseBody(text, c.req.header("content-type") ?? "");
     const key = idempotencyKey(c, values.length);
-    const events = validate(values);
+    const events = validate(values, limits);
     if (events instanceof RequestError) {
       store.reject(events.invalid);
       throw events;
@@ -390,9 +624,9 @@ export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): 
     return c.json({ ...counts, events: accepted });
   });
 
-  app.get("/events", (c) => {
+  app.get("/events", () => {
     if (closing?.aborted) throw new RequestError(503, "the server is shutting down");
-    return sseRoute(c, store, maxPending, closing);
+    return sseResponse(store, maxPending, closing);
   });
 
   app.get("/sessions", (c) => {
@@ -404,7 +638,24 @@ export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): 
           StatusSchema.options.join(", "),
       );
     }
-    return c.json(store.sessions({ status, city: c.req.query("city") }));
+    const limit = queryInteger(c, "limit", 1, MAX_SESSIONS_LIMIT) ?? SESSIONS_LIMIT;
+    const after = queryInteger(c, "cursor", 0, Number.MAX_SAFE_INTEGER);
+    const page = store.sessionPage(
+      { status, city: c.req.query("city") },
+      { after, limit, maxBytes: MAX_SESSIONS_PAGE_BYTES },
+    );
+    // Still a bare array, as before paging: the next page is in a Link header (RFC 8288).
+    if (page.next !== undefined) {
+      const query = new URLSearchParams();
+      for (const name of ["status", "city"]) {
+        const value = c.req.query(name);
+        if (value !== undefined) query.set(name, value);
+      }
+      query.set("limit", String(limit));
+      query.set("cursor", String(page.next));
+      c.header("Link", `</sessions?${query.toString().replaceAll("+", "%20")}>; rel="next"`);
+    }
+    return c.json(page.sessions);
   });
 
   app.get("/stats", (c) => c.json(store.stats()));

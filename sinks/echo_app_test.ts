@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Hono } from "hono";
 import type { SimEvent } from "../core/event.ts";
-import { createEchoApp, type EchoAppOptions } from "./echo_app.ts";
+import { createEchoApp, type EchoAppOptions, type Problem, SlowClientError } from "./echo_app.ts";
 import { EventStore } from "./event_store.ts";
 import { simEvents } from "../tests/_events.ts";
 import { readFrames } from "../tests/_sse.ts";
@@ -334,10 +334,9 @@ Deno.test("GET /events disconnects a client more than maxPendingEvents behind", 
   const { app, store } = setup({ maxPendingEvents: 5 });
   const res = await app.request("/events");
   for (const e of EVENTS.slice(0, 20)) store.add(e);
-  const { frames, ended } = await readFrames(res.body!.getReader());
-  assert.ok(ended);
-  assert.ok(frames.length <= 5, `${frames.length} frames`);
   assert.equal(store.subscribers, 0);
+  // The notice, then the body fails (see below for what the client reads).
+  await assert.rejects(readFrames(res.body!.getReader()), SlowClientError);
   assert.equal(store.stats().accepted, 20);
 });
 
@@ -381,4 +380,204 @@ Deno.test("GET /metrics counts SSE clients and needs the token when one is set",
   const refused = { method: "GET", route: "/metrics", status: "401" };
   assert.equal(valueOf(all, "evsim_echo_requests_total", refused), 1);
   await stream.body!.cancel();
+});
+
+Deno.test("POST /events refuses a string over maxStringLength, naming its field", async (t) => {
+  const huge = "x".repeat(4.5 * 1024 * 1024);
+  await t.step("a 4.5 MB field among valid events: 400, the path, no echo", async () => {
+    const { app, store } = setup();
+    const res = await post(app, JSON.stringify([A, { ...B, locationName: huge }, C]));
+    const text = await res.text();
+    assert.equal(res.status, 400, text);
+    assert.ok(text.length < 2000, `answer of ${text.length} characters`);
+    const body = JSON.parse(text);
+    assert.deepEqual(body.problems, [{
+      index: 1,
+      path: "locationName",
+      message: `string of ${huge.length} characters is over the limit of 1024 characters`,
+    }]);
+    assert.match(body.error, /^1 of 3 events invalid, none accepted: event 1: locationName: /);
+    assert.equal(store.stats().accepted, 0);
+    assert.equal(store.stats().rejected, 1);
+  });
+  await t.step("inside an array, and as a field name", async () => {
+    const max = Math.max(...Object.values(A).map((v) => typeof v === "string" ? v.length : 0));
+    const { app } = setup({ maxStringLength: max });
+    const connectors = ["J1772", "x".repeat(max + 1)];
+    const event = { ...A, connectors, ["k".repeat(max + 1)]: 1 };
+    const body = await json(await post(app, JSON.stringify(event)), 400);
+    assert.deepEqual(body.problems.map((p: Problem) => p.path), ["", "connectors[1]"]);
+    assert.match(
+      body.problems[0].message,
+      new RegExp(`^field name "k+…" of ${max + 1} characters is over the limit of ${max} `),
+    );
+  });
+  await t.step("a string of exactly maxStringLength is accepted", async () => {
+    const { app } = setup({ maxStringLength: 40 });
+    const event = { ...A, locationName: "n".repeat(40) };
+    assert.equal((await json(await post(app, JSON.stringify(event)), 200)).accepted, 1);
+  });
+});
+
+Deno.test("POST /events refuses an event over maxEventBytes as a whole", async (t) => {
+  const size = new TextEncoder().encode(JSON.stringify(A)).byteLength;
+  await t.step("one byte over: 400, with an empty path", async () => {
+    const { app, store } = setup({ maxEventBytes: size - 1 });
+    const body = await json(await post(app, JSON.stringify([B, A])), 400);
+    assert.deepEqual(body.problems, [{
+      index: 1,
+      path: "",
+      message: `event is ${size} bytes as JSON, over the limit of ${size - 1} bytes`,
+    }]);
+    assert.equal(store.stats().accepted, 0);
+  });
+  await t.step("exactly maxEventBytes: accepted", async () => {
+    const { app } = setup({ maxEventBytes: size });
+    assert.equal((await json(await post(app, JSON.stringify(A)), 200)).accepted, 1);
+  });
+  await t.step("an array the schema allows, made long: refused by the default limit", async () => {
+    const { app } = setup();
+    const event = { ...A, connectors: Array(5000).fill("J1772") };
+    const body = await json(await post(app, JSON.stringify(event)), 400);
+    assert.match(body.problems[0].message, /^event is \d+ bytes as JSON, over the limit of 16384/);
+  });
+});
+
+Deno.test("POST /events lists the first 100 problems and counts them all", async () => {
+  const { app, store } = setup();
+  const body = await json(await post(app, JSON.stringify(Array(5000).fill({}))), 400);
+  assert.equal(body.problems.length, 100);
+  assert.equal(body.problemCount, 5000);
+  assert.match(body.error, /^5000 of 5000 events invalid, none accepted: .*and 4999 more problems/);
+  assert.equal(store.stats().rejected, 5000);
+});
+
+Deno.test("POST /events refuses a value nested a hundred thousand deep with 400, not 500", async () => {
+  const { app } = setup();
+  const deep = "[".repeat(100_000) + "]".repeat(100_000);
+  const body = await json(await post(app, `[{"type":"charger.status","bogus":${deep}}]`), 400);
+  assert.deepEqual(body.problems, [{
+    index: 0,
+    path: "bogus[0][0][0][0][0][0][0]",
+    message: "nested more than 8 levels deep",
+  }]);
+});
+
+Deno.test("POST /events answers 408 to a body that does not come within bodyTimeoutMs", async () => {
+  const { app, store } = setup({ bodyTimeoutMs: 50 });
+  let cancelled = false;
+  const stalled = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(JSON.stringify(A).slice(0, 40)));
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  const res = await post(app, stalled);
+  const body = await json(res, 408);
+  assert.match(body.error, /^request body not received within 50 ms \(40 bytes came\)$/);
+  assert.equal(body.bodyTimeoutMs, 50);
+  assert.equal(res.headers.get("connection"), "close");
+  assert.ok(cancelled, "the body was cancelled");
+  assert.equal(store.stats().accepted, 0);
+  // A body that comes in time is read as before.
+  assert.equal((await json(await post(app, JSON.stringify(A)), 200)).accepted, 1);
+});
+
+Deno.test("createEchoApp() refuses limits that are not positive", () => {
+  const store = new EventStore();
+  assert.throws(() => createEchoApp(store, { maxStringLength: 0 }), /maxStringLength must be/);
+  assert.throws(() => createEchoApp(store, { maxEventBytes: NaN }), /maxEventBytes must be/);
+  assert.throws(() => createEchoApp(store, { bodyTimeoutMs: -1 }), /bodyTimeoutMs must be/);
+});
+
+/** The target of a `Link: <…>; rel="next"` header, or undefined without one. */
+function nextLink(response: Response): string | undefined {
+  const link = response.headers.get("link");
+  if (link === null) return undefined;
+  const match = /^<([^>]+)>; rel="next"$/.exec(link);
+  assert.ok(match, `Link: ${link}`);
+  return match[1];
+}
+
+Deno.test("GET /sessions answers a page at a time, a bare array with the next in a Link header", async (t) => {
+  const { app, store } = setup();
+  await json(await post(app, ndjson(EVENTS), { "content-type": "application/x-ndjson" }), 200);
+  const follow = async (first: string) => {
+    const pages: SimEvent[][] = [];
+    for (let url: string | undefined = first; url !== undefined;) {
+      const res = await app.request(url);
+      pages.push(await json(res, 200));
+      url = nextLink(res);
+    }
+    return pages;
+  };
+  await t.step("all sessions, 40 at a time", async () => {
+    const pages = await follow("/sessions?limit=40");
+    assert.deepEqual(pages.flat(), store.sessions());
+    assert.ok(pages.length >= 3);
+    assert.ok(pages.slice(0, -1).every((p) => p.length === 40));
+  });
+  await t.step("the filters are kept in the link", async () => {
+    const res = await app.request("/sessions?status=In%20Use&city=San%20Jose&limit=2");
+    const next = nextLink(res)!;
+    assert.match(next, /^\/sessions\?status=In%20Use&city=San%20Jose&limit=2&cursor=\d+$/);
+    const pages = await follow("/sessions?status=In%20Use&city=San%20Jose&limit=2");
+    assert.deepEqual(pages.flat(), store.sessions({ status: "In Use", city: "San Jose" }));
+    assert.ok(pages.length >= 2);
+  });
+  await t.step("without ?limit: up to 1000, so these fit on one page", async () => {
+    const res = await app.request("/sessions");
+    assert.equal(res.headers.get("link"), null);
+    assert.equal((await json(res, 200)).length, store.stats().sessions);
+  });
+});
+
+Deno.test("GET /sessions refuses a limit or cursor that is not one", async () => {
+  const { app } = setup();
+  for (const limit of ["0", "10001", "ten", "-5", "1.5"]) {
+    const body = await json(await app.request(`/sessions?limit=${limit}`), 400);
+    assert.match(body.error, /^\?limit must be an integer from 1 to 10000, got "/, limit);
+  }
+  for (const cursor of ["x", "-1", "99999999999999999999"]) {
+    const body = await json(await app.request(`/sessions?cursor=${cursor}`), 400);
+    assert.match(body.error, /^\?cursor must be one from a Link header of GET \/sessions/);
+  }
+});
+
+Deno.test("GET /sessions answers after events with 4.5 MB strings were sent", async () => {
+  const { app, store } = setup();
+  const huge = "y".repeat(4.5 * 1024 * 1024);
+  for (const e of EVENTS.slice(0, 5)) {
+    await json(await post(app, JSON.stringify({ ...e, statusMessage: huge })), 400);
+  }
+  await json(await post(app, JSON.stringify(EVENTS.slice(0, 5))), 200);
+  const sessions = await json(await app.request("/sessions"), 200);
+  assert.deepEqual(sessions, store.sessions());
+  assert.equal(store.stats().rejected, 5);
+});
+
+Deno.test("GET /events disconnects a client that is not reading as soon as it is too far behind", async () => {
+  const { app, store } = setup({ maxPendingEvents: 50 });
+  const res = await app.request("/events");
+  const reader = res.body!.getReader();
+  // The client reads a little, then stops.
+  for (const e of EVENTS.slice(0, 10)) store.add(e);
+  assert.equal((await readFrames(reader, 10)).frames.length, 10);
+  for (const e of EVENTS.slice(10, 60)) store.add(e);
+  assert.equal(store.subscribers, 1, "50 behind is within the limit");
+  store.add(EVENTS[60]);
+  assert.equal(store.subscribers, 0, "51 behind: disconnected at once, not at the next write");
+  // What it then reads is the notice, not the backlog, and the body fails,
+  // which makes a server drop the connection.
+  const notice = await reader.read();
+  assert.equal(
+    new TextDecoder().decode(notice.value),
+    ": disconnected: more than 50 events behind\n\n",
+  );
+  await assert.rejects(
+    reader.read(),
+    (e) => e instanceof SlowClientError && e.message.includes("more than 50 events behind"),
+  );
 });

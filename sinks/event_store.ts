@@ -1,8 +1,9 @@
 /**
  * What the echo server has accepted: the idempotency keys it has seen, the
- * latest event of each session, counters, and live subscribers. Keys and
- * sessions are bounded, the oldest going first, so memory stays flat on long
- * runs.
+ * latest event of each session, counters, and live subscribers. Keys are
+ * bounded in number and total length, sessions in number and approximate
+ * size, the oldest going first (ended sessions before active ones), so memory
+ * stays flat on long runs and under hostile input.
  *
  * @module
  */
@@ -24,12 +25,52 @@ export interface EventStoreOptions {
   /**
    * Idempotency keys (`eventId`s, and `Idempotency-Key` headers apart) to
    * remember; beyond this the oldest are forgotten, and an event whose key was
-   * forgotten is accepted again.
+   * forgotten is accepted again. The keys kept also total at most
+   * `maxKeys` × 64 characters, so long keys leave room for fewer (evsim's own
+   * are under 40).
    * @default {1000000}
    */
   maxKeys?: number;
-  /** Sessions whose latest event is kept; beyond this the least recently updated go. @default {100000} */
+  /**
+   * Sessions whose latest event is kept; beyond this one goes: the least
+   * recently updated ended session (completed, failed or ended), or, when
+   * none has ended, the least recently updated one.
+   * @default {100000}
+   */
   maxSessions?: number;
+  /**
+   * The approximate size (as JSON) of the session events kept, in bytes;
+   * beyond it sessions go as beyond `maxSessions`. evsim's events are under
+   * 1 KB, so this binds only when events are padded.
+   * @default {268435456}
+   */
+  maxBytes?: number;
+}
+
+/** Options of {@link EventStore.sessionPage}. */
+export interface PageOptions {
+  /** Where the page starts: the `next` of the page before; omitted, the first page. @default {0} */
+  after?: number;
+  /** The most sessions on the page. @default {1000} */
+  limit?: number;
+  /**
+   * The approximate size (as JSON) of the page, in bytes: a page stops before
+   * the session that would take it over (it always holds at least one).
+   * @default {16777216}
+   */
+  maxBytes?: number;
+}
+
+/** One page of {@link EventStore.sessionPage}. */
+export interface SessionPage {
+  /** The sessions, least recently updated first. */
+  sessions: SessionState[];
+  /**
+   * Pass as `after` for the next page; undefined on the last page. A session
+   * updated while a client pages moves to the end, so it may come again (with
+   * its newer event); none that stays tracked is missed.
+   */
+  next?: number;
 }
 
 /** Options of {@link EventStore.add}. */
@@ -68,33 +109,70 @@ export interface EventStoreStats {
   activeSessions: number;
   /** Sessions tracked, active or ended (at most `maxSessions`). */
   sessions: number;
+  /** Approximate size (as JSON) of the session events kept, in bytes (at most `maxBytes`). */
+  sessionBytes: number;
+  /** Sessions dropped to stay within `maxSessions` or `maxBytes`. */
+  evictedSessions: number;
 }
 
 /** Receives each accepted event with its acceptance number (1, 2, …, in order). */
 export type StoreListener = (event: SimEvent, seq: number) => void;
 
 /**
- * An insertion-ordered set that forgets its oldest entries beyond `max`.
+ * An insertion-ordered set that forgets its oldest entries beyond `max`
+ * entries or `maxChars` characters in all (keeping at least the newest).
  *
  * Eviction goes through one live iterator kept for the set's lifetime: every
  * entry before it has been evicted, so its `next()` is the oldest entry in
  * O(1). (`set.values().next()` would rescan the deleted slots each time, which
- * is quadratic at a million keys.)
+ * is quadratic at a million keys.) It is only asked while the set holds more
+ * than one entry: an iterator that once finds the set empty is done for good.
  */
 class BoundedSet {
   readonly #set = new Set<string>();
   readonly #oldest = this.#set.values();
+  #chars = 0;
 
-  constructor(readonly max: number) {}
+  constructor(readonly max: number, readonly maxChars: number) {}
 
   has(key: string): boolean {
     return this.#set.has(key);
   }
 
   add(key: string): void {
+    if (this.#set.has(key)) return;
     this.#set.add(key);
-    while (this.#set.size > this.max) this.#set.delete(this.#oldest.next().value!);
+    this.#chars += key.length;
+    while (this.#set.size > this.max || (this.#chars > this.maxChars && this.#set.size > 1)) {
+      const oldest = this.#oldest.next().value!;
+      this.#set.delete(oldest);
+      this.#chars -= oldest.length;
+    }
   }
+}
+
+/** A tracked session: its latest event, when it was stored, its approximate size. */
+interface Entry {
+  event: SessionState;
+  /** The acceptance number of `event`: entries are stored in increasing order of it. */
+  stamp: number;
+  size: number;
+}
+
+/**
+ * About the length of `event` as JSON, counted without serializing it: the
+ * store sizes every event it keeps, the server sink's at simulation speed.
+ */
+function approximateSize(event: SessionState): number {
+  let size = 2;
+  for (const [key, value] of Object.entries(event)) {
+    size += key.length + 4;
+    if (typeof value === "string") size += value.length + 2;
+    else if (Array.isArray(value)) {
+      size += value.reduce((n, item) => n + String(item).length + 3, 0);
+    } else size += 8;
+  }
+  return size;
 }
 
 /** Charging is over: the target reached, given up, or the vehicle gone. */
@@ -113,6 +191,9 @@ function isOlder(a: SessionState, b: SessionState): boolean {
   return ta < tb || (ta === tb && a.seq < b.seq);
 }
 
+/** What the keys kept may average, in characters, before they are fewer than `maxKeys`. */
+const MAX_CHARS_PER_KEY = 64;
+
 function checkLimit(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new RangeError(`EventStore: ${name} must be a positive integer, got ${value}`);
@@ -129,10 +210,17 @@ export class EventStore {
   readonly #eventIds: BoundedSet;
   readonly #idempotencyKeys: BoundedSet;
   readonly #maxSessions: number;
-  /** Latest event per session ID, least recently updated first. */
-  readonly #sessions = new Map<string, SessionState>();
+  readonly #maxBytes: number;
+  /** Latest event per session ID, least recently updated (lowest stamp) first. */
+  readonly #sessions = new Map<string, Entry>();
   /** Live iterator over `#sessions`, as in {@link BoundedSet}. */
   readonly #oldestSession = this.#sessions.values();
+  /** IDs of the ended sessions among `#sessions`, in the same order: evicted first. */
+  readonly #ended = new Set<string>();
+  /** Live iterator over `#ended`. */
+  readonly #oldestEnded = this.#ended.values();
+  #sessionBytes = 0;
+  #evicted = 0;
   readonly #byType = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as Record<
     EventType,
     number
@@ -146,9 +234,10 @@ export class EventStore {
 
   constructor(options: EventStoreOptions = {}) {
     const maxKeys = checkLimit("maxKeys", options.maxKeys ?? 1_000_000);
-    this.#eventIds = new BoundedSet(maxKeys);
-    this.#idempotencyKeys = new BoundedSet(maxKeys);
+    this.#eventIds = new BoundedSet(maxKeys, maxKeys * MAX_CHARS_PER_KEY);
+    this.#idempotencyKeys = new BoundedSet(maxKeys, maxKeys * MAX_CHARS_PER_KEY);
     this.#maxSessions = checkLimit("maxSessions", options.maxSessions ?? 100_000);
+    this.#maxBytes = checkLimit("maxBytes", options.maxBytes ?? 256 * 1024 * 1024);
   }
 
   /**
@@ -168,7 +257,7 @@ export class EventStore {
     if (key !== undefined) this.#idempotencyKeys.add(key);
     const seq = ++this.#accepted;
     this.#byType[event.type]++;
-    if ("sessionId" in event) this.#track(event);
+    if ("sessionId" in event) this.#track(event, seq);
     for (const listener of this.#listeners) {
       try {
         listener(event, seq);
@@ -187,15 +276,40 @@ export class EventStore {
     this.#rejected += count;
   }
 
-  /** The latest event of each tracked session that matches `filter`, least recently updated first. */
+  /**
+   * The latest event of each tracked session that matches `filter`, least
+   * recently updated first: all of them, up to `maxSessions`. To answer a
+   * request, use {@link EventStore.sessionPage}.
+   */
   sessions(filter: SessionFilter = {}): SessionState[] {
     const out: SessionState[] = [];
-    for (const event of this.#sessions.values()) {
-      if (filter.status !== undefined && event.status !== filter.status) continue;
-      if (filter.city !== undefined && event.city !== filter.city) continue;
-      out.push(event);
+    for (const { event } of this.#sessions.values()) {
+      if (matches(event, filter)) out.push(event);
     }
     return out;
+  }
+
+  /**
+   * One page of {@link EventStore.sessions}: at most `page.limit` sessions and
+   * about `page.maxBytes`, from `page.after` on, and where the next page starts.
+   */
+  sessionPage(filter: SessionFilter = {}, page: PageOptions = {}): SessionPage {
+    const after = page.after ?? 0;
+    const limit = page.limit ?? 1000;
+    const maxBytes = page.maxBytes ?? 16 * 1024 * 1024;
+    const sessions: SessionState[] = [];
+    let bytes = 0;
+    let last = after;
+    // Entries are in increasing stamp order, so the page starts at the first past `after`.
+    for (const { event, stamp, size } of this.#sessions.values()) {
+      if (stamp <= after || !matches(event, filter)) continue;
+      const full = sessions.length >= limit || (sessions.length > 0 && bytes + size > maxBytes);
+      if (full) return { sessions, next: last };
+      sessions.push(event);
+      bytes += size;
+      last = stamp;
+    }
+    return { sessions };
   }
 
   /** A snapshot of the counters. */
@@ -207,6 +321,8 @@ export class EventStore {
       byType: { ...this.#byType },
       activeSessions: this.#active,
       sessions: this.#sessions.size,
+      sessionBytes: this.#sessionBytes,
+      evictedSessions: this.#evicted,
     };
   }
 
@@ -228,20 +344,43 @@ export class EventStore {
     return this.#listeners.length;
   }
 
-  #track(event: SessionState): void {
+  #track(event: SessionState, stamp: number): void {
     const previous = this.#sessions.get(event.sessionId);
     if (previous) {
       // A late, older event (a retry, say) does not replace what is newer.
-      if (isOlder(event, previous)) return;
-      this.#sessions.delete(event.sessionId);
-      if (!isEnded(previous)) this.#active--;
+      if (isOlder(event, previous.event)) return;
+      this.#forget(previous);
     }
-    this.#sessions.set(event.sessionId, event);
-    if (!isEnded(event)) this.#active++;
-    while (this.#sessions.size > this.#maxSessions) {
-      const oldest = this.#oldestSession.next().value!;
-      this.#sessions.delete(oldest.sessionId);
-      if (!isEnded(oldest)) this.#active--;
+    const entry = { event, stamp, size: approximateSize(event) };
+    this.#sessions.set(event.sessionId, entry);
+    this.#sessionBytes += entry.size;
+    if (isEnded(event)) this.#ended.add(event.sessionId);
+    else this.#active++;
+    while (
+      this.#sessions.size > this.#maxSessions ||
+      (this.#sessionBytes > this.#maxBytes && this.#sessions.size > 1)
+    ) {
+      // Both iterators are asked only while their collection holds an entry
+      // other than the one just added, which is newest in both.
+      const oldest = this.#ended.size > 1 || (this.#ended.size === 1 && !isEnded(event))
+        ? this.#sessions.get(this.#oldestEnded.next().value!)!
+        : this.#oldestSession.next().value!;
+      this.#forget(oldest);
+      this.#evicted++;
     }
   }
+
+  /** Stops tracking `entry`'s session. */
+  #forget(entry: Entry): void {
+    const { sessionId } = entry.event;
+    this.#sessions.delete(sessionId);
+    this.#sessionBytes -= entry.size;
+    if (isEnded(entry.event)) this.#ended.delete(sessionId);
+    else this.#active--;
+  }
+}
+
+function matches(event: SessionState, filter: SessionFilter): boolean {
+  return (filter.status === undefined || event.status === filter.status) &&
+    (filter.city === undefined || event.city === filter.city);
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { SessionState } from "./event_store.ts";
+import type { SessionFilter, SessionState } from "./event_store.ts";
 import type { SimEvent } from "../core/event.ts";
 import { EventStore } from "./event_store.ts";
 import { simEvents } from "../tests/_events.ts";
@@ -16,6 +16,31 @@ function latestBySession(events: readonly SimEvent[]): SessionState[] {
     latest.set(e.sessionId, e);
   }
   return [...latest.values()];
+}
+
+/**
+ * The reference for a store of at most `max` sessions: the last event of each
+ * session kept, least recently updated first; beyond `max`, the least recently
+ * updated ended session goes (not the one just updated), else the least
+ * recently updated.
+ */
+function keptWithin(
+  events: readonly SimEvent[],
+  max: number,
+): { kept: SessionState[]; evicted: number } {
+  const kept: SessionState[] = [];
+  let evicted = 0;
+  for (const e of events.filter(isSession)) {
+    const at = kept.findIndex((k) => k.sessionId === e.sessionId);
+    if (at >= 0) kept.splice(at, 1);
+    kept.push(e);
+    while (kept.length > max) {
+      const oldestEnded = kept.slice(0, -1).findIndex(ended);
+      kept.splice(Math.max(oldestEnded, 0), 1);
+      evicted++;
+    }
+  }
+  return { kept, evicted };
 }
 
 const EVENTS = simEvents(3000);
@@ -181,21 +206,158 @@ Deno.test("new EventStore() refuses limits that are not positive integers", () =
     () => new EventStore({ maxSessions: 1.5 }),
     /maxSessions must be a positive integer, got 1.5/,
   );
+  assert.throws(() => new EventStore({ maxBytes: -1 }), /maxBytes must be a positive integer/);
 });
 
 Deno.test("EventStore stays bounded with many more keys and sessions than it keeps", () => {
   const store = new EventStore({ maxKeys: 100, maxSessions: 10 });
   for (const e of EVENTS) store.add(e);
   const stats = store.stats();
+  const { kept, evicted } = keptWithin(EVENTS, 10);
   assert.equal(stats.accepted, EVENTS.length);
   assert.equal(stats.sessions, 10);
-  assert.deepEqual(store.sessions(), latestBySession(EVENTS).slice(-10));
-  assert.equal(
-    stats.activeSessions,
-    latestBySession(EVENTS).slice(-10).filter((e) => !ended(e)).length,
-  );
+  assert.deepEqual(store.sessions(), kept);
+  assert.equal(stats.activeSessions, kept.filter((e) => !ended(e)).length);
+  // A session evicted and then updated is tracked anew, and may be evicted again.
+  assert.equal(stats.evictedSessions, evicted);
   // The last 100 keys are known, older ones are not.
   assert.equal(store.add(EVENTS.at(-1)!), false);
   assert.equal(store.add(EVENTS.at(-100)!), false);
   assert.equal(store.add(EVENTS[0]), true);
+});
+
+Deno.test("EventStore evicts the least recently updated ended session before any active one", () => {
+  const byId = Map.groupBy(EVENTS.filter(isSession), (e) => e.sessionId);
+  const histories = [...byId.values()];
+  const activeA = histories[0][0];
+  const endedB = histories.find((h) => h[0] !== activeA && h.some(ended))!.find(ended)!;
+  const others = histories.filter((h) =>
+    ![activeA, endedB].some((e) => e.sessionId === h[0].sessionId)
+  );
+  const [activeC, activeD] = [others[0][0], others[1][0]];
+  assert.ok(!ended(activeA) && !ended(activeC) && !ended(activeD));
+  const store = new EventStore({ maxSessions: 2 });
+  store.add(activeA);
+  store.add(endedB); // more recently updated than A, but ended
+  store.add(activeC);
+  assert.deepEqual(store.sessions().map((e) => e.sessionId), [
+    activeA.sessionId,
+    activeC.sessionId,
+  ]);
+  assert.equal(store.stats().evictedSessions, 1);
+  assert.equal(store.stats().activeSessions, 2);
+  // With only active sessions left, the least recently updated goes.
+  store.add(activeD);
+  assert.deepEqual(store.sessions().map((e) => e.sessionId), [
+    activeC.sessionId,
+    activeD.sessionId,
+  ]);
+  assert.equal(store.stats().evictedSessions, 2);
+});
+
+Deno.test("EventStore keeps the session events within maxBytes, sized about as JSON", () => {
+  const latest = latestBySession(EVENTS);
+  const json = (events: readonly SimEvent[]) =>
+    events.reduce((sum, e) => sum + JSON.stringify(e).length, 0);
+  const all = new EventStore();
+  for (const e of EVENTS) all.add(e);
+  const { sessionBytes } = all.stats();
+  assert.ok(
+    Math.abs(sessionBytes - json(latest)) < json(latest) * 0.1,
+    `estimated ${sessionBytes} bytes, JSON ${json(latest)}`,
+  );
+  const maxBytes = Math.floor(sessionBytes / 4);
+  const store = new EventStore({ maxBytes });
+  for (const e of EVENTS) store.add(e);
+  const stats = store.stats();
+  assert.ok(stats.sessionBytes <= maxBytes, `${stats.sessionBytes} > ${maxBytes}`);
+  assert.ok(stats.sessions > 0 && stats.sessions < latest.length / 2);
+  assert.ok(stats.evictedSessions >= latest.length - stats.sessions);
+  // An event larger than maxBytes is still kept, alone.
+  const tiny = new EventStore({ maxBytes: 10 });
+  const five = EVENTS.filter(isSession).slice(0, 5);
+  for (const e of five) tiny.add(e);
+  assert.deepEqual(tiny.sessions(), [five[4]]);
+});
+
+Deno.test("EventStore forgets the oldest keys once they total more than maxKeys × 64 characters", () => {
+  const store = new EventStore({ maxKeys: 10 });
+  const long = EVENTS.slice(0, 10).map((e, i) => ({ ...e, eventId: `${i}:`.padEnd(200, "x") }));
+  for (const e of long) assert.equal(store.add(e), true);
+  // 640 characters hold three keys of 200: the three newest.
+  for (const e of long.slice(-3)) assert.equal(store.add(e), false);
+  assert.equal(store.add(long[6]), true);
+  // Short keys are kept up to maxKeys.
+  const short = new EventStore({ maxKeys: 10 });
+  for (const e of EVENTS.slice(0, 10)) short.add(e);
+  for (const e of EVENTS.slice(0, 10)) assert.equal(short.add(e), false);
+});
+
+Deno.test("EventStore.sessionPage() pages through the sessions that match, in order", async (t) => {
+  const store = new EventStore();
+  for (const e of EVENTS) store.add(e);
+  const pages = (filter: SessionFilter, limit: number) => {
+    const out: SessionState[][] = [];
+    let after: number | undefined;
+    do {
+      const page = store.sessionPage(filter, { after, limit });
+      out.push(page.sessions);
+      after = page.next;
+    } while (after !== undefined);
+    return out;
+  };
+  await t.step("all of them, in pages of 7", () => {
+    const all = pages({}, 7);
+    assert.deepEqual(all.flat(), store.sessions());
+    assert.ok(all.length > 2);
+    assert.ok(all.slice(0, -1).every((p) => p.length === 7));
+    assert.ok(all.at(-1)!.length > 0 && all.at(-1)!.length <= 7);
+  });
+  await t.step("filtered: the pages hold only matches, none empty", () => {
+    const filter = { status: "In Use" as const };
+    const all = pages(filter, 5);
+    assert.deepEqual(all.flat(), store.sessions(filter));
+    assert.ok(all.every((p) => p.length > 0));
+  });
+  await t.step("a page as long as what is left is the last", () => {
+    const n = store.sessions().length;
+    assert.equal(store.sessionPage({}, { limit: n }).next, undefined);
+    assert.notEqual(store.sessionPage({}, { limit: n - 1 }).next, undefined);
+  });
+  await t.step("a filter nothing matches: one empty page", () => {
+    assert.deepEqual(store.sessionPage({ city: "Atlantis" }), { sessions: [] });
+  });
+});
+
+Deno.test("EventStore.sessionPage() misses no session updated while a client pages", () => {
+  const byId = Map.groupBy(EVENTS.filter(isSession), (e) => e.sessionId);
+  const firsts = [...byId.values()].map((h) => h[0]);
+  const store = new EventStore();
+  for (const e of firsts) store.add(e);
+  const first = store.sessionPage({}, { limit: 10 });
+  assert.deepEqual(first.sessions, firsts.slice(0, 10));
+  // A session of the first page and one of the next get newer events.
+  const again = [byId.get(firsts[0].sessionId)![1], byId.get(firsts[15].sessionId)![1]];
+  for (const e of again) store.add(e);
+  const rest: SessionState[] = [];
+  let after = first.next;
+  while (after !== undefined) {
+    const page = store.sessionPage({}, { after, limit: 10 });
+    rest.push(...page.sessions);
+    after = page.next;
+  }
+  const seen = new Set([...first.sessions, ...rest].map((e) => e.sessionId));
+  assert.equal(seen.size, firsts.length);
+  // The updated ones come last, with their newer events.
+  assert.deepEqual(rest.slice(-2), again);
+});
+
+Deno.test("EventStore.sessionPage() ends a page at maxBytes, with at least one session", () => {
+  const store = new EventStore();
+  for (const e of EVENTS) store.add(e);
+  const size = JSON.stringify(store.sessions()[0]).length;
+  const page = store.sessionPage({}, { limit: 1000, maxBytes: size * 3.5 });
+  assert.ok(page.sessions.length >= 2 && page.sessions.length <= 4, `${page.sessions.length}`);
+  assert.notEqual(page.next, undefined);
+  assert.equal(store.sessionPage({}, { maxBytes: 1 }).sessions.length, 1);
 });

@@ -8,12 +8,24 @@
  * // curl -N http://127.0.0.1:8787/events
  * ```
  *
+ * Slow clients: a request body must come within `bodyTimeoutMs` (408), and an
+ * SSE client too far behind is disconnected (see {@link EchoAppOptions}). But
+ * request *headers* have no deadline, nor does an idle keep-alive connection:
+ * `Deno.serve` in Deno 2.9 has no such option (its `ServeTcpOptions` are
+ * `port`, `hostname`, `reusePort`, `tcpBacklog`, `signal`, `onError`,
+ * `onListen` and `automaticCompression`), hyper's header read timeout stays
+ * off without the timer Deno does not give it, and the handler only runs once
+ * the headers are in, so nothing here can close a socket that sends its
+ * headers slowly or not at all (denoland/deno#3515; #34172 proposes a
+ * `keepAliveTimeout`). Put a reverse proxy with a header timeout in front of
+ * a server others can reach.
+ *
  * @module
  */
 import { getLogger } from "@logtape/logtape";
 import type { SimEvent } from "../core/event.ts";
 import { type DisposableSink, newSinkStats, type SinkStats } from "../core/sink.ts";
-import { createEchoApp, type EchoAppOptions } from "./echo_app.ts";
+import { createEchoApp, type EchoAppOptions, SlowClientError } from "./echo_app.ts";
 import { EventStore } from "./event_store.ts";
 import { SinkError } from "../core/errors.ts";
 
@@ -29,6 +41,14 @@ export interface EchoServerOptions extends Omit<EchoAppOptions, "signal"> {
   signal?: AbortSignal;
   /** Where accepted events are kept; pass one to set its bounds. @default {new EventStore()} */
   store?: EventStore;
+  /**
+   * How long shutting down waits for the responses in flight to be written
+   * (SSE streams end once they have written what they hold), in milliseconds,
+   * before closing every connection: an SSE client that never reads would
+   * otherwise hold the server open for good.
+   * @default {5000}
+   */
+  shutdownTimeoutMs?: number;
 }
 
 /** A running echo server. Dispose it to shut it down. */
@@ -59,18 +79,51 @@ export type ServerSink = DisposableSink & {
 /**
  * Starts the echo server on `options.hostname`:`options.port`, logging where it
  * listens. Disposing it (or aborting `options.signal`) ends open SSE streams,
- * once they have written what they hold, then stops the server.
+ * once they have written what they hold, waits for the responses in flight
+ * (at most `shutdownTimeoutMs`), then closes every connection.
  */
 export function serveEcho(options: EchoServerOptions = {}): Promise<EchoServer> {
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
   const hostname = options.hostname ?? "127.0.0.1";
   const store = options.store ?? new EventStore();
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 5000;
+  /** Ends the SSE streams, which the app then closes once written. */
   const closing = new AbortController();
   const app = createEchoApp(store, { ...options, signal: closing.signal });
+  /** Closes every connection at once, written or not: `Deno.serve`'s signal. */
+  const closeAll = new AbortController();
+  /** The responses not yet written, each settling once it is (or cannot be). */
+  const inFlight = new Set<Promise<void>>();
+  let drained: (() => void) | undefined;
+  const handler = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
+    const written: Promise<void> = info.completed.catch(() => {}).then(() => {
+      inFlight.delete(written);
+      if (inFlight.size === 0) drained?.();
+    });
+    inFlight.add(written);
+    return app.fetch(request);
+  };
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = Deno.serve({ hostname, port: options.port ?? 0, onListen() {} }, app.fetch);
+    server = Deno.serve(
+      {
+        hostname,
+        port: options.port ?? 0,
+        signal: closeAll.signal,
+        onListen() {},
+        // Errors of a response body after its headers went out (the app
+        // answers the others): its own end of an SSE client too far behind,
+        // which makes Deno drop the connection, or a failure, logged.
+        onError(error) {
+          if (!(error instanceof SlowClientError)) {
+            logger.error("Echo server: a response failed: {error}", { error });
+          }
+          return new Response(null, { status: 500 });
+        },
+      },
+      handler,
+    );
   } catch (error) {
     const where = `${hostname}:${options.port ?? 0}`;
     const message = error instanceof Error ? error.message : String(error);
@@ -90,7 +143,26 @@ export function serveEcho(options: EchoServerOptions = {}): Promise<EchoServer> 
     stopping ??= (async () => {
       signal?.removeEventListener("abort", onAbort);
       closing.abort();
-      await server.shutdown();
+      // Waits for the responses in flight, then closes every connection.
+      // Not `server.shutdown()`: it also waits for a request body that never
+      // ends (one answered 408, say) and for a client that never reads, and
+      // cannot then be cut short (aborting the signal after it throws
+      // BadResource in Deno 2.9).
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const written = inFlight.size === 0 || await Promise.race([
+        new Promise<boolean>((resolve) => drained = () => resolve(true)),
+        new Promise<boolean>((resolve) => timer = setTimeout(resolve, shutdownTimeoutMs, false)),
+      ]);
+      clearTimeout(timer);
+      if (!written) {
+        logger.warning(
+          "Echo server on {url}: {count} response(s) still being written after " +
+            "{shutdownTimeoutMs} ms; closing their connections",
+          { url, count: inFlight.size, shutdownTimeoutMs },
+        );
+      }
+      closeAll.abort();
+      await server.finished;
       logger.info("Echo server on {url} stopped", { url });
     })();
   const onAbort = () => {

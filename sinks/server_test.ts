@@ -207,3 +207,129 @@ Deno.test("serveEcho() serves its metrics at GET /metrics", async () => {
   const posted = { method: "POST", route: "/events", status: "200" };
   assert.equal(valueOf(all, "evsim_echo_requests_total", posted), 2);
 });
+
+/** Opens a raw connection to `server` and sends `request`; the caller reads it, or never does. */
+async function rawRequest(server: { port: number }, request: string): Promise<Deno.TcpConn> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  await conn.write(new TextEncoder().encode(request));
+  return conn;
+}
+
+/** Everything the server sends on `conn` until it closes the connection. */
+async function readToEnd(conn: Deno.Conn): Promise<string> {
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(1 << 16);
+  let text = "";
+  try {
+    for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
+      text += decoder.decode(buffer.subarray(0, n), { stream: true });
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.ConnectionReset)) throw error;
+  }
+  return text + decoder.decode();
+}
+
+/** `EVENTS` again and again, each with an eventId of its own. */
+function* endlessEvents(): Generator<SimEvent> {
+  for (let round = 0;; round++) {
+    for (const e of EVENTS) yield { ...e, eventId: `${e.eventId}#${round}` };
+  }
+}
+
+Deno.test("SSE disconnects real clients that never read once more than maxPendingEvents behind", async () => {
+  await using server = await serveEcho({ maxPendingEvents: 100 });
+  const clients = await Promise.all(
+    [1, 2, 3].map(() => rawRequest(server, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")),
+  );
+  for (let i = 0; i < 200 && server.store.subscribers < 3; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.equal(server.store.subscribers, 3);
+  // Published in batches, with turns of the event loop for the streams to be
+  // written, until the socket buffers are full and the clients fall behind.
+  const events = endlessEvents();
+  let published = 0;
+  while (server.store.subscribers > 0 && published < 200_000) {
+    for (let i = 0; i < 50; i++, published++) server.publish(events.next().value!);
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  assert.equal(server.store.subscribers, 0, `still subscribed after ${published} events`);
+  // Reading now, each client gets what was written before it fell behind and
+  // the notice; then the server drops the connection, without ending the response.
+  for (const conn of clients) {
+    const text = await readToEnd(conn);
+    conn.close();
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+    const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    assert.ok(ids.length > 0 && ids.length < published, `${ids.length} of ${published}`);
+    assert.deepEqual(ids, ids.map((_, i) => i + 1), "in order, none skipped");
+    assert.match(text, /: disconnected: more than 100 events behind\n\n\r\n$/);
+  }
+  assert.equal(server.store.stats().accepted, published);
+});
+
+Deno.test("serveEcho() answers 408 on a real socket to a body that stalls", async () => {
+  await using server = await serveEcho({ bodyTimeoutMs: 100 });
+  const conn = await rawRequest(
+    server,
+    "POST /events HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n" +
+      "content-length: 500\r\n\r\n" + JSON.stringify(EVENTS[0]).slice(0, 50),
+  );
+  // Read up to the end of the answer's body: Deno keeps the connection open,
+  // in case the rest of the request's body comes (see serveEcho()).
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(1 << 16);
+  let text = "";
+  for (;;) {
+    const n = await conn.read(buffer);
+    assert.notEqual(n, null, `closed after ${JSON.stringify(text)}`);
+    text += decoder.decode(buffer.subarray(0, n!), { stream: true });
+    const length = /\r\ncontent-length: (\d+)\r\n/i.exec(text)?.[1];
+    const start = text.indexOf("\r\n\r\n") + 4;
+    if (length !== undefined && start >= 4 && text.length - start >= Number(length)) break;
+  }
+  conn.close();
+  assert.match(text, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+  assert.match(text, /\r\nconnection: close\r\n/i);
+  assert.match(text, /"error":"request body not received within 100 ms \(50 bytes came\)"/);
+  assert.equal(server.store.stats().accepted, 0);
+});
+
+Deno.test("serveEcho() refuses events with 4.5 MB strings on a real socket and still answers /sessions", async () => {
+  await using server = await serveEcho();
+  const huge = "z".repeat(4.5 * 1024 * 1024);
+  for (const e of EVENTS.slice(0, 3)) {
+    const res = await fetch(`${server.url}/events`, {
+      method: "POST",
+      body: JSON.stringify({ ...e, locationName: huge }),
+    });
+    const body = await json(res, 400);
+    assert.equal(body.problems[0].path, "locationName");
+  }
+  assert.deepEqual(await json(await fetch(`${server.url}/sessions`), 200), []);
+  assert.equal(server.store.stats().rejected, 3);
+});
+
+Deno.test("disposing serveEcho() closes a client that never reads after shutdownTimeoutMs", async () => {
+  const server = await serveEcho({ shutdownTimeoutMs: 200 });
+  const conn = await rawRequest(server, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+  for (let i = 0; i < 200 && server.store.subscribers < 1; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  // Enough to fill the socket buffers, within maxPendingEvents, so the stream
+  // still has events to write when the server shuts down.
+  const events = endlessEvents();
+  for (let i = 0; i < 9000; i++) {
+    server.publish(events.next().value!);
+    if (i % 200 === 0) await new Promise((r) => setTimeout(r, 0));
+  }
+  assert.equal(server.store.subscribers, 1);
+  await server[Symbol.asyncDispose]();
+  await server.finished;
+  assert.equal(server.store.subscribers, 0);
+  const text = await readToEnd(conn);
+  conn.close();
+  assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+  await assert.rejects(fetch(`${server.url}/healthz`));
+});

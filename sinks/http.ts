@@ -11,45 +11,28 @@
 import { getLogger } from "@logtape/logtape";
 import type { SimEvent } from "../core/event.ts";
 import { recordLatency } from "../core/sink.ts";
-import type { DeadLetter } from "./dead_letter.ts";
-import { type DeliverySink, getDeliverySink, type Outcome } from "./delivery.ts";
+import {
+  type DeliveryOptions,
+  type DeliverySink,
+  getDeliverySink,
+  type Outcome,
+} from "./delivery.ts";
 
-/** Options of {@link getHttpSink}. */
-export interface HttpSinkOptions {
+/**
+ * Options of {@link getHttpSink}: the delivery core's (batching, concurrency,
+ * retries, buffer, dead letter, shutdown), and the request's own.
+ */
+export interface HttpSinkOptions extends DeliveryOptions {
   /** Extra request headers. @default {{}} */
   headers?: Record<string, string>;
   /** Sent as `Authorization: Bearer …`; never logged. */
   token?: string;
-  /** Events per request; 1 sends each event alone with an `Idempotency-Key` header. @default {1} */
-  batchSize?: number;
-  /** Longest wait before a partial batch is sent. @default {1000} */
-  flushIntervalMs?: number;
-  /** Body of a batch: a JSON array or NDJSON. @default {"json"} */
+  /** Body of a batch: a JSON array or NDJSON. A batch of 1 is sent alone with an `Idempotency-Key` header. @default {"json"} */
   format?: "json" | "ndjson";
-  /** Requests in flight at once. @default {4} */
-  concurrency?: number;
   /** Per-request timeout. @default {10000} */
   timeoutMs?: number;
-  /** Attempts per request before its events are dead-lettered. @default {8} */
-  maxAttempts?: number;
-  /** First retry delay bound; doubles each attempt (full jitter). @default {200} */
-  retryBaseMs?: number;
-  /** Largest retry delay, also the cap on `Retry-After`. @default {30000} */
-  retryMaxMs?: number;
-  /** Events held (batching, queued, in flight) before the sink pushes back. @default {10000} */
-  bufferSize?: number;
-  /** When the buffer is full: wait for room (`block`) or drop the event and count it. @default {"block"} */
-  onFull?: "block" | "drop";
-  /** Where undeliverable events go. @default {none: they are counted and logged} */
-  deadLetter?: DeadLetter;
-  /** Aborted when evsim is told to stop: from then, the sink has `shutdownTimeoutMs`. */
-  shutdown?: AbortSignal;
-  /** How long to keep delivering after `shutdown` before dead-lettering the rest. @default {10000} */
-  shutdownTimeoutMs?: number;
   /** The fetch to use (tests). @default {globalThis.fetch} */
   fetch?: typeof fetch;
-  /** Uniform [0, 1) source for jitter (tests). @default {Math.random} */
-  random?: () => number;
 }
 
 /** An HTTP sink: its counters are in `stats`. */

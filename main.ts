@@ -18,7 +18,7 @@ import {
 } from "@logtape/logtape";
 import { getRotatingFileSink } from "@logtape/file";
 import { toJsonSchema } from "@valibot/to-json-schema";
-import { BUILT_IN_SINK_TYPES, type Config, type SinkEntry } from "./core/config.ts";
+import type { Config } from "./core/config.ts";
 import { ConfigSchema } from "./core/config.ts";
 import { ConfigError, ProblemsError } from "./core/errors.ts";
 import { defaultDemand } from "./core/arrivals.ts";
@@ -48,16 +48,28 @@ import {
   requirePermissions,
   runNeeds,
   serveNeeds,
+  sinkNeeds,
   statsNeeds,
 } from "./cli/permissions.ts";
 import { fanOut, type Sink } from "./core/sink.ts";
-import { parseSinkSpec } from "./core/sink_spec.ts";
 import { formatProgress, formatSinkStats, formatSummary } from "./core/summary.ts";
 import { readEvents, readLines } from "./core/ndjson.ts";
 import { defaults } from "./data/mod.ts";
 import { CONFIG_TEMPLATE, PLUGIN_TEMPLATE } from "./data/init_templates.ts";
 import { getLogSink } from "./sinks/log.ts";
-import { createSinks, sinkConfigs } from "./sinks/from_config.ts";
+import {
+  builtInSinkTypes,
+  configJsonSchema,
+  createSinks,
+  parseSinkSpec,
+  type PlacedSinkEntry,
+  type ResolvedSink,
+  resolveSinks,
+  sinkConfigs,
+  sinkSpecUsage,
+  type SinkTypes,
+  sinkTypesWith,
+} from "./sinks/registry.ts";
 import { serveEcho } from "./sinks/server.ts";
 import { chooseReferences, referenceSets } from "./stats/reference.ts";
 import { StatsCollector } from "./stats/stats.ts";
@@ -93,8 +105,9 @@ Options:
                                (CO), a city ("Boulder, CO"), bbox:WEST,SOUTH,EAST,NORTH or
                                top50; default: the 50 most populous US cities
       --sink SINK              where events go, instead of the config's sinks (+SINK: in
-                               addition to them); repeatable: stdout, file:PATH,
-                               http(s)://URL, server:PORT, mqtt://HOST:PORT
+                               addition to them); repeatable: ${
+    sinkSpecUsage().replace(", http", ",\n                               http")
+  }
       --plugin MODULE          load a plugin after the config's (repeatable): a shipped
                                plugin's name, a path, or an npm: specifier
       --shard I/N              run slice I (0 … N−1) of N disjoint slices of the chargers;
@@ -221,19 +234,39 @@ async function setUpLogging(config: Config, verbose: boolean): Promise<void> {
 }
 
 /**
- * The sink configs: the config's, replaced by the `--sink` flags if any is
+ * The sink entries: the config's, replaced by the `--sink` flags if any is
  * given, or extended by those written `+SPEC`.
  */
-function chosenSinks(config: Config, flags: Flags): SinkEntry[] {
+function chosenSinks(config: Config, flags: Flags, types: SinkTypes): PlacedSinkEntry[] {
   const specs = flags.sink ?? [];
-  if (specs.length === 0) return sinkConfigs(config);
+  const configured = sinkConfigs(config, flags.config ?? "config");
+  if (specs.length === 0) return configured;
   try {
-    const added = specs.filter((s) => s.startsWith("+")).map((s) => parseSinkSpec(s.slice(1)));
-    const replacing = specs.filter((s) => !s.startsWith("+")).map(parseSinkSpec);
-    return [...(replacing.length > 0 ? replacing : sinkConfigs(config)), ...added];
+    const parse = (spec: string) => parseSinkSpec(spec, types);
+    const added = specs.filter((s) => s.startsWith("+")).map((s) => parse(s.slice(1)));
+    const replacing = specs.filter((s) => !s.startsWith("+")).map(parse);
+    const flagged = [...replacing, ...added].map((entry, i) => ({ entry, where: `--sink[${i}]` }));
+    return replacing.length > 0 ? flagged : [...configured, ...flagged];
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
+  }
+}
+
+/**
+ * The sinks of built-in types, resolved before plugins load so that their
+ * permissions are checked with the others; the rest (and any problem) is
+ * resolved once the plugins are in.
+ */
+function builtInSinks(config: Config, flags: Flags): ResolvedSink[] {
+  try {
+    return resolveSinks(
+      chosenSinks(config, flags, builtInSinkTypes).filter((s) =>
+        builtInSinkTypes.has(s.entry.type)
+      ),
+    );
+  } catch {
+    return [];
   }
 }
 
@@ -320,15 +353,14 @@ function configDir(flags: Flags): string {
 
 /**
  * Runs the plugins: the built-in `default_model` (with the config's data files
- * and peak hours), then the config's `plugins`, then `--plugin` ones, then any
- * shipped plugin a sink type names (`"type": "mqtt"` loads `mqtt`).
+ * and peak hours), then the config's `plugins`, then `--plugin` ones. Returns
+ * what they made, with the run's sink types (the built-in ones and theirs).
  */
 async function buildInputs(
   config: Config,
   flags: Flags,
-  sinks: readonly SinkEntry[],
   seed: number,
-): Promise<PluginOutput> {
+): Promise<Omit<PluginOutput, "sinkTypes"> & { sinkTypes: SinkTypes }> {
   const baseDir = configDir(flags);
   const options = { baseDir, shipped: shippedPlugins };
   const defaultModel = {
@@ -349,14 +381,6 @@ async function buildInputs(
       listName: "--plugin",
     }),
   ];
-  const provided = new Set(loaded.flatMap((l) => Object.keys(l.plugin.sinks ?? {})));
-  const named = [...new Set(sinks.map((s) => s.type))].filter((type) =>
-    !BUILT_IN_SINK_TYPES.includes(type) && !provided.has(type) &&
-    Object.hasOwn(shippedPlugins, type)
-  );
-  loaded.push(
-    ...await loadPlugins(named.map((module) => ({ module })), { ...options, listName: "sinks" }),
-  );
   const empty = { cities: [], chargers: [], vehicles: [] };
   const out = await applyPlugins(loaded, {
     network: empty,
@@ -373,7 +397,7 @@ async function buildInputs(
       vehicles: out.network.vehicles.length,
     },
   );
-  return out;
+  return { ...out, sinkTypes: sinkTypesWith(out.sinkTypes) };
 }
 
 /** The stations to simulate: `--region` (repeatable) over the config's `region`. */
@@ -420,23 +444,24 @@ async function run(flags: Flags): Promise<number> {
   const statePath = flags.state;
   const stateEveryMs = stateIntervalFlag(flags["state-interval"]) * 1000;
   const shard = flags.shard === undefined ? undefined : shardFlag(flags.shard);
-  const sinkList = chosenSinks(config, flags);
   const metricsPort = flags["metrics-port"] === undefined
     ? undefined
     : portFlag("metrics-port", flags["metrics-port"]);
-  requirePermissions(runNeeds(config, {
-    configFile: flags.config,
-    plugins: flags.plugin,
-    sinks: sinkList,
-    sinksName: flags.sink?.length ? "--sink" : "sinks",
-    state: statePath,
-    metrics: metricsPort === undefined
-      ? undefined
-      : { host: flags.host ?? "127.0.0.1", port: metricsPort },
-  }));
+  requirePermissions([
+    ...inputNeeds(config, { configFile: flags.config, plugins: flags.plugin }),
+    ...runNeeds(config, {
+      sinks: builtInSinks(config, flags),
+      state: statePath,
+      metrics: metricsPort === undefined
+        ? undefined
+        : { host: flags.host ?? "127.0.0.1", port: metricsPort },
+    }),
+  ]);
   await setUpLogging(config, flags.verbose ?? false);
-  const inputs = await buildInputs(config, flags, sinkList, plan.seed);
+  const inputs = await buildInputs(config, flags, plan.seed);
   const { model, demand, sinkTypes } = inputs;
+  const sinkList = resolveSinks(chosenSinks(config, flags, sinkTypes), sinkTypes);
+  requirePermissions(sinkNeeds(sinkList));
   let network = inputs.network;
   if (shard) {
     const chargers = network.chargers.filter((c) => inShard(c.id, shard));
@@ -461,16 +486,15 @@ async function run(flags: Flags): Promise<number> {
   const controller = new AbortController();
   let pipeClosed = false;
   const outputs: Sink[] = await createSinks(sinkList, {
-    sinkTypes,
     backfill: plan.mode === "backfill",
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     shutdown: controller.signal,
     env: (name) => Deno.env.get(name),
-    onStdoutClosed: () => {
+    stopRun: () => {
       pipeClosed = true;
       controller.abort();
     },
-  }, flags.sink?.length ? "--sink" : "sinks");
+  });
   if (logger.isEnabledFor("debug")) outputs.push(getLogSink(logger.getChild("sessions")));
   const metrics = metricsPort === undefined
     ? undefined
@@ -555,14 +579,10 @@ async function run(flags: Flags): Promise<number> {
 async function replay(flags: Flags, file: string | undefined): Promise<number> {
   if (file === undefined) throw new UsageError("replay: expected a file (or - for stdin)");
   const config = await loadConfig(readTextFile, flags.config);
-  const sinkList = chosenSinks(config, flags);
-  requirePermissions(replayNeeds(config, {
-    file,
-    configFile: flags.config,
-    plugins: flags.plugin,
-    sinks: sinkList,
-    sinksName: flags.sink?.length ? "--sink" : "sinks",
-  }));
+  requirePermissions([
+    ...inputNeeds(config, { configFile: flags.config, plugins: flags.plugin }),
+    ...replayNeeds(config, { file, sinks: builtInSinks(config, flags) }),
+  ]);
   await setUpLogging(config, flags.verbose ?? false);
   let input: ReadableStream<Uint8Array>;
   try {
@@ -573,18 +593,19 @@ async function replay(flags: Flags, file: string | undefined): Promise<number> {
     );
   }
   const controller = new AbortController();
-  const { sinkTypes } = await buildInputs(config, flags, sinkList, config.seed);
+  const { sinkTypes } = await buildInputs(config, flags, config.seed);
+  const sinkList = resolveSinks(chosenSinks(config, flags, sinkTypes), sinkTypes);
+  requirePermissions(sinkNeeds(sinkList));
   // What still fails goes to a new dead-letter file, never the one being read.
   const stamp = new Date().toISOString().replace(/[-:]|\.\d+/g, "");
   const outputs = await createSinks(sinkList, {
-    sinkTypes,
     backfill: true,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     shutdown: controller.signal,
     deadLetterPath: (path) => path.replace(/(\.ndjson)?$/, `.replay-${stamp}$1`),
     env: (name) => Deno.env.get(name),
-    onStdoutClosed: () => controller.abort(),
-  }, flags.sink?.length ? "--sink" : "sinks");
+    stopRun: () => controller.abort(),
+  });
   const sink = fanOut(outputs);
   const removeSignals = onSignals(controller);
   let events = 0;
@@ -642,18 +663,11 @@ async function validate(flags: Flags): Promise<number> {
   try {
     const config = await loadConfig(readTextFile, flags.config);
     const plan = planFromFlags(config, flags);
-    const sinks = chosenSinks(config, flags);
-    requirePermissions(
-      inputNeeds(config, { configFile: flags.config, plugins: flags.plugin, sinks }),
-    );
-    // Every data-file problem at once, then the plugins.
+    requirePermissions(inputNeeds(config, { configFile: flags.config, plugins: flags.plugin }));
+    // Every data-file problem at once, then the plugins, then every sink problem.
     await loadInputs(config, { read: readTextFile, baseDir: configDir(flags), defaults });
-    inputs = await buildInputs(config, flags, sinks, plan.seed);
-    for (const [i, entry] of sinks.entries()) {
-      if (!BUILT_IN_SINK_TYPES.includes(entry.type) && !inputs.sinkTypes.has(entry.type)) {
-        throw new ConfigError(`sinks[${i}].type: unknown sink type "${entry.type}"`);
-      }
-    }
+    inputs = await buildInputs(config, flags, plan.seed);
+    resolveSinks(chosenSinks(config, flags, inputs.sinkTypes), inputs.sinkTypes);
   } catch (error) {
     if (!(error instanceof ProblemsError) || permissionProblems(error)) throw error;
     for (const problem of error.problems) console.error(`evsim: ${problem}`);
@@ -754,9 +768,7 @@ async function init(dir = "."): Promise<number> {
   requirePermissions(initNeeds(dir));
   const files: Record<string, string> = {
     "config.json": CONFIG_TEMPLATE,
-    "config.schema.json":
-      JSON.stringify(toJsonSchema(ConfigSchema, { errorMode: "ignore" }), null, 2) +
-      "\n",
+    "config.schema.json": JSON.stringify(configJsonSchema(), null, 2) + "\n",
     "my_plugin.ts": PLUGIN_TEMPLATE,
   };
   const existing = [];
@@ -790,7 +802,9 @@ function schema(which: string | undefined): number {
       `schema: expected "event" or "config", got ${JSON.stringify(which ?? "")}`,
     );
   }
-  const json = toJsonSchema(schemas[which], { errorMode: "ignore" });
+  const json = which === "config"
+    ? configJsonSchema()
+    : toJsonSchema(schemas[which], { errorMode: "ignore" });
   console.log(JSON.stringify(json, null, 2));
   return 0;
 }

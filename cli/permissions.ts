@@ -14,10 +14,11 @@
  *
  * @module
  */
-import type { Config, SinkEntry } from "../core/config.ts";
+import type { Config } from "../core/config.ts";
 import { basename, dirname as parentOf, join, resolve } from "node:path";
 import { dirname, resolvePath } from "../core/load.ts";
 import { shippedPlugins } from "../plugins/mod.ts";
+import { type ResolvedSink, sinkAccess } from "../sinks/registry.ts";
 
 /** One kind of access to one thing: a `Deno.PermissionDescriptor`. */
 export type Permission =
@@ -33,19 +34,8 @@ export interface Need {
   why: string;
 }
 
-/**
- * The default dead-letter file of the `mqtt` sink type (`DEFAULT_MQTT_DEAD_LETTER`
- * in `plugins/mqtt.ts`, not imported: importing the plugin loads its client library).
- */
-const MQTT_DEAD_LETTER = "evsim-mqtt-dead-letter.ndjson";
-
-/** Default ports of the URL schemes sinks use. */
-const DEFAULT_PORTS: Record<string, string> = {
-  "http:": "80",
-  "https:": "443",
-  "mqtt:": "1883",
-  "mqtts:": "8883",
-};
+/** Default ports of the URL schemes remote plugin modules use. */
+const DEFAULT_PORTS: Record<string, string> = { "http:": "80", "https:": "443" };
 
 /** The flag that grants `permission`: `--allow-net=api.example.com:443`. */
 export function permissionFlag(permission: Permission): string {
@@ -124,14 +114,6 @@ export function envNeed(variable: string | undefined, why: string): Need {
   return { permission: { name: "env", variable }, why };
 }
 
-/** Connecting to the host and port of `url` (credentials left out). */
-function urlNeed(url: string, why: string): Need[] {
-  if (!URL.canParse(url)) return [];
-  const { protocol, hostname, port } = new URL(url);
-  if (hostname === "") return [];
-  return [netNeed(hostname, port || DEFAULT_PORTS[protocol] || "0", why)];
-}
-
 /**
  * A rotating file: its folder is written (the file, its rotated copies, the
  * folder itself if missing) and the file is read (its size, to know when to rotate).
@@ -161,10 +143,6 @@ export interface InputNeedsOptions {
   configFile?: string;
   /** Modules given with `--plugin`. @default {[]} */
   plugins?: readonly string[];
-  /** The sinks, whose types may load a shipped plugin (`mqtt`). @default {[]} */
-  sinks?: readonly SinkEntry[];
-  /** What messages call the sink list: `sinks` or `--sink`. @default {"sinks"} */
-  sinksName?: string;
 }
 
 /** Loading the network: the config's data files and the plugin modules. */
@@ -201,18 +179,6 @@ export function inputNeeds(config: Config, options: InputNeedsOptions = {}): Nee
       needs.push(readNeed(resolvePath(baseDir, afdcFile), `${where}.options.file`));
     }
   }
-  const mqtt = [
-    ...specs.filter((s) => s.module === "mqtt").map((s) => `${s.where}.module`),
-    ...(options.sinks ?? []).flatMap((s, i) =>
-      s.type === "mqtt" ? [`${options.sinksName ?? "sinks"}[${i}]`] : []
-    ),
-  ];
-  if (mqtt.length > 0) {
-    // npm:mqtt loads npm:debug, which lists every environment variable.
-    needs.push(
-      envNeed(undefined, `${mqtt[0]}: the mqtt client library reads the whole environment`),
-    );
-  }
   return needs;
 }
 
@@ -221,71 +187,37 @@ export function logNeeds(config: Config): Need[] {
   return config.log.file ? rotatingFileNeeds(config.log.file, "log.file") : [];
 }
 
-/** What {@link sinkNeeds} needs to know besides the sinks. */
-export interface SinkNeedsOptions {
-  /** The config the sinks came from: its `api` section names the last one. */
-  config?: Config;
-  /** What messages call the list, as the sinks' own errors do. @default {"sinks"} */
-  name?: string;
-}
-
-/** Creating the sinks: their files, endpoints, ports and token variables. */
-export function sinkNeeds(sinks: readonly SinkEntry[], options: SinkNeedsOptions = {}): Need[] {
-  const name = options.name ?? "sinks";
-  const api = name === "sinks" && options.config?.api ? options.config.sinks.length : -1;
-  return sinks.flatMap((sink, i) => {
-    const where = i === api ? "api" : `${name}[${i}]`;
-    const entry = sink as Record<string, unknown>;
-    const text = (key: string) => typeof entry[key] === "string" ? entry[key] as string : undefined;
-    const secret = (valueKey: string, envKey: string) => {
-      const variable = text(envKey);
-      return entry[valueKey] === undefined && variable !== undefined
-        ? [envNeed(variable, `${where}.${envKey}`)]
-        : [];
-    };
-    switch (sink.type) {
-      case "file":
-        return rotatingFileNeeds(text("path") ?? "", `${where}.path`);
-      case "http":
-        return [
-          ...urlNeed(text("url") ?? "", `${where}.url`),
-          ...secret("token", "tokenEnv"),
-          writeNeed(text("deadLetter") ?? "evsim-dead-letter.ndjson", `${where}.deadLetter`),
-        ];
-      case "server":
-        return [
-          netNeed(text("host") ?? "127.0.0.1", Number(entry.port), `${where}.port`),
-          ...secret("token", "tokenEnv"),
-        ];
-      case "mqtt":
-        return [
-          ...urlNeed(text("url") ?? "", `${where}.url`),
-          ...secret("password", "passwordEnv"),
-          writeNeed(text("deadLetter") ?? MQTT_DEAD_LETTER, `${where}.deadLetter`),
-        ];
-      default:
-        return [];
-    }
+/** Creating the sinks: what each sink's type says it reaches (`SinkType.needs`). */
+export function sinkNeeds(sinks: readonly ResolvedSink[]): Need[] {
+  return sinkAccess(sinks).flatMap(({ access, where }) => {
+    const why = where + (access.option ? `.${access.option}` : "") +
+      (access.note ? `: ${access.note}` : "");
+    if ("write" in access) return [writeNeed(access.write, why)];
+    if ("rotatingFile" in access) return rotatingFileNeeds(access.rotatingFile, why);
+    if ("net" in access) return [netNeed(access.net.host, access.net.port, why)];
+    return [envNeed(access.env === "*" ? undefined : access.env, why)];
   });
 }
 
 /** What {@link runNeeds} needs to know besides the config. */
-export interface RunNeedsOptions extends InputNeedsOptions {
+export interface RunNeedsOptions {
   /** The sinks the run writes to. */
-  sinks: readonly SinkEntry[];
+  sinks: readonly ResolvedSink[];
   /** The state file of `--state`. */
   state?: string;
   /** Where `--metrics-port` serves. */
   metrics?: { host: string; port: number };
 }
 
-/** `evsim run` and `evsim replay`: the inputs, the log, the sinks, the state file, metrics. */
+/**
+ * `evsim run` and `evsim replay`, once the inputs are loaded (see
+ * {@link inputNeeds}): the log, the sinks, the state file, metrics.
+ */
 export function runNeeds(config: Config, options: RunNeedsOptions): Need[] {
   const { state, metrics } = options;
   return [
-    ...inputNeeds(config, options),
     ...logNeeds(config),
-    ...sinkNeeds(options.sinks, { config, name: options.sinksName }),
+    ...sinkNeeds(options.sinks),
     ...(state === undefined ? [] : [
       readNeed(state, "--state"),
       writeNeed(state, "--state"),

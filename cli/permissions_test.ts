@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import * as v from "valibot";
 import { type ConfigInput, ConfigSchema } from "../core/config.ts";
 import { ConfigError } from "../core/errors.ts";
-import { parseSinkSpec } from "../core/sink_spec.ts";
-import { DEFAULT_MQTT_DEAD_LETTER } from "../plugins/mqtt.ts";
-import { sinkConfigs } from "../sinks/from_config.ts";
+import type { SinkEntry } from "../core/config.ts";
+import { DEFAULT_MQTT_DEAD_LETTER } from "../sinks/mqtt.ts";
+import { parseSinkSpec, resolveSinks, sinkConfigs } from "../sinks/registry.ts";
 import {
   initNeeds,
   inputNeeds,
@@ -30,18 +30,23 @@ const shown = (needs: readonly Need[]) =>
 
 const nothingGranted = () => false;
 
+/** Sink entries resolved as a run resolves them, named as `name[i]`. */
+const sinks = (entries: SinkEntry[], name = "sinks") =>
+  resolveSinks(entries.map((entry, i) => ({ entry, where: `${name}[${i}]` })));
+const stdout = sinks([{ type: "stdout" }]);
+
 Deno.test("runNeeds() of the embedded config is the log file in the working folder", () => {
-  assert.deepEqual(shown(runNeeds(config(), { sinks: [{ type: "stdout" }] })), [
+  assert.deepEqual(shown(runNeeds(config(), { sinks: stdout })), [
     "--allow-write=. (log.file)",
     "--allow-read=charging_sessions.log (log.file)",
   ]);
   assert.deepEqual(
-    runNeeds(config({ log: { file: null } }), { sinks: [{ type: "stdout" }] }),
+    runNeeds(config({ log: { file: null } }), { sinks: stdout }),
     [],
   );
 });
 
-Deno.test("runNeeds() names every file, endpoint, port and variable a config uses", () => {
+Deno.test("inputNeeds() and runNeeds() name every file, endpoint, port and variable a config uses", () => {
   const c = config({
     data: { cities: "data/cities.json", model: "/etc/evsim/model.json" },
     plugins: [
@@ -59,20 +64,20 @@ Deno.test("runNeeds() names every file, endpoint, port and variable a config use
     api: { url: "http://127.0.0.1:8080/x" },
     log: { file: "/var/log/evsim/evsim.log" },
   });
-  const needs = runNeeds(c, {
-    configFile: "conf/config.json",
-    plugins: ["extra.ts"],
-    sinks: sinkConfigs(c),
-    state: "run.state",
-    metrics: { host: "0.0.0.0", port: 9464 },
-  });
+  const needs = [
+    ...inputNeeds(c, { configFile: "conf/config.json", plugins: ["extra.ts"] }),
+    ...runNeeds(c, {
+      sinks: resolveSinks(sinkConfigs(c)),
+      state: "run.state",
+      metrics: { host: "0.0.0.0", port: 9464 },
+    }),
+  ];
   assert.deepEqual(shown(needs), [
     "--allow-read=conf/data/cities.json (data.cities)",
     "--allow-read=/etc/evsim/model.json (data.model)",
     "--allow-read=conf/./my_fleet.ts (plugins[1].module)",
     "--allow-read=conf/afdc.csv (plugins[2].options.file)",
     "--allow-read=conf/extra.ts (--plugin[0].module)",
-    "--allow-env (sinks[3]: the mqtt client library reads the whole environment)",
     "--allow-write=/var/log/evsim (log.file)",
     "--allow-read=/var/log/evsim/evsim.log (log.file)",
     "--allow-write=out (sinks[0].path)",
@@ -84,6 +89,7 @@ Deno.test("runNeeds() names every file, endpoint, port and variable a config use
     "--allow-net=broker.example:8883 (sinks[3].url)",
     "--allow-env=MQTT_PASSWORD (sinks[3].passwordEnv)",
     `--allow-write=${DEFAULT_MQTT_DEAD_LETTER} (sinks[3].deadLetter)`,
+    "--allow-env (sinks[3]: the mqtt client library reads the whole environment)",
     "--allow-net=127.0.0.1:8080 (api.url)",
     "--allow-write=evsim-dead-letter.ndjson (api.deadLetter)",
     "--allow-read=run.state (--state)",
@@ -96,37 +102,36 @@ Deno.test("runNeeds() names every file, endpoint, port and variable a config use
 
 Deno.test("sinkNeeds() follows the sinks' own options", async (t) => {
   await t.step("a token in the config needs no variable", () => {
-    const needs = sinkNeeds([
+    const needs = sinkNeeds(sinks([
       parseSinkSpec("http://127.0.0.1:9/x"),
       { ...parseSinkSpec("server:0"), token: "t", tokenEnv: "EVSIM_UNUSED" },
-    ]);
+    ]));
     assert.ok(!needs.some((n) => n.permission.name === "env"));
   });
   await t.step("--sink entries are named as the sinks' errors name them", () => {
-    const needs = sinkNeeds([parseSinkSpec("file:x.ndjson")], { name: "--sink" });
+    const needs = sinkNeeds(sinks([parseSinkSpec("file:x.ndjson")], "--sink"));
     assert.deepEqual(shown(needs), [
       "--allow-write=. (--sink[0].path)",
       "--allow-read=x.ndjson (--sink[0].path)",
     ]);
   });
   await t.step("IPv6 hosts are bracketed, default ports filled in", () => {
-    const needs = sinkNeeds([
+    const needs = sinkNeeds(sinks([
       parseSinkSpec("http://[::1]/events"),
       { type: "server", port: 8787, host: "::" },
       parseSinkSpec("mqtt://broker"),
-    ]);
+    ]));
     assert.deepEqual(needs.filter((n) => n.permission.name === "net").map((n) => n.permission), [
       { name: "net", host: "[::1]:80" },
       { name: "net", host: "[::]:8787" },
       { name: "net", host: "broker:1883" },
     ]);
   });
-  await t.step("an mqtt sink on the command line loads the mqtt plugin", () => {
-    const needs = inputNeeds(config(), {
-      sinks: [parseSinkSpec("mqtt://h:1")],
-      sinksName: "--sink",
-    });
+  await t.step("an mqtt sink on the command line: its client library reads the environment", () => {
+    const needs = sinkNeeds(sinks([parseSinkSpec("mqtt://h:1")], "--sink"));
     assert.deepEqual(shown(needs), [
+      "--allow-net=h:1 (--sink[0].url)",
+      `--allow-write=${DEFAULT_MQTT_DEAD_LETTER} (--sink[0].deadLetter)`,
       "--allow-env (--sink[0]: the mqtt client library reads the whole environment)",
     ]);
   });
@@ -170,7 +175,7 @@ Deno.test("missingPermissions() lists each missing flag once, with every reason"
 });
 
 Deno.test("requirePermissions() throws a PermissionError naming what is missing", () => {
-  const needs = runNeeds(config(), { sinks: [parseSinkSpec("http://api.example.com/x")] });
+  const needs = runNeeds(config(), { sinks: sinks([parseSinkSpec("http://api.example.com/x")]) });
   let error: unknown;
   try {
     requirePermissions(needs, nothingGranted);

@@ -39,8 +39,8 @@ export function issuePath(issue: v.BaseIssue<unknown>): string {
 }
 
 /**
- * One line per issue: `where: path: expected …, got …`, each path under
- * `root` if given (`options.seed`).
+ * One line per issue: `where: path: expected …, got …` (`path: …` when `where`
+ * is empty), each path under `root` if given (`options.seed`).
  */
 export function formatIssues(
   where: string,
@@ -52,7 +52,7 @@ export function formatIssues(
     const path = root
       ? (inner ? `${root}${inner.startsWith("[") ? "" : "."}${inner}` : root)
       : inner;
-    const place = path ? `${where}: ${path}` : where;
+    const place = path ? (where ? `${where}: ${path}` : path) : where;
     const what = issue.expected === "never"
       ? "unknown field"
       : issue.received === "undefined" && path

@@ -45,7 +45,7 @@ Deno.test("loadConfig() gives the defaults without a file", async () => {
 Deno.test("loadConfig() names a missing file, bad JSON and each schema problem", async () => {
   const read = memory({
     "bad.json": '{ "seed": 1, }',
-    "wrong.json": { seed: "x", sinks: [{ type: "http", url: "ftp://x" }], extra: 1 },
+    "wrong.json": { seed: "x", sinks: [{ type: "HTTP" }], extra: 1 },
   });
   assert.deepEqual(await problems(() => loadConfig(read, "none.json")), [
     "none.json: config file not found",
@@ -54,7 +54,8 @@ Deno.test("loadConfig() names a missing file, bad JSON and each schema problem",
   assert.match(json, /^bad\.json:1:14: invalid JSON/);
   const schema = await problems(() => loadConfig(read, "wrong.json"));
   assert.ok(schema.includes('wrong.json: seed: expected number, got "x"'), schema.join("\n"));
-  assert.ok(schema.includes('wrong.json: sinks[0].url: expected an http(s) URL, got "ftp://x"'));
+  // Each sink's options are its type's to check (sinks/registry_test.ts); the name is the config's.
+  assert.ok(schema.some((p) => p.startsWith("wrong.json: sinks[0].type:")), schema.join("\n"));
   assert.ok(schema.some((p) => p.startsWith("wrong.json: extra:")));
 });
 

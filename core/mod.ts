@@ -11,16 +11,13 @@ export type { CurvePoint } from "./charge_curve.ts";
 export { systemClock } from "./clock.ts";
 export type { Clock } from "./clock.ts";
 export {
-  BUILT_IN_SINK_TYPES,
   ConfigSchema,
   DataFilesSchema,
   PeakHoursSchema,
   PluginConfigSchema,
-  PluginSinkConfigSchema,
-  SinkConfigSchema,
   SinkEntrySchema,
 } from "./config.ts";
-export type { Config, ConfigInput, PluginSinkConfig, SinkConfig, SinkEntry } from "./config.ts";
+export type { Config, ConfigInput, SinkEntry } from "./config.ts";
 export {
   ConfigError,
   formatIssues,
@@ -74,7 +71,7 @@ export {
 } from "./network.ts";
 export type { Charger, City, Level, Network, SiteType, Vehicle } from "./network.ts";
 export { definePlugin } from "./plugin.ts";
-export type { Plugin, PluginContext, SinkType, SinkTypeContext } from "./plugin.ts";
+export type { Plugin, PluginContext } from "./plugin.ts";
 export { loadPlugins, resolveModule } from "./plugin_loader.ts";
 export type {
   LoadedPlugin,
@@ -102,7 +99,8 @@ export {
   recordLatency,
 } from "./sink.ts";
 export type { DisposableSink, LatencyStats, Sink, SinkStats } from "./sink.ts";
-export { parseSinkSpec } from "./sink_spec.ts";
+export { defineSinkType, secretAccess, secretOption, urlAccess } from "./sink_type.ts";
+export type { SinkAccess, SinkType, SinkTypeContext } from "./sink_type.ts";
 export { inShard, parseShard, shardOf } from "./shard.ts";
 export type { Shard } from "./shard.ts";
 export { fingerprint, SimulationSnapshotSchema } from "./snapshot.ts";

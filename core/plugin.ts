@@ -14,7 +14,7 @@ import type * as v from "valibot";
 import type { DemandModel } from "./arrivals.ts";
 import type { Model } from "./model.ts";
 import type { Charger, City, Vehicle } from "./network.ts";
-import type { DisposableSink } from "./sink.ts";
+import type { SinkType } from "./sink_type.ts";
 
 /** What every hook receives besides its own input. */
 export interface PluginContext<O> {
@@ -26,35 +26,6 @@ export interface PluginContext<O> {
   baseDir: string;
   /** Reads a text file (with the run's permissions). */
   readTextFile: (path: string) => Promise<string>;
-}
-
-/** What a plugin sink type's factory receives. */
-export interface SinkTypeContext {
-  /** A backfill waits for slow sinks: a sink should block rather than drop. */
-  backfill: boolean;
-  /** How long the sink may keep delivering once `shutdown` fired, before dead-lettering the rest. */
-  shutdownTimeoutMs: number;
-  /**
-   * Aborted when evsim is told to stop (a signal). The end of the input is not a
-   * shutdown: until this fires, a sink closing should take the time its retries need.
-   */
-  shutdown?: AbortSignal;
-  /**
-   * The path to write a dead-letter file configured as `configured` to: itself
-   * in a run, a new file in `evsim replay` (which never appends to what it reads).
-   */
-  deadLetterPath?: (configured: string) => string;
-  /** Reads an environment variable (for tokens and passwords). */
-  env: (name: string) => string | undefined;
-}
-
-/** A sink type a plugin adds: `{ "type": "<name>", ...options }` in the config's `sinks`. */
-export interface SinkType<S = unknown> {
-  /** Validates the sink's config entry (every field but `type`). */
-  // deno-lint-ignore no-explicit-any
-  schema: v.GenericSchema<any, S>;
-  /** Makes the sink from its validated options. */
-  create(options: S, context: SinkTypeContext): DisposableSink | Promise<DisposableSink>;
 }
 
 /** A plugin. Every field but `name` is optional. */

@@ -58,7 +58,12 @@ const PluginShape = v.strictObject({
   sinks: v.optional(
     v.record(
       v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_-]*$/, "expected a lower-case sink type name")),
-      v.strictObject({ schema: ValibotSchema, create: Fn }),
+      v.strictObject({
+        schema: ValibotSchema,
+        shorthand: v.optional(v.strictObject({ usage: v.string(), parse: Fn })),
+        needs: v.optional(Fn),
+        create: Fn,
+      }),
     ),
   ),
 });

@@ -12,7 +12,6 @@
  */
 import * as v from "valibot";
 import type { DemandModel } from "./arrivals.ts";
-import { BUILT_IN_SINK_TYPES } from "./config.ts";
 import { formatIssues, PluginError, ProblemsError } from "./errors.ts";
 import { type Model, ModelSchema } from "./model.ts";
 import {
@@ -22,7 +21,8 @@ import {
   type Network,
   VehiclesSchema,
 } from "./network.ts";
-import type { Plugin, PluginContext, SinkType } from "./plugin.ts";
+import type { Plugin, PluginContext } from "./plugin.ts";
+import type { SinkType } from "./sink_type.ts";
 import type { LoadedPlugin } from "./plugin_loader.ts";
 
 /** Everything plugins shape: the network, the model, demand and sink types. */
@@ -121,9 +121,6 @@ export async function applyPlugins(
   });
   for (const entry of plugins) {
     for (const [name, type] of Object.entries(entry.plugin.sinks ?? {})) {
-      if (BUILT_IN_SINK_TYPES.includes(name)) {
-        throw new PluginError(`${entry.where}: sinks.${name}: "${name}" is a built-in sink type`);
-      }
       sinkTypes.set(name, { type, plugin: entry.plugin.name });
     }
   }

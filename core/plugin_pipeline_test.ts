@@ -128,14 +128,6 @@ Deno.test("applyPlugins() stops on a plugin that throws or returns invalid data,
       definePlugin({ name: "nodemand", demand: () => 3 as unknown as DemandModel }),
       /plugin nodemand \(plugins\[0\]\): demand\(\) returned number, expected a function/,
     ],
-    [
-      "a built-in sink type",
-      definePlugin({
-        name: "greedy",
-        sinks: { http: { schema: v.object({}), create: () => Promise.reject() } },
-      }),
-      /plugin greedy \(plugins\[0\]\): sinks\.http: "http" is a built-in sink type/,
-    ],
   ];
   for (const [name, plugin, message] of cases) {
     await t.step(name, async () => assert.match(await failure([plugin]), message));

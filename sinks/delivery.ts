@@ -23,6 +23,41 @@ import type { SimEvent } from "../core/event.ts";
 import { type DisposableSink, newSinkStats, type SinkStats } from "../core/sink.ts";
 import type { DeadLetter } from "./dead_letter.ts";
 
+/**
+ * The URL without secrets, for logs, errors, dead letters and metric labels:
+ * no user name or password, and every query value replaced by `REDACTED`. A
+ * string that is not a URL is shown as it is, unless it may hold credentials.
+ */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    for (const key of new Set(u.searchParams.keys())) u.searchParams.set(key, "REDACTED");
+    return u.toString();
+  } catch {
+    return /[@?]/.test(url) ? "(an invalid URL that may hold secrets, not shown)" : url;
+  }
+}
+
+/** A URL as messages show it: as written, unless it holds credentials or a query ({@link redactUrl}). */
+export function shownUrl(url: string): string {
+  return /[@?]/.test(url) ? redactUrl(url) : url;
+}
+
+/**
+ * A full-jitter backoff (uniform in [0, bound)), the bound doubling from
+ * `baseMs` with each `attempt` (1, 2, …) up to `maxMs`.
+ */
+export function fullJitter(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number,
+): number {
+  return random() * Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30));
+}
+
 /** What became of one attempt to send a batch. */
 export type Outcome =
   | { ok: true }
@@ -209,7 +244,7 @@ export function getDeliverySink(
     } else {
       stats.retried++;
       problems.add("warn", "Retrying {n} event(s) to {url}: {reason}", outcome.reason, n);
-      const backoff = random() * Math.min(retryMaxMs, retryBaseMs * 2 ** (batch.attempts - 1));
+      const backoff = fullJitter(batch.attempts, retryBaseMs, retryMaxMs, random);
       const wait = Math.min(outcome.retryAfterMs ?? backoff, retryMaxMs);
       waiting.add(batch);
       batch.timer = setTimeout(() => {

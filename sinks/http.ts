@@ -9,13 +9,24 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
+import * as v from "valibot";
 import type { SimEvent } from "../core/event.ts";
 import { recordLatency } from "../core/sink.ts";
+import {
+  defineSinkType,
+  secretAccess,
+  secretOption,
+  type SinkAccess,
+  urlAccess,
+} from "../core/sink_type.ts";
+import { openDeadLetterFile } from "./dead_letter.ts";
 import {
   type DeliveryOptions,
   type DeliverySink,
   getDeliverySink,
   type Outcome,
+  redactUrl,
+  shownUrl,
 } from "./delivery.ts";
 
 /**
@@ -38,23 +49,10 @@ export interface HttpSinkOptions extends DeliveryOptions {
 /** An HTTP sink: its counters are in `stats`. */
 export type HttpSink = DeliverySink;
 
-const RETRYABLE = new Set([408, 429]);
+/** The default dead-letter file of the `http` sink type. */
+export const DEFAULT_DEAD_LETTER = "evsim-dead-letter.ndjson";
 
-/**
- * The URL without secrets, for logs, errors, dead letters and metric labels:
- * no user name or password, and every query value replaced by `REDACTED`.
- */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    for (const key of new Set(u.searchParams.keys())) u.searchParams.set(key, "REDACTED");
-    return u.toString();
-  } catch {
-    return "(invalid URL)";
-  }
-}
+const RETRYABLE = new Set([408, 429]);
 
 /** Milliseconds a `Retry-After` header asks to wait (seconds or an HTTP date). */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
@@ -246,3 +244,77 @@ export function getHttpSink(url: string, options: HttpSinkOptions = {}): HttpSin
   }, options);
   return sink;
 }
+
+const Int = v.pipe(v.number(), v.integer());
+
+/** The `http` sink type's config entry (every field but `type`). */
+export const HttpSinkSchema = v.strictObject({
+  url: v.pipe(
+    v.string(),
+    v.check(
+      (s) => /^https?:\/\/[^/\s]+/.test(s) && URL.canParse(s),
+      (i) => `expected an http(s) URL, got ${JSON.stringify(shownUrl(i.input as string))}`,
+    ),
+  ),
+  headers: v.optional(v.record(v.string(), v.string()), {}),
+  /** Sent as `Authorization: Bearer …`. */
+  token: v.optional(v.string()),
+  /** Name of an environment variable holding the token. */
+  tokenEnv: v.optional(v.string()),
+  /** Events per request; 1 sends each alone with an `Idempotency-Key` header. */
+  batchSize: v.optional(v.pipe(Int, v.minValue(1)), 1),
+  /** Longest wait before a partial batch is sent. */
+  flushIntervalMs: v.optional(v.pipe(Int, v.minValue(1)), 1000),
+  /** Body of a batch: a JSON array or NDJSON. */
+  format: v.optional(v.picklist(["json", "ndjson"]), "json"),
+  /** Requests in flight at once. */
+  concurrency: v.optional(v.pipe(Int, v.minValue(1)), 4),
+  /** Per-request timeout. */
+  timeoutMs: v.optional(v.pipe(Int, v.minValue(1)), 10_000),
+  /** Attempts per request before its events are dead-lettered. */
+  maxAttempts: v.optional(v.pipe(Int, v.minValue(1)), 8),
+  /** First retry delay bound, doubling each attempt (full jitter). */
+  retryBaseMs: v.optional(v.pipe(Int, v.minValue(1)), 200),
+  /** Largest retry delay, also the cap on Retry-After. */
+  retryMaxMs: v.optional(v.pipe(Int, v.minValue(1)), 30_000),
+  /** NDJSON file for events that cannot be delivered. */
+  deadLetter: v.optional(
+    v.pipe(v.string(), v.minLength(1, "expected a path")),
+    DEFAULT_DEAD_LETTER,
+  ),
+  /** Events the sink may hold before it pushes back. */
+  bufferSize: v.optional(v.pipe(Int, v.minValue(1)), 10_000),
+  /**
+   * In realtime and accelerated runs, what a full buffer does: `block` slows the
+   * simulation, `drop` drops (and counts) the event. A backfill always blocks.
+   */
+  onFull: v.optional(v.picklist(["block", "drop"]), "block"),
+});
+
+/** A validated `http` sink config entry. */
+export type HttpSinkConfig = v.InferOutput<typeof HttpSinkSchema>;
+
+/** The `http` sink type: `--sink http(s)://URL`, and the config's `api` shortcut. */
+export const httpSinkType = defineSinkType({
+  schema: HttpSinkSchema,
+  shorthand: {
+    usage: "http(s)://URL",
+    parse: (spec) => /^https?:\/\//.test(spec) ? { url: spec } : undefined,
+  },
+  needs: (options: HttpSinkConfig): SinkAccess[] => [
+    ...urlAccess(options.url, options.url.startsWith("https:") ? 443 : 80, "url"),
+    ...secretAccess(options.token, options.tokenEnv, "tokenEnv"),
+    { write: options.deadLetter, option: "deadLetter" },
+  ],
+  create(options: HttpSinkConfig, context) {
+    const { url, token, tokenEnv, deadLetter, onFull, ...rest } = options;
+    return getHttpSink(url, {
+      ...rest,
+      token: secretOption(token, tokenEnv, `${context.where}.tokenEnv`, context.env),
+      onFull: context.backfill ? "block" : onFull,
+      deadLetter: openDeadLetterFile(context.deadLetterPath?.(deadLetter) ?? deadLetter),
+      shutdown: context.shutdown,
+      shutdownTimeoutMs: context.shutdownTimeoutMs,
+    });
+  },
+});

@@ -6,10 +6,22 @@
  */
 export { memoryDeadLetter, openDeadLetterFile } from "./dead_letter.ts";
 export type { DeadLetter, DeadLetterEntry } from "./dead_letter.ts";
-export { createSinks, sinkConfigs } from "./from_config.ts";
-export type { SinkContext } from "./from_config.ts";
-export { getHttpSink, parseRetryAfter, redactUrl } from "./http.ts";
-export type { HttpSink, HttpSinkOptions } from "./http.ts";
+export {
+  builtInSinkTypes,
+  createSinks,
+  parseSinkSpec,
+  resolveSinks,
+  sinkConfigs,
+  sinkTypesWith,
+} from "./registry.ts";
+export type { PlacedSinkEntry, RegisteredSinkType, ResolvedSink, SinkTypes } from "./registry.ts";
+export { getDeliverySink } from "./delivery.ts";
+export type { DeliveryOptions, DeliverySink, Outcome, Send } from "./delivery.ts";
+export { fileSinkType } from "./file.ts";
+export { getHttpSink, httpSinkType } from "./http.ts";
+export type { HttpSink, HttpSinkConfig, HttpSinkOptions } from "./http.ts";
+export { getMqttSink, mqttSinkType } from "./mqtt.ts";
+export type { MqttSink, MqttSinkConfig, MqttSinkOptions } from "./mqtt.ts";
 export { getLogSink } from "./log.ts";
 export { getEchoMetrics, getMetricsSink, metricsResponse, serveMetrics } from "./metrics.ts";
 export type {
@@ -28,7 +40,7 @@ export type {
   RotatingFileSink,
   RotatingFileSinkOptions,
 } from "./rotating_file.ts";
-export { getServerSink, serveEcho } from "./server.ts";
+export { getServerSink, serveEcho, serverSinkType } from "./server.ts";
 export type { EchoServer, EchoServerOptions, ServerSink } from "./server.ts";
 export { createEchoApp } from "./echo_app.ts";
 export type { EchoAppOptions, Problem } from "./echo_app.ts";
@@ -41,4 +53,4 @@ export type {
   SessionState,
   StoreListener,
 } from "./event_store.ts";
-export { getStdoutSink } from "./stdout.ts";
+export { getStdoutSink, stdoutSinkType } from "./stdout.ts";

@@ -23,11 +23,13 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
+import * as v from "valibot";
 import type { SimEvent } from "../core/event.ts";
 import { type DisposableSink, newSinkStats, type SinkStats } from "../core/sink.ts";
 import { createEchoApp, type EchoAppOptions, SlowClientError } from "./echo_app.ts";
 import { EventStore } from "./event_store.ts";
 import { SinkError } from "../core/errors.ts";
+import { defineSinkType, secretAccess, secretOption } from "../core/sink_type.ts";
 
 const logger = getLogger(["evsim", "server"]);
 
@@ -200,3 +202,44 @@ export async function getServerSink(options: EchoServerOptions = {}): Promise<Se
     [Symbol.asyncDispose]: () => server[Symbol.asyncDispose](),
   });
 }
+
+/** The `server` sink type's config entry (every field but `type`). */
+export const ServerSinkSchema = v.strictObject({
+  /** Port of the webhook echo server (0: any free port). */
+  port: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535)),
+  host: v.optional(v.string(), "127.0.0.1"),
+  /** Bearer token clients must send to POST events. */
+  token: v.optional(v.string()),
+  /** Name of an environment variable holding the token. */
+  tokenEnv: v.optional(v.string()),
+});
+
+/** A validated `server` sink config entry. */
+export type ServerSinkConfig = v.InferOutput<typeof ServerSinkSchema>;
+
+/** The `server` sink type: `--sink server` (port 8787) or `--sink server:PORT`. */
+export const serverSinkType = defineSinkType({
+  schema: ServerSinkSchema,
+  shorthand: {
+    usage: "server:PORT",
+    parse: (spec) =>
+      /^server(:\d+)?$/.test(spec)
+        ? { port: spec === "server" ? 8787 : Number(spec.slice(7)) }
+        : undefined,
+  },
+  needs: (options: ServerSinkConfig) => [
+    { net: { host: options.host, port: options.port }, option: "port" },
+    ...secretAccess(options.token, options.tokenEnv, "tokenEnv"),
+  ],
+  create: (options: ServerSinkConfig, context) =>
+    getServerSink({
+      port: options.port,
+      hostname: options.host,
+      token: secretOption(
+        options.token,
+        options.tokenEnv,
+        `${context.where}.tokenEnv`,
+        context.env,
+      ),
+    }),
+});

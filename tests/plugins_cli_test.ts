@@ -145,7 +145,7 @@ export default {
     assert.equal(bad.code, 2);
     assert.match(
       decode(bad.stderr),
-      /sinks\[0\]\.type: unknown sink type "kafka" \(known: stdout, file, http, server, count\)/,
+      /sinks\[0\]\.type: unknown sink type "kafka" \(known: stdout, file, http, server, mqtt, count\)/,
     );
     await Deno.writeTextFile(
       `${dir}/opts.json`,
@@ -158,7 +158,7 @@ export default {
     assert.equal(opts.code, 2);
     assert.match(
       decode(opts.stderr),
-      /sinks\[0\] \(count, plugin counter\): path: expected string, got 3/,
+      /opts\.json: sinks\[0\]\.path: expected string, got 3 \(sink type count of plugin counter\)/,
     );
   });
 });

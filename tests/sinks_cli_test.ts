@@ -321,6 +321,15 @@ Deno.test("evsim replay is a recovery tool: it retries past the shutdown deadlin
   });
 });
 
+/** The size of `path` in bytes, 0 while it does not exist. */
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** A child process that keeps one core busy until disposed: shutdown under a loaded machine. */
 function busyLoop(): AsyncDisposable {
   const child = new Deno.Command(Deno.execPath(), {
@@ -358,7 +367,12 @@ Deno.test("evsim stopped by SIGTERM with nothing listening, on a loaded machine,
           );
           const child = evsimCommand(["-c", "c.json", "--region", "CO", "--speed", "20000"], dir)
             .spawn();
-          await new Promise((r) => setTimeout(r, 2_000));
+          // Stopped once it is well under way, however slow the loaded machine starts.
+          const started = performance.now();
+          while (await fileSize(`${dir}/all.ndjson`) < 200_000) {
+            if (performance.now() - started > 60_000) assert.fail("no events after 60 s");
+            await new Promise((r) => setTimeout(r, 100));
+          }
           child.kill("SIGTERM");
           const { code, stderr } = await child.output();
           const all = await readNdjson(`${dir}/all.ndjson`);

@@ -11,15 +11,16 @@ import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { connectAsync, type MqttClient } from "mqtt";
 import * as v from "valibot";
 import type { SessionEvent, SimEvent } from "../core/event.ts";
-import type { SinkTypeContext } from "../core/plugin.ts";
-import { type DeadLetterEntry, memoryDeadLetter } from "../sinks/dead_letter.ts";
+import type { SinkTypeContext } from "../core/sink_type.ts";
+import { type DeadLetterEntry, memoryDeadLetter } from "./dead_letter.ts";
 import { simEvents } from "../tests/_events.ts";
 import { freePort, hasMosquitto, startMosquitto, withBroker } from "../tests/_mosquitto.ts";
-import mqttPlugin, {
+import {
   getMqttSink,
   type MqttSink,
   type MqttSinkOptions,
   MqttSinkSchema,
+  mqttSinkType,
   topicSafe,
 } from "./mqtt.ts";
 
@@ -40,9 +41,10 @@ async function until(done: () => boolean, what: string, timeoutMs = 5000) {
   }
 }
 
-/** The sink type the plugin adds, and a context for it. */
-const mqttType = mqttPlugin.sinks!.mqtt;
+/** The sink type, and a context for it. */
+const mqttType = mqttSinkType;
 const context = (over: Partial<SinkTypeContext> = {}): SinkTypeContext => ({
+  where: "sinks[0]",
   backfill: false,
   shutdownTimeoutMs: 10_000,
   env: () => undefined,
@@ -472,33 +474,59 @@ Deno.test("getMqttSink() makes placeholder values topic-safe and checks template
   });
 });
 
-Deno.test("getMqttSink() starts with the broker down, warns, and dead-letters everything at the deadline", async (t) => {
-  await t.step("in memory", async () => {
+Deno.test("getMqttSink() starts with the broker down, warns, and dead-letters what it cannot deliver", async (t) => {
+  await t.step("at the end of the input: once the attempts are exhausted", async () => {
     await withLogs(async (records) => {
       const url = `mqtt://127.0.0.1:${freePort()}`;
       const list = few(20);
       const deadLetter = memoryDeadLetter();
-      const started = performance.now();
-      await using sink = await getMqttSink({ url, ...fast, deadLetter });
+      await using sink = await getMqttSink({ url, ...fast, maxAttempts: 3, deadLetter });
       const warning = records.find((r) => r.level === "warning");
       assert.ok(warning, "a warning at start");
       assert.match(logText(warning), /Cannot connect to/);
       assert.equal(warning.properties.url, `mqtt://127.0.0.1:${new URL(url).port}`);
       await deliver(sink, list);
-      assert.ok(performance.now() - started < 3000, "gave up at the deadline");
       assert.equal(sink.stats.acknowledged, 0);
-      assert.equal(sink.stats.sent, 0);
       assert.equal(sink.stats.deadLettered, 20);
       assert.ok(sink.stats.errors >= 1, "connection failures counted");
-      assert.deepEqual(deadLetter.entries.map((d) => d.event), list);
-      assert.ok(deadLetter.entries.every((d) => d.reason === "shutdown deadline passed"));
+      assert.deepEqual(
+        deadLetter.entries.map((d) => d.event.eventId).sort(),
+        list.map((e) => e.eventId).sort(),
+      );
+      for (const d of deadLetter.entries) {
+        assert.equal(d.attempts, 3);
+        assert.match(d.reason, /^attempts exhausted: cannot connect: /);
+      }
       assert.equal(deadLetter.entries[0].sink, sink.stats.name);
-      assert.ok(records.some((r) => r.level === "error" && r.properties.n === 20));
       assertAccountedFor(sink, list, deadLetter.entries);
     });
   });
 
-  await t.step("through the plugin, to the dead-letter file", async () => {
+  await t.step("on shutdown: at the deadline, whatever attempts are left", async () => {
+    await withLogs(async () => {
+      const shutdown = new AbortController();
+      const list = few(20);
+      const deadLetter = memoryDeadLetter();
+      await using sink = await getMqttSink({
+        url: `mqtt://127.0.0.1:${freePort()}`,
+        ...fast,
+        maxAttempts: 1000,
+        shutdown: shutdown.signal,
+        shutdownTimeoutMs: 200,
+        deadLetter,
+      });
+      const started = performance.now();
+      for (const e of list) await sink(e);
+      shutdown.abort();
+      await sink[Symbol.asyncDispose]();
+      assert.ok(performance.now() - started < 3000, "gave up at the deadline");
+      assert.equal(sink.stats.deadLettered, 20);
+      assert.ok(deadLetter.entries.every((d) => d.reason === "shutdown deadline passed"));
+      assertAccountedFor(sink, list, deadLetter.entries);
+    });
+  });
+
+  await t.step("through the sink type, to the dead-letter file", async () => {
     const dir = await Deno.makeTempDir();
     try {
       const path = `${dir}/dead.ndjson`;
@@ -507,14 +535,18 @@ Deno.test("getMqttSink() starts with the broker down, warns, and dead-letters ev
         connectTimeoutMs: 500,
         reconnectMinMs: 20,
         reconnectMaxMs: 100,
+        maxAttempts: 2,
         deadLetter: path,
       });
       await using sink = await mqttType.create(options, context({ shutdownTimeoutMs: 200 }));
       await withLogs(() => deliver(sink as MqttSink, few(10)));
       const lines = (await Deno.readTextFile(path)).trim().split("\n").map((l) => JSON.parse(l));
       assert.equal(lines.length, 10);
-      assert.deepEqual(lines.map((l) => l.event.eventId), few(10).map((e) => e.eventId));
-      assert.equal(lines[0].reason, "shutdown deadline passed");
+      assert.deepEqual(
+        lines.map((l) => l.event.eventId).sort(),
+        few(10).map((e) => e.eventId).sort(),
+      );
+      assert.match(lines[0].reason, /^attempts exhausted: cannot connect/);
       assert.match(lines[0].sink, /^mqtt mqtt:\/\/127\.0\.0\.1:\d+$/);
     } finally {
       await Deno.remove(dir, { recursive: true });
@@ -670,7 +702,10 @@ Deno.test("getMqttSink() holds at most bufferSize events: it blocks, or drops an
       await sink[Symbol.asyncDispose]();
       assert.equal(sink.stats.dropped, 15);
       assert.equal(sink.stats.deadLettered, 5);
-      assert.deepEqual(deadLetter.entries.map((d) => d.event), list.slice(0, 5));
+      assert.deepEqual(
+        deadLetter.entries.map((d) => d.event.eventId).sort(),
+        list.slice(0, 5).map((e) => e.eventId).sort(),
+      );
       assert.ok(records.some((r) => /full: dropped/.test(logText(r))));
       assertAccountedFor(sink, list, deadLetter.entries);
     });
@@ -698,7 +733,7 @@ Deno.test("getMqttSink() holds at most bufferSize events: it blocks, or drops an
         assert.equal(sink(list[1]), undefined);
         const blocked = sink(list[2]);
         assert.ok(blocked instanceof Promise, "the third event waits");
-        // Closing dead-letters what is held at the deadline, the waiting event too.
+        // Closing dead-letters what it cannot deliver, the waiting event too.
         await sink[Symbol.asyncDispose]();
         await blocked;
         assert.equal(sink.stats.dropped, 0);

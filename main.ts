@@ -290,7 +290,7 @@ function onSignals(controller: AbortController): () => void {
 /**
  * What the sinks did, as an exit code: 1 if events were lost (a dead-letter
  * file could not be written; stderr says how many and why), 3 if events were
- * dead-lettered or dropped, else 0.
+ * dead-lettered, dropped or left in a disk buffer, else 0.
  */
 function deliveryCode(outputs: readonly Sink[]): number {
   let lost = 0;
@@ -298,7 +298,7 @@ function deliveryCode(outputs: readonly Sink[]): number {
   for (const o of outputs) {
     if (!o.stats) continue;
     lost += o.stats.lost;
-    undelivered += o.stats.deadLettered + o.stats.dropped;
+    undelivered += o.stats.deadLettered + o.stats.dropped + (o.stats.leftOnDisk?.events ?? 0);
   }
   if (lost > 0) {
     console.error(

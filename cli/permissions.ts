@@ -194,6 +194,7 @@ export function sinkNeeds(sinks: readonly ResolvedSink[]): Need[] {
       (access.note ? `: ${access.note}` : "");
     if ("write" in access) return [writeNeed(access.write, why)];
     if ("rotatingFile" in access) return rotatingFileNeeds(access.rotatingFile, why);
+    if ("folder" in access) return [readNeed(access.folder, why), writeNeed(access.folder, why)];
     if ("net" in access) return [netNeed(access.net.host, access.net.port, why)];
     return [envNeed(access.env === "*" ? undefined : access.env, why)];
   });

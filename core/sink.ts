@@ -44,6 +44,11 @@ export interface SinkStats {
   deadLetterFile?: string;
   /** Events neither delivered nor dead-lettered: the dead-letter file could not be written. */
   lost: number;
+  /**
+   * Events still in the sink's disk buffer when it closed, and the buffer's
+   * folder: they are sent when a sink with the same buffer starts again.
+   */
+  leftOnDisk?: { events: number; path: string };
   /** Events dropped because the sink's buffer was full (realtime, `onFull: "drop"`). */
   dropped: number;
   /** Errors the sink raised (each logged). */

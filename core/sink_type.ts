@@ -46,6 +46,8 @@ export type SinkAccess =
     | { write: string }
     /** Writes this file and its rotated copies in its folder, and reads its size. */
     | { rotatingFile: string }
+    /** Reads and writes this folder and what is in it. */
+    | { folder: string }
     /** Connects to, or listens on, this host and port. */
     | { net: { host: string; port: number } }
     /** Reads this environment variable; `"*"` for all of them. */

@@ -52,6 +52,12 @@ export function formatSinkStats(s: SinkStats): string {
     );
   }
   if (s.lost) parts.push(`LOST ${count(s.lost)} (the dead-letter file could not be written)`);
+  if (s.leftOnDisk?.events) {
+    parts.push(
+      `${count(s.leftOnDisk.events)} left in the disk buffer ${s.leftOnDisk.path} ` +
+        "(sent when the sink starts again)",
+    );
+  }
   if (s.dropped) parts.push(`dropped ${count(s.dropped)}`);
   if (s.errors) parts.push(`errors ${count(s.errors)}`);
   if (s.bytes) parts.push(bytes(s.bytes));

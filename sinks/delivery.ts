@@ -19,9 +19,13 @@
  * @module
  */
 import type { Logger } from "@logtape/logtape";
+import * as v from "valibot";
 import type { SimEvent } from "../core/event.ts";
+import { ConfigError } from "../core/errors.ts";
 import { type DisposableSink, newSinkStats, type SinkStats } from "../core/sink.ts";
+import type { SinkAccess } from "../core/sink_type.ts";
 import type { DeadLetter } from "./dead_letter.ts";
+import { type DiskQueue, openDiskQueue } from "./disk_queue.ts";
 
 /**
  * The URL without secrets, for logs, errors, dead letters and metric labels:
@@ -58,6 +62,49 @@ export function fullJitter(
   return random() * Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30));
 }
 
+/**
+ * The `buffer` option of a sink on the delivery core: in memory (up to
+ * `bufferSize` events), or a disk buffer, a folder of its own that holds up
+ * to `maxBytes` and survives a restart.
+ */
+export const BufferSchema = v.optional(
+  v.variant("type", [
+    v.strictObject({ type: v.literal("memory") }),
+    v.strictObject({
+      type: v.literal("disk"),
+      /** The folder of the buffer, created if missing; one sink (and one evsim) at a time. */
+      path: v.pipe(v.string(), v.minLength(1, "expected a path")),
+      /** The most the buffer takes on disk. */
+      maxBytes: v.optional(
+        v.pipe(v.number(), v.integer(), v.minValue(1024 * 1024, "expected at least 1 MiB")),
+        1024 ** 3,
+      ),
+    }),
+  ]),
+  { type: "memory" },
+);
+
+/** A validated `buffer` option. */
+export type BufferConfig = v.InferOutput<typeof BufferSchema>;
+
+/** The disk buffer a `buffer` option asks for, opened; none for memory. */
+export async function openBuffer(
+  buffer: BufferConfig,
+  place: string,
+): Promise<DiskQueue | undefined> {
+  if (buffer.type === "memory") return undefined;
+  try {
+    return await openDiskQueue(buffer.path, { maxBytes: buffer.maxBytes });
+  } catch (error) {
+    throw new ConfigError(`${place}.path: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** What a `buffer` option reaches: a disk buffer's folder. */
+export function bufferAccess(buffer: BufferConfig): SinkAccess[] {
+  return buffer.type === "disk" ? [{ folder: buffer.path, option: "buffer.path" }] : [];
+}
+
 /** What became of one attempt to send a batch. */
 export type Outcome =
   | { ok: true }
@@ -81,7 +128,7 @@ export interface DeliveryOptions {
   flushIntervalMs?: number;
   /** Batches in flight at once. @default {4} */
   concurrency?: number;
-  /** Attempts per batch before its events are dead-lettered. @default {8} */
+  /** Attempts per batch before its events are dead-lettered. @default {8; unlimited with a disk buffer} */
   maxAttempts?: number;
   /** First retry delay bound; doubles each attempt (full jitter). @default {200} */
   retryBaseMs?: number;
@@ -91,6 +138,13 @@ export interface DeliveryOptions {
   bufferSize?: number;
   /** When the buffer is full: wait for room (`block`) or drop the event and count it. @default {"block"} */
   onFull?: "block" | "drop";
+  /**
+   * A disk buffer: batches wait there (not in memory) until delivered, survive
+   * a restart, and at the shutdown deadline stay there for the next start
+   * instead of being dead-lettered; `maxAttempts` is then unlimited unless set.
+   * The sink closes it. @default {none: events wait in memory, up to `bufferSize`}
+   */
+  disk?: DiskQueue;
   /** Where undeliverable events go. @default {none: they are counted as lost} */
   deadLetter?: DeadLetter;
   /** Aborted when evsim is told to stop: from then, the sink has `shutdownTimeoutMs`. */
@@ -116,6 +170,8 @@ interface Batch {
   /** Dead-lettered at the deadline while in flight: a late answer is ignored. */
   abandoned: boolean;
   timer?: ReturnType<typeof setTimeout>;
+  /** Its ID in the disk buffer, if it came from there. */
+  diskId?: number;
 }
 
 /**
@@ -132,7 +188,6 @@ export function getDeliverySink(
     batchSize = 1,
     flushIntervalMs = 1000,
     concurrency = 4,
-    maxAttempts = 8,
     retryBaseMs = 200,
     retryMaxMs = 30_000,
     bufferSize = 10_000,
@@ -140,7 +195,9 @@ export function getDeliverySink(
     shutdownTimeoutMs = 10_000,
     random = Math.random,
     deadLetter,
+    disk,
   } = options;
+  const maxAttempts = options.maxAttempts ?? (disk ? Infinity : 8);
   const { where, logger } = identity;
   const stats = newSinkStats(identity.name);
   if (deadLetter?.path) stats.deadLetterFile = deadLetter.path;
@@ -148,8 +205,12 @@ export function getDeliverySink(
   const deadline = new AbortController();
   const send = connect(deadline.signal);
 
+  /** Events in memory only: batching, being written to the disk buffer, or (without one) anywhere in the sink. */
   let held = 0;
-  Object.defineProperty(stats, "queued", { get: () => held, enumerable: true });
+  Object.defineProperty(stats, "queued", {
+    get: () => held + (disk?.events ?? 0),
+    enumerable: true,
+  });
   let pending: SimEvent[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** Retries that are due, sent before fresh batches. */
@@ -160,6 +221,10 @@ export function getDeliverySink(
   let roomWaiters: (() => void)[] = [];
   let idleWaiters: (() => void)[] = [];
   let writes = Promise.resolve();
+  /** Batches on their way into the disk buffer. */
+  let appends = Promise.resolve();
+  /** Whether a batch is being read from the disk buffer. */
+  let pulling = false;
   let closed = false;
   let closing: Promise<void> | undefined;
   let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
@@ -170,26 +235,40 @@ export function getDeliverySink(
   if (options.shutdown?.aborted) onShutdown();
   else options.shutdown?.addEventListener("abort", onShutdown, { once: true });
 
-  function settle(n: number) {
-    held -= n;
-    if (roomWaiters.length > 0 && held < bufferSize) {
+  const hasRoom = () => disk ? disk.hasRoom(0) : held < bufferSize;
+  /** Nothing left to wait for: all delivered or dead-lettered, or, past the deadline, on disk. */
+  const settled = () => held === 0 && (!disk || disk.events === 0 || deadline.signal.aborted);
+
+  /** Something left the sink: wake who waits for room, or for the sink to be idle. */
+  function wake() {
+    // Past the deadline, events waiting for room in a disk buffer go to it all the same.
+    if (roomWaiters.length > 0 && (hasRoom() || (disk && deadline.signal.aborted))) {
       const waiters = roomWaiters;
       roomWaiters = [];
-      for (const wake of waiters) wake();
+      for (const w of waiters) w();
     }
-    if (held === 0) {
+    if (settled()) {
       const waiters = idleWaiters;
       idleWaiters = [];
-      for (const wake of waiters) wake();
+      for (const w of waiters) w();
     }
   }
 
-  function idle(): Promise<void> {
-    return held === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+  /** `batch` is done with (delivered or dead-lettered): the sink lets go of its events. */
+  function release(batch: Batch) {
+    if (batch.diskId === undefined) held -= batch.events.length;
+    else disk!.ack(batch.diskId);
+    wake();
   }
 
-  /** Writes `events` to the dead letter, then lets go of them. */
-  function deadLetterEvents(events: SimEvent[], reason: string, attempts: number) {
+  /** Resolves once the sink is {@link settled}. */
+  function idle(): Promise<void> {
+    return settled() ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+  }
+
+  /** Writes the batch's events to the dead letter, then lets go of them. */
+  function deadLetterBatch(batch: Batch, reason: string) {
+    const { events, attempts } = batch;
     stats.deadLettered += events.length;
     problems.add("error", "Dead-lettered {n} event(s) for {url}: {reason}", reason, events.length);
     writes = writes.then(async () => {
@@ -208,7 +287,7 @@ export function getDeliverySink(
           error: error instanceof Error ? error.message : String(error),
         });
       }
-    }).finally(() => settle(events.length));
+    }).finally(() => release(batch));
   }
 
   function dispatch() {
@@ -221,6 +300,24 @@ export function getDeliverySink(
         finish(batch, { ok: false, retry: false, reason: `sink failed: ${error}` });
       });
     }
+    pull();
+  }
+
+  /** Takes the next batch from the disk buffer when a slot would be free for it. */
+  function pull() {
+    if (!disk || pulling || deadline.signal.aborted) return;
+    if (inFlight.size + due.length + fresh.length >= concurrency) return;
+    pulling = true;
+    disk.next().then((queued) => {
+      pulling = false;
+      if (!queued) return;
+      fresh.push({ events: queued.events, attempts: 0, abandoned: false, diskId: queued.id });
+      dispatch();
+    }, (error) => {
+      pulling = false;
+      stats.errors++;
+      logger.error("Cannot read the disk buffer of {url}: {error}", { url: where, error });
+    });
   }
 
   async function attempt(batch: Batch) {
@@ -234,13 +331,13 @@ export function getDeliverySink(
     const n = batch.events.length;
     if (outcome.ok) {
       stats.acknowledged += n;
-      settle(n);
+      release(batch);
     } else if (deadline.signal.aborted) {
-      deadLetterEvents(batch.events, "shutdown deadline passed", batch.attempts);
+      deadLetterBatch(batch, "shutdown deadline passed");
     } else if (!outcome.retry) {
-      deadLetterEvents(batch.events, outcome.reason, batch.attempts);
+      deadLetterBatch(batch, outcome.reason);
     } else if (batch.attempts >= maxAttempts) {
-      deadLetterEvents(batch.events, `attempts exhausted: ${outcome.reason}`, batch.attempts);
+      deadLetterBatch(batch, `attempts exhausted: ${outcome.reason}`);
     } else {
       stats.retried++;
       problems.add("warn", "Retrying {n} event(s) to {url}: {reason}", outcome.reason, n);
@@ -256,7 +353,11 @@ export function getDeliverySink(
     dispatch();
   }
 
-  /** The deadline passed: everything not acknowledged is dead-lettered now. */
+  /**
+   * The deadline passed: nothing more is sent. Without a disk buffer everything
+   * not acknowledged is dead-lettered now; with one, it stays there for the
+   * next start.
+   */
   function stop() {
     if (deadline.signal.aborted) return;
     deadline.abort(new DOMException("shutdown deadline passed", "AbortError"));
@@ -269,10 +370,12 @@ export function getDeliverySink(
     for (const batch of left) {
       clearTimeout(batch.timer);
       batch.abandoned = true;
-      deadLetterEvents(batch.events, "shutdown deadline passed", batch.attempts);
+      if (batch.diskId === undefined) deadLetterBatch(batch, "shutdown deadline passed");
     }
+    wake();
   }
 
+  /** Ends the batch being filled: to the disk buffer, or to the send queue. */
   function cut() {
     if (timer !== undefined) {
       clearTimeout(timer);
@@ -281,12 +384,21 @@ export function getDeliverySink(
     if (pending.length === 0) return;
     const batch: Batch = { events: pending, attempts: 0, abandoned: false };
     pending = [];
-    if (deadline.signal.aborted) {
-      deadLetterEvents(batch.events, "shutdown deadline passed", 0);
-      return;
+    if (disk) {
+      appends = appends.then(() => disk.append(batch.events)).then(() => {
+        held -= batch.events.length;
+        wake();
+        dispatch();
+      }, (error) => {
+        stats.errors++;
+        deadLetterBatch(batch, `cannot write the disk buffer: ${(error as Error).message}`);
+      });
+    } else if (deadline.signal.aborted) {
+      deadLetterBatch(batch, "shutdown deadline passed");
+    } else {
+      fresh.push(batch);
+      dispatch();
     }
-    fresh.push(batch);
-    dispatch();
   }
 
   function accept(event: SimEvent) {
@@ -299,7 +411,7 @@ export function getDeliverySink(
   const sink = (event: SimEvent): void | Promise<void> => {
     if (closed) return;
     stats.received++;
-    if (held < bufferSize && roomWaiters.length === 0) return accept(event);
+    if (roomWaiters.length === 0 && hasRoom()) return accept(event);
     if (onFull === "drop") {
       stats.dropped++;
       problems.add("warn", "Buffer of {url} full: dropped {n} event(s)", "buffer full", 1);
@@ -308,9 +420,18 @@ export function getDeliverySink(
     return new Promise<void>((resolve) => roomWaiters.push(resolve)).then(() => accept(event));
   };
 
+  /**
+   * Resolves once every event handed over so far is safe: acknowledged or
+   * dead-lettered, or, with a disk buffer, written to it and synced.
+   */
   async function checkpoint() {
     cut();
-    await idle();
+    if (disk) {
+      await appends;
+      await disk.sync();
+    } else {
+      await idle();
+    }
     await writes;
   }
 
@@ -318,11 +439,18 @@ export function getDeliverySink(
     return closing ??= (async () => {
       closed = true;
       cut();
+      await appends;
       await idle();
       await writes;
       clearTimeout(deadlineTimer);
       options.shutdown?.removeEventListener("abort", onShutdown);
       problems.close();
+      if (disk) {
+        for (const batch of [...waiting]) clearTimeout(batch.timer);
+        await disk.sync();
+        if (disk.events > 0) stats.leftOnDisk = { events: disk.events, path: disk.path };
+        await disk[Symbol.asyncDispose]();
+      }
       if (deadLetter) await deadLetter[Symbol.asyncDispose]();
     })();
   }

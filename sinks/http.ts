@@ -21,9 +21,12 @@ import {
 } from "../core/sink_type.ts";
 import { openDeadLetterFile } from "./dead_letter.ts";
 import {
+  bufferAccess,
+  BufferSchema,
   type DeliveryOptions,
   type DeliverySink,
   getDeliverySink,
+  openBuffer,
   type Outcome,
   redactUrl,
   shownUrl,
@@ -271,8 +274,8 @@ export const HttpSinkSchema = v.strictObject({
   concurrency: v.optional(v.pipe(Int, v.minValue(1)), 4),
   /** Per-request timeout. */
   timeoutMs: v.optional(v.pipe(Int, v.minValue(1)), 10_000),
-  /** Attempts per request before its events are dead-lettered. */
-  maxAttempts: v.optional(v.pipe(Int, v.minValue(1)), 8),
+  /** Attempts per request before its events are dead-lettered: 8, unlimited with a disk buffer. */
+  maxAttempts: v.optional(v.pipe(Int, v.minValue(1))),
   /** First retry delay bound, doubling each attempt (full jitter). */
   retryBaseMs: v.optional(v.pipe(Int, v.minValue(1)), 200),
   /** Largest retry delay, also the cap on Retry-After. */
@@ -289,6 +292,8 @@ export const HttpSinkSchema = v.strictObject({
    * simulation, `drop` drops (and counts) the event. A backfill always blocks.
    */
   onFull: v.optional(v.picklist(["block", "drop"]), "block"),
+  /** Where events wait: in memory (`bufferSize`), or `{ "type": "disk", "path", "maxBytes" }`. */
+  buffer: BufferSchema,
 });
 
 /** A validated `http` sink config entry. */
@@ -305,11 +310,13 @@ export const httpSinkType = defineSinkType({
     ...urlAccess(options.url, options.url.startsWith("https:") ? 443 : 80, "url"),
     ...secretAccess(options.token, options.tokenEnv, "tokenEnv"),
     { write: options.deadLetter, option: "deadLetter" },
+    ...bufferAccess(options.buffer),
   ],
-  create(options: HttpSinkConfig, context) {
-    const { url, token, tokenEnv, deadLetter, onFull, ...rest } = options;
+  async create(options: HttpSinkConfig, context) {
+    const { url, token, tokenEnv, deadLetter, onFull, buffer, ...rest } = options;
     return getHttpSink(url, {
       ...rest,
+      disk: await openBuffer(buffer, `${context.where}.buffer`),
       token: secretOption(token, tokenEnv, `${context.where}.tokenEnv`, context.env),
       onFull: context.backfill ? "block" : onFull,
       deadLetter: openDeadLetterFile(context.deadLetterPath?.(deadLetter) ?? deadLetter),

@@ -38,10 +38,13 @@ import {
 } from "../core/sink_type.ts";
 import { type DeadLetter, openDeadLetterFile } from "./dead_letter.ts";
 import {
+  bufferAccess,
+  BufferSchema,
   type DeliveryOptions,
   type DeliverySink,
   fullJitter,
   getDeliverySink,
+  openBuffer,
   type Outcome,
   redactUrl,
   shownUrl,
@@ -158,7 +161,7 @@ const fields = {
   /** Messages published and not yet acknowledged at once (capped by the broker's Receive Maximum). */
   maxInflight: v.optional(v.pipe(Int, v.minValue(1), v.maxValue(65_535)), 100),
   /** Publish attempts per message (a connection lost before its PUBACK fails one) before it is dead-lettered. */
-  maxAttempts: v.optional(v.pipe(Int, v.minValue(1)), 8),
+  maxAttempts: v.optional(v.pipe(Int, v.minValue(1))),
   /** Events held (queued while disconnected, or awaiting PUBACK) before the sink pushes back. */
   bufferSize: v.optional(v.pipe(Int, v.minValue(1)), 10_000),
   /** When the buffer is full: wait for room (`block`) or drop the event and count it. A backfill always blocks. */
@@ -185,6 +188,8 @@ export const MqttSinkSchema = v.pipe(
     passwordEnv: v.optional(v.pipe(v.string(), v.minLength(1, "expected a variable name"))),
     /** NDJSON file for events that cannot be delivered. */
     deadLetter: v.optional(Path, DEFAULT_MQTT_DEAD_LETTER),
+    /** Where events wait: in memory (`bufferSize`), or `{ "type": "disk", "path", "maxBytes" }`. */
+    buffer: BufferSchema,
   }),
   v.forward(v.check((o) => o.reconnectMinMs <= o.reconnectMaxMs, BACKOFF_ORDER), [
     "reconnectMaxMs",
@@ -207,7 +212,7 @@ export type MqttSinkConfig = v.InferOutput<typeof MqttSinkSchema>;
  */
 export type MqttSinkOptions =
   & v.InferInput<typeof OptionsSchema>
-  & Pick<DeliveryOptions, "shutdown" | "shutdownTimeoutMs" | "random">
+  & Pick<DeliveryOptions, "shutdown" | "shutdownTimeoutMs" | "random" | "disk">
   & {
     /** Where undeliverable events go: a file path, or a {@link DeadLetter} (tests). @default {"evsim-mqtt-dead-letter.ndjson"} */
     deadLetter?: string | DeadLetter;
@@ -244,6 +249,7 @@ export async function getMqttSink(options: MqttSinkOptions): Promise<MqttSink> {
     shutdown,
     shutdownTimeoutMs,
     random = Math.random,
+    disk,
     ...rest
   } = options;
   const o = parseWith(OptionsSchema, rest, "mqtt sink");
@@ -449,6 +455,7 @@ export async function getMqttSink(options: MqttSinkOptions): Promise<MqttSink> {
       shutdown,
       shutdownTimeoutMs,
       random,
+      disk,
     },
   );
 
@@ -501,10 +508,11 @@ export const mqttSinkType = defineSinkType({
     ...urlAccess(options.url, options.url.startsWith("mqtts:") ? 8883 : 1883, "url"),
     ...secretAccess(options.password, options.passwordEnv, "passwordEnv"),
     { write: options.deadLetter, option: "deadLetter" },
+    ...bufferAccess(options.buffer),
     { env: "*", note: "the mqtt client library reads the whole environment" },
   ],
-  create(options: MqttSinkConfig, context) {
-    const { passwordEnv, deadLetter, ...rest } = options;
+  async create(options: MqttSinkConfig, context) {
+    const { passwordEnv, deadLetter, buffer, ...rest } = options;
     const password = secretOption(
       rest.password,
       passwordEnv,
@@ -513,6 +521,7 @@ export const mqttSinkType = defineSinkType({
     );
     return getMqttSink({
       ...rest,
+      disk: await openBuffer(buffer, `${context.where}.buffer`),
       password,
       onFull: context.backfill ? "block" : rest.onFull,
       deadLetter: openDeadLetterFile(context.deadLetterPath?.(deadLetter) ?? deadLetter),

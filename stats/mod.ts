@@ -21,17 +21,17 @@ export { calibrate, DISTANCE_TARGETS } from "./calibration.ts";
 export { LogHistogram, RELATIVE_ACCURACY } from "./histogram.ts";
 export {
   chooseReferences,
-  CLEANING,
   defaultReferenceChoice,
   histogramCdf,
   ksDistance,
-  parseReferenceFile,
   quantileCdf,
   referenceSets,
   totalVariation,
   weekdayShareDifference,
 } from "./reference.ts";
-export type { Cdf, QuantileTable, ReferenceChoice, ReferenceSet } from "./reference.ts";
+export type { Cdf, ReferenceChoice } from "./reference.ts";
+export { CLEANING, parseReferenceFile } from "../core/reference_table.ts";
+export type { QuantileTable, ReferenceSet } from "../core/reference_table.ts";
 export type {
   Bins,
   CalibrationCheck,

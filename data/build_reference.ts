@@ -24,7 +24,7 @@ import {
   type QuantileTable,
   type ReferenceMetric,
   type ReferenceSet,
-} from "../stats/reference.ts";
+} from "../core/reference_table.ts";
 
 /** One session as every set gives it: local start, minutes, energy, and what else the set has. */
 interface Row {

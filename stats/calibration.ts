@@ -7,7 +7,13 @@
  * @module
  */
 import type { SiteType } from "../core/network.ts";
-import type { CalibrationCheck, GroupStats, Realism, StatsReport } from "./report.ts";
+import {
+  type CalibrationCheck,
+  type GroupStats,
+  type Realism,
+  SITE_LABELS,
+  type StatsReport,
+} from "./report.ts";
 
 /**
  * The targets of the distances to a real reference set, as the issue puts
@@ -299,13 +305,7 @@ const RANGES: readonly Range[] = [
 ];
 
 /** How each site type is named in a check's statistic. */
-const SITE_NAMES: Record<SiteType | "all", string> = {
-  workplace: "Workplace",
-  public: "Public L2",
-  dc_fast: "DC fast",
-  residential: "Residential",
-  all: "All chargers",
-};
+const SITE_NAMES: Record<SiteType | "all", string> = { ...SITE_LABELS, all: "All chargers" };
 
 /** The distance checks of one site type's realism block: each metric with a target, arrival hours, weekday share. */
 function distanceRanges(siteType: SiteType, realism: Realism): Range[] {

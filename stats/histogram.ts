@@ -1,7 +1,8 @@
 /**
  * A constant-memory histogram of non-negative values: exact count, sum, mean,
  * minimum and maximum, and quantiles within 0.1 % of the exact ones, from
- * log-spaced buckets (the DDSketch layout) plus an exact bucket for zero.
+ * log-spaced buckets (the DDSketch layout) plus an exact bucket for zero and
+ * the exact smallest positive value.
  *
  * @module
  */
@@ -58,6 +59,14 @@ export class LogHistogram {
   max = -Infinity;
   /** Values that were exactly zero. */
   zeros = 0;
+  /**
+   * The smallest positive value added, kept exactly, so that a quantile between
+   * the last zero and the first positive value interpolates between exact ends.
+   * From 0 nothing masks a bucket's error, and a result below 2⁻¹⁰²² (a
+   * subnormal double, as `q` of 10⁻³²³ gives) has too few bits for anything
+   * but the exact product to be within 0.1 %.
+   */
+  #minPositive = Infinity;
   /** `counts[j]` is the count of bucket `offset + j`; grows to cover the buckets used. */
   #counts = new Float64Array(0);
   #offset = 0;
@@ -75,6 +84,7 @@ export class LogHistogram {
       this.zeros++;
       return;
     }
+    if (value < this.#minPositive) this.#minPositive = value;
     const clamped = Math.min(Math.max(value, MIN_TRACKED), MAX_TRACKED);
     const i = Math.min(Math.max(bucketIndex(clamped), MIN_INDEX), MAX_INDEX);
     let j = i - this.#offset;
@@ -167,12 +177,16 @@ export class LogHistogram {
     return this.#counts.length;
   }
 
-  /** The value of 0-based rank `rank` in sorted order: its bucket's middle, or the exact extremes. */
+  /**
+   * The value of 0-based rank `rank` in sorted order: its bucket's middle, or
+   * the exact extremes, or the exact smallest positive value.
+   */
   #valueAtRank(rank: number): number {
     if (rank <= 0) return this.min;
     if (rank >= this.count - 1) return this.max;
     let seen = this.zeros;
     if (rank < seen) return 0;
+    if (rank === seen) return this.#minPositive;
     for (let j = 0; j < this.#counts.length; j++) {
       seen += this.#counts[j];
       if (rank < seen) return bucketValue(this.#offset + j);

@@ -94,7 +94,22 @@ Deno.test("LogHistogram quantiles stay within 0.1 % of the exact ones", () => {
         assert.equal(h.quantile(1), h.max);
       },
     ),
+    {
+      examples: [
+        // A subnormal q between the zeros and the first positive value (found with seed 1).
+        [[6.303571428571429, 6.303571428571429, 0, 6.303571428571429, 6.303571428571429], 3.5e-323],
+        [[0.5, 0, 0.49957365648543095, 0.5], 1.5e-323],
+      ],
+    },
   );
+});
+
+Deno.test("LogHistogram interpolates from the zeros to the exact smallest positive value", () => {
+  const h = new LogHistogram();
+  for (const v of [0, 6.694444444444445, 6.694444444444445]) h.add(v);
+  // Rank 2 × 4.4e-323, a subnormal: the bucket's middle instead of 6.69… was one unit off.
+  assert.equal(h.quantile(4.4e-323), 6.694444444444445 * (2 * 4.4e-323));
+  assert.equal(h.quantile(0.25), 6.694444444444445 * 0.5);
 });
 
 Deno.test("LogHistogram keeps its buckets bounded however many and how spread the values", () => {

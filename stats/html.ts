@@ -17,14 +17,15 @@ import * as vega from "vega";
 import * as vl from "vega-lite";
 import type { Model } from "../core/model.ts";
 import { type SiteType, SiteTypeSchema } from "../core/network.ts";
-import type {
-  Bins,
-  CalibrationCheck,
-  CityStats,
-  GroupStats,
-  Realism,
-  Spread,
-  StatsReport,
+import {
+  type Bins,
+  type CalibrationCheck,
+  type CityStats,
+  type GroupStats,
+  type Realism,
+  SITE_LABELS,
+  type Spread,
+  type StatsReport,
 } from "./report.ts";
 
 /** Options of {@linkcode renderHtml}. */
@@ -146,13 +147,6 @@ p.no-data { color: #999; font-style: italic; border: 1px dashed #ccc; padding: 1
 
 /** Site types in their canonical order. */
 const SITE_TYPES: readonly SiteType[] = SiteTypeSchema.options;
-
-const SITE_LABELS: Record<SiteType, string> = {
-  workplace: "Workplace",
-  public: "Public L2",
-  dc_fast: "DC fast",
-  residential: "Residential",
-};
 
 /** The categorical colours of the charts (Tableau 10); the last one is for "other cities". */
 const COLORS = [

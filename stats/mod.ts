@@ -2,7 +2,9 @@
  * Statistics of evsim event streams, as `evsim stats` computes them: a
  * constant-memory collector fed one NDJSON line at a time, its report
  * (`StatsReport`), the calibration table against the published charging facts,
- * the distances to real reference sessions, and the plain-text and HTML renderings.
+ * the distances to real reference sessions, and the plain-text rendering. The
+ * HTML report, which loads Vega, has its own entry point: `html.ts` at the root
+ * (`@evsim/evsim/html`).
  *
  * ```ts
  * import { readLines } from "../core/ndjson.ts";
@@ -17,21 +19,19 @@
  */
 export { calibrate, DISTANCE_TARGETS } from "./calibration.ts";
 export { LogHistogram, RELATIVE_ACCURACY } from "./histogram.ts";
-export { renderHtml } from "./html.ts";
-export type { HtmlOptions } from "./html.ts";
 export {
   chooseReferences,
-  CLEANING,
   defaultReferenceChoice,
   histogramCdf,
   ksDistance,
-  parseReferenceFile,
   quantileCdf,
   referenceSets,
   totalVariation,
   weekdayShareDifference,
 } from "./reference.ts";
-export type { Cdf, QuantileTable, ReferenceChoice, ReferenceSet } from "./reference.ts";
+export type { Cdf, ReferenceChoice } from "./reference.ts";
+export { CLEANING, parseReferenceFile } from "../core/reference_table.ts";
+export type { QuantileTable, ReferenceSet } from "../core/reference_table.ts";
 export type {
   Bins,
   CalibrationCheck,

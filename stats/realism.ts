@@ -4,19 +4,21 @@
  *
  * @module
  */
-import { DISTANCE_TARGETS, inRange } from "./calibration.ts";
-import { LogHistogram } from "./histogram.ts";
 import {
   type DropReason,
   dropReason,
-  histogramCdf,
-  ksDistance,
   KW_MIN_CHARGING_MINUTES,
-  METRIC_INFO,
-  quantileCdf,
   type QuantileTable,
   type ReferenceMetric,
   type ReferenceSet,
+} from "../core/reference_table.ts";
+import { DISTANCE_TARGETS, inRange } from "./calibration.ts";
+import { LogHistogram } from "./histogram.ts";
+import {
+  histogramCdf,
+  ksDistance,
+  METRIC_INFO,
+  quantileCdf,
   type SessionMetric,
   totalVariation,
   weekdayShareDifference,

@@ -2,16 +2,13 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ConfigError } from "../core/errors.ts";
 import { LogHistogram } from "./histogram.ts";
+import { QUANTILE_LEVELS, quantiles } from "../core/reference_table.ts";
 import {
   chooseReferences,
   defaultReferenceChoice,
-  dropReason,
   histogramCdf,
   ksDistance,
-  parseReferenceFile,
-  QUANTILE_LEVELS,
   quantileCdf,
-  quantiles,
   referenceSets,
   totalVariation,
   weekdayShareDifference,
@@ -33,22 +30,6 @@ const near = (actual: number | null, expected: number, tolerance: number) =>
     actual !== null && Math.abs(actual - expected) <= tolerance,
     `expected ${expected} ± ${tolerance}, got ${actual}`,
   );
-
-Deno.test("quantiles() interpolates between the nearest ranks", () => {
-  assert.deepEqual(quantiles([1, 2, 3, 4], 3), [1, 2.5, 4]);
-  assert.deepEqual(quantiles([7], 3), [7, 7, 7]);
-  assert.equal(quantiles(linspace(0, 1, 11)).length, QUANTILE_LEVELS);
-  assert.throws(() => quantiles([]), RangeError);
-});
-
-Deno.test("dropReason() drops under 0.5 kWh, then under 5 min, then over 48 h", () => {
-  assert.equal(dropReason(0.49, 1), "underHalfKwh");
-  assert.equal(dropReason(0.5, 4.99), "under5Minutes");
-  assert.equal(dropReason(10, 48 * 60 + 0.01), "over48Hours");
-  assert.equal(dropReason(0.5, 5), null);
-  assert.equal(dropReason(30, 48 * 60), null);
-  assert.equal(dropReason(NaN, 30), "underHalfKwh");
-});
 
 Deno.test("ksDistance() of quantile tables", async (t) => {
   const uniform = quantileCdf(linspace(0, 1, QUANTILE_LEVELS));
@@ -178,17 +159,6 @@ Deno.test("the embedded references cover three site types, cleaned as documented
     "socArrival",
     "socDeparture",
   ]);
-});
-
-Deno.test("parseReferenceFile() names the place of every problem", () => {
-  assert.throws(
-    () => parseReferenceFile({ $comment: [], quantileLevels: 201, references: [{ name: "X" }] }),
-    (error: ConfigError) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.problems[0], /^reference\.json: references\[0\]\.name: /);
-      return true;
-    },
-  );
 });
 
 Deno.test("chooseReferences() applies a set to its own site type or to the one named", async (t) => {

@@ -6,6 +6,14 @@
  */
 import type { SiteType } from "../core/network.ts";
 
+/** How each site type is named in the reports' headings and captions. */
+export const SITE_LABELS: Readonly<Record<SiteType, string>> = {
+  workplace: "Workplace",
+  public: "Public L2",
+  dc_fast: "DC fast",
+  residential: "Residential",
+};
+
 /** Median, mean and 90th percentile of a distribution; null when it is empty. */
 export interface Summary {
   count: number;

@@ -14,13 +14,13 @@
  */
 import * as v from "valibot";
 import { formatIssues } from "../core/errors.ts";
-import { RejectReasonSchema } from "../core/event.ts";
+import { SessionEndedEventSchema, SessionRejectedEventSchema } from "../core/event.ts";
 import { localClock, type LocalTime } from "../core/local_time.ts";
 import type { BadLine } from "../core/ndjson.ts";
 import { type SiteType, SiteTypeSchema } from "../core/network.ts";
+import { dropReason } from "../core/reference_table.ts";
 import { calibrate } from "./calibration.ts";
 import { LogHistogram } from "./histogram.ts";
-import { dropReason } from "./reference.ts";
 import { realismCurves, realismOf, RealismTotals, type StartedSession } from "./realism.ts";
 import { defaultReferenceChoice, type ReferenceChoice } from "./reference.ts";
 import type { Bins, CityStats, GroupStats, StatsReport, Summary } from "./report.ts";
@@ -37,13 +37,20 @@ const LOAD_STEP = 15 * MINUTE;
 /** The load curve doubles its step rather than hold more points than this per city. */
 const MAX_LOAD_STEPS = 2_000;
 
-const NonNegative = v.pipe(v.number(), v.finite(), v.minValue(0));
-const Percent = v.pipe(v.number(), v.minValue(0), v.maxValue(100));
+/** The fields of the event contract (`core/event.ts`) that stats reads. */
+const contract = {
+  ...SessionEndedEventSchema.entries,
+  rejectReason: SessionRejectedEventSchema.entries.rejectReason,
+};
+
+/** A number of the contract that must also be finite: JSON's `1e999` parses as Infinity. */
+const finite = (schema: v.GenericSchema<number>) => v.pipe(schema, v.finite<number>());
 
 /**
- * Only the fields stats needs, in non-strict objects: older streams (no
- * `timeZone`) and streams with extra fields still count. `time` becomes epoch
- * milliseconds.
+ * Only the fields stats needs, as the contract has them, in non-strict
+ * objects: streams with extra fields still count, and so do older streams (no
+ * `timeZone`, no `sessionId`) and newer ones (a status this version does not
+ * know). `time` becomes epoch milliseconds.
  */
 const base = {
   time: v.pipe(
@@ -51,20 +58,20 @@ const base = {
     v.transform(Date.parse),
     v.finite("expected an ISO-8601 time"),
   ),
-  chargerId: v.string(),
-  city: v.string(),
-  state: v.string(),
-  timeZone: v.optional(v.string()),
-  siteType: SiteTypeSchema,
+  chargerId: contract.chargerId,
+  city: contract.city,
+  state: contract.state,
+  timeZone: v.optional(contract.timeZone),
+  siteType: contract.siteType,
   status: v.string(),
 };
 
 const StartedSchema = v.object({
   type: v.literal("session.started"),
   ...base,
-  sessionId: v.optional(v.string()),
-  energyKwh: NonNegative,
-  socPercent: Percent,
+  sessionId: v.optional(contract.sessionId),
+  energyKwh: finite(contract.energyKwh),
+  socPercent: contract.socPercent,
 });
 const ProgressSchema = v.object({
   type: v.picklist([
@@ -75,24 +82,24 @@ const ProgressSchema = v.object({
     "session.failed",
   ]),
   ...base,
-  energyKwh: NonNegative,
+  energyKwh: finite(contract.energyKwh),
 });
 const EndedSchema = v.object({
   type: v.literal("session.ended"),
   ...base,
-  sessionId: v.optional(v.string()),
-  energyKwh: NonNegative,
-  socPercent: Percent,
-  endReason: v.picklist(["target_reached", "departed", "failed"]),
-  connectedMinutes: NonNegative,
-  chargingMinutes: NonNegative,
-  idleMinutes: NonNegative,
-  totalEnergyKwh: NonNegative,
+  sessionId: v.optional(contract.sessionId),
+  energyKwh: finite(contract.energyKwh),
+  socPercent: contract.socPercent,
+  endReason: contract.endReason,
+  connectedMinutes: finite(contract.connectedMinutes),
+  chargingMinutes: finite(contract.chargingMinutes),
+  idleMinutes: finite(contract.idleMinutes),
+  totalEnergyKwh: finite(contract.totalEnergyKwh),
 });
 const RejectedSchema = v.object({
   type: v.literal("session.rejected"),
   ...base,
-  rejectReason: RejectReasonSchema,
+  rejectReason: contract.rejectReason,
 });
 const StatusEventSchema = v.object({ type: v.literal("charger.status"), ...base });
 type StatsEvent = v.InferOutput<

@@ -4,7 +4,7 @@ import type { BadLine } from "../core/ndjson.ts";
 import { RELATIVE_ACCURACY } from "./histogram.ts";
 import { type At, event, ms, ndjson, session, status } from "./_stream.ts";
 import type { SiteType } from "../core/network.ts";
-import { quantiles, type ReferenceMetric, type ReferenceSet } from "./reference.ts";
+import { quantiles, type ReferenceMetric, type ReferenceSet } from "../core/reference_table.ts";
 import { neviUptime, StatsCollector } from "./stats.ts";
 import type { StatsReport } from "./report.ts";
 

@@ -80,6 +80,31 @@ Deno.test("evsim delivers every event to the echo server, one by one and in batc
   }
 });
 
+Deno.test("evsim run waits at its end for a slow receiver past shutdownTimeoutMs: the end is not a shutdown", async () => {
+  // Each batch takes 100 ms: delivering what the run leaves in the buffer takes about 1 s.
+  await using receiver = startReceiver(() => ({ status: 200, delayMs: 100 }));
+  await inTempDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/c.json`,
+      JSON.stringify({
+        shutdownTimeoutMs: 50,
+        sinks: [{ type: "http", url: receiver.url, batchSize: 100 }, {
+          type: "file",
+          path: "all.ndjson",
+        }],
+      }),
+    );
+    const { code, stderr } = await evsimCommand(
+      ["-c", "c.json", "--region", "CO", "--duration", "1h"],
+      dir,
+    ).output();
+    assert.equal(code, 0, decode(stderr));
+    const all = await readNdjson(`${dir}/all.ndjson`);
+    assert.ok(all.length > 2000, `${all.length} events`);
+    assert.equal(receiver.acknowledged.size, all.length);
+  });
+});
+
 Deno.test("evsim never logs the token, and dead-letters what a failing receiver refuses", async () => {
   await using receiver = startReceiver(() => ({ status: 500 }));
   await inTempDir(async (dir) => {

@@ -4,12 +4,12 @@
  * {@link BATCH} events, so events/s = BATCH × iter/s. Figures are in the README.
  */
 import { defaults, regionNetwork } from "../data/mod.ts";
-import { networkOfAbout } from "../tests/_events.ts";
+import { networkOfAbout } from "./_events.ts";
 import { getNdjsonSink } from "../sinks/ndjson.ts";
-import type { SimEvent } from "./event.ts";
-import type { Network } from "./network.ts";
-import { Simulation } from "./simulation.ts";
-import { defaultDemand } from "./arrivals.ts";
+import type { SimEvent } from "../core/event.ts";
+import type { Network } from "../core/network.ts";
+import { Simulation } from "../core/simulation.ts";
+import { defaultDemand } from "../core/arrivals.ts";
 
 const BATCH = 20_000;
 const START = Date.UTC(2026, 0, 5);

@@ -8,8 +8,8 @@ import { defaults } from "../data/mod.ts";
 import { defaultDemand } from "../core/arrivals.ts";
 import type { SimEvent } from "../core/event.ts";
 import { Simulation } from "../core/simulation.ts";
-import { networkOfAbout } from "../tests/_events.ts";
-import { StatsCollector } from "./stats.ts";
+import { networkOfAbout } from "./_events.ts";
+import { StatsCollector } from "../stats/stats.ts";
 
 const BATCH = 100_000;
 const START = Date.UTC(2026, 0, 5);

@@ -36,7 +36,7 @@ export interface ChromiumOptions {
 }
 
 const INSTALL_HINT =
-  "install it (`sudo apt-get install chromium` on Debian/Ubuntu; CI installs it in .ci/run) " +
+  "install it (`sudo apt-get install chromium` on Debian/Ubuntu; `deno task test` installs it when it can) " +
   "or set EVSIM_CHROMIUM to its path";
 
 /** The Chromium executable: `EVSIM_CHROMIUM`, else `chromium` or `chromium-browser` on the PATH; null when none. */

@@ -1,6 +1,6 @@
 /**
- * An MQTT broker for tests: the one at `EVSIM_MQTT_URL` when set (CI starts
- * one), otherwise a private Mosquitto on a free loopback port, started from a
+ * An MQTT broker for tests: the one at `EVSIM_MQTT_URL` when set (one you
+ * run), otherwise a private Mosquitto on a free loopback port, started from a
  * throwaway config and stopped when disposed.
  *
  * @module

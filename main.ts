@@ -58,6 +58,7 @@ import { defaults } from "./data/mod.ts";
 import { CONFIG_TEMPLATE, PLUGIN_TEMPLATE } from "./data/init_templates.ts";
 import { getLogSink } from "./sinks/log.ts";
 import { createSinks, sinkConfigs } from "./sinks/from_config.ts";
+import type { FilePositions } from "./sinks/file_resume.ts";
 import { serveEcho } from "./sinks/server.ts";
 import { chooseReferences, referenceSets } from "./stats/reference.ts";
 import { StatsCollector } from "./stats/stats.ts";
@@ -460,8 +461,12 @@ async function run(flags: Flags): Promise<number> {
 
   const controller = new AbortController();
   let pipeClosed = false;
+  const positions: FilePositions | undefined = statePath
+    ? { saved: saved?.sinkPositions, current: new Map() }
+    : undefined;
   const outputs: Sink[] = await createSinks(sinkList, {
     sinkTypes,
+    positions,
     backfill: plan.mode === "backfill",
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     shutdown: controller.signal,
@@ -494,6 +499,7 @@ async function run(flags: Flags): Promise<number> {
       fingerprint: print,
       plan: savePlan(plan),
       finished,
+      sinkPositions: [...positions!.current.values()],
       simulation: sim.snapshot(),
     });
   if (saved) {
@@ -522,6 +528,11 @@ async function run(flags: Flags): Promise<number> {
         port: metricsPort,
         hostname: flags.host,
       });
+    }
+    // Saved once before the first event, a state knows where the file sinks started.
+    if (positions && !saved?.sinkPositions) {
+      await sink.checkpoint?.();
+      await saveState(false);
     }
     end = await runSimulation(sim, sink, {
       end: plan.end,

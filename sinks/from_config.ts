@@ -13,6 +13,7 @@ import type { SinkType } from "../core/plugin.ts";
 import { ConfigError, formatIssues } from "../core/errors.ts";
 import { type DisposableSink, dispose, isolate, type Sink } from "../core/sink.ts";
 import { openDeadLetterFile } from "./dead_letter.ts";
+import { type FilePositions, resumeFileSink } from "./file_resume.ts";
 import { getHttpSink } from "./http.ts";
 import { denoRotatingFileDriver, getRotatingFileSink } from "./rotating_file.ts";
 import { getServerSink } from "./server.ts";
@@ -34,6 +35,8 @@ export interface SinkContext {
   onStdoutClosed?: () => void;
   /** Sink types plugins provide, by name. @default {new Map()} */
   sinkTypes?: ReadonlyMap<string, { type: SinkType; plugin: string }>;
+  /** `--state`: file sinks go back to their saved positions and record where they stand. */
+  positions?: FilePositions;
 }
 
 /** The sink list of a config: `sinks`, plus one `http` sink for `api` if set. */
@@ -97,6 +100,8 @@ async function create(
     case "stdout":
       return getStdoutSink({ onClosed: context.onStdoutClosed });
     case "file": {
+      const onPosition = context.positions &&
+        await resumeFileSink(where, config, context.positions);
       // Open the file once now: a path that cannot be written stops the run before it starts.
       try {
         await (await denoRotatingFileDriver.open(config.path)).close();
@@ -109,6 +114,7 @@ async function create(
       return getRotatingFileSink(config.path, {
         maxBytes: config.maxBytes,
         backups: config.backups,
+        onPosition,
       });
     }
     case "http":

@@ -8,6 +8,13 @@ export { memoryDeadLetter, openDeadLetterFile } from "./dead_letter.ts";
 export type { DeadLetter, DeadLetterEntry } from "./dead_letter.ts";
 export { createSinks, sinkConfigs } from "./from_config.ts";
 export type { SinkContext } from "./from_config.ts";
+export { restoreRotatingFile, resumeFileSink, SavedFilePositionSchema } from "./file_resume.ts";
+export type {
+  FilePositions,
+  RestoreOptions,
+  RestoreResult,
+  SavedFilePosition,
+} from "./file_resume.ts";
 export { getHttpSink, parseRetryAfter, redactUrl } from "./http.ts";
 export type { HttpSink, HttpSinkOptions } from "./http.ts";
 export { getLogSink } from "./log.ts";
@@ -21,10 +28,17 @@ export type {
 } from "./metrics.ts";
 export { getNdjsonSink } from "./ndjson.ts";
 export type { NdjsonSink, NdjsonSinkOptions, Writer } from "./ndjson.ts";
-export { denoRotatingFileDriver, getRotatingFileSink } from "./rotating_file.ts";
+export {
+  denoRotatingFileDriver,
+  getRotatingFileSink,
+  rotatedName,
+  TAIL_BYTES,
+  tailDigest,
+} from "./rotating_file.ts";
 export type {
   RotatingFileDriver,
   RotatingFileHandle,
+  RotatingFilePosition,
   RotatingFileSink,
   RotatingFileSinkOptions,
 } from "./rotating_file.ts";

@@ -70,6 +70,7 @@ import {
   type SinkTypes,
   sinkTypesWith,
 } from "./sinks/registry.ts";
+import type { FilePositions } from "./sinks/file_resume.ts";
 import { serveEcho } from "./sinks/server.ts";
 import { chooseReferences, referenceSets } from "./stats/reference.ts";
 import { StatsCollector } from "./stats/stats.ts";
@@ -485,7 +486,11 @@ async function run(flags: Flags): Promise<number> {
 
   const controller = new AbortController();
   let pipeClosed = false;
+  const positions: FilePositions | undefined = statePath
+    ? { saved: saved?.sinkPositions, current: new Map() }
+    : undefined;
   const outputs: Sink[] = await createSinks(sinkList, {
+    positions,
     backfill: plan.mode === "backfill",
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     shutdown: controller.signal,
@@ -518,6 +523,7 @@ async function run(flags: Flags): Promise<number> {
       fingerprint: print,
       plan: savePlan(plan),
       finished,
+      sinkPositions: [...positions!.current.values()],
       simulation: sim.snapshot(),
     });
   if (saved) {
@@ -546,6 +552,11 @@ async function run(flags: Flags): Promise<number> {
         port: metricsPort,
         hostname: flags.host,
       });
+    }
+    // Saved once before the first event, a state knows where the file sinks started.
+    if (positions && !saved?.sinkPositions) {
+      await sink.checkpoint?.();
+      await saveState(false);
     }
     end = await runSimulation(sim, sink, {
       end: plan.end,

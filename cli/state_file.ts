@@ -13,6 +13,7 @@ import type { Model } from "../core/model.ts";
 import { cityOf, type Network } from "../core/network.ts";
 import type { RunPlan } from "../core/plan.ts";
 import { fingerprint, fromTime, SimulationSnapshotSchema, toTime } from "../core/snapshot.ts";
+import { SavedFilePositionSchema } from "../sinks/file_resume.ts";
 
 /** The version of the state file format this evsim reads and writes. */
 export const STATE_VERSION = 1;
@@ -39,6 +40,11 @@ export const StateFileSchema = v.strictObject({
   plan: SavedPlanSchema,
   /** The run reached its end: resuming it does nothing. */
   finished: v.boolean(),
+  /**
+   * Where each file sink stood, once its bytes were durable: a resumed run puts
+   * them back there. Absent in states saved by an evsim without it.
+   */
+  sinkPositions: v.optional(v.array(SavedFilePositionSchema)),
   simulation: SimulationSnapshotSchema,
 });
 export type StateFile = v.InferOutput<typeof StateFileSchema>;

@@ -76,3 +76,27 @@ Deno.test("openStateFile() refuses another run's state, naming the file", async 
     );
   });
 });
+
+Deno.test("a state keeps file sink positions, and one saved without them still reads", async () => {
+  await inTemp(async (dir) => {
+    const path = `${dir}/run.state`;
+    const position = { file: 0, size: 1234, tail: "ab".repeat(32) };
+    const withPositions: StateFile = {
+      ...state(),
+      sinkPositions: [{ sink: "sinks[0]", type: "file", path: "out.ndjson", position }],
+    };
+    await writeStateFile(path, withPositions);
+    assert.deepEqual(await readStateFile(path), withPositions);
+    const old = state();
+    await writeStateFile(path, old);
+    const read = await readStateFile(path);
+    assert.equal(read?.sinkPositions, undefined);
+    assert.deepEqual(read, old);
+    const bad = { ...withPositions.sinkPositions![0], position: { ...position, tail: "abc" } };
+    await writeStateFile(path, { ...withPositions, sinkPositions: [bad] });
+    await assert.rejects(
+      () => readStateFile(path),
+      (e) => e instanceof ConfigError && /sinkPositions.*tail.*SHA-256/.test(e.message),
+    );
+  });
+});

@@ -33,6 +33,15 @@ export interface SinkTypeContext {
   env: (name: string) => string | undefined;
   /** Asks the run to stop: the sink's output went away (stdout's reader closed). */
   stopRun?: () => void;
+  /**
+   * `--state`: sinks that can go back to a saved position (file sinks) find the
+   * one the resumed run saved, and record where they stand at each checkpoint,
+   * by their place (`sinks[0]`). Each sink type owns the shape of its position.
+   */
+  positions?: {
+    readonly saved?: readonly { sink: string }[];
+    readonly current: Map<string, { sink: string }>;
+  };
 }
 
 /**

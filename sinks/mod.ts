@@ -18,6 +18,8 @@ export type { PlacedSinkEntry, RegisteredSinkType, ResolvedSink, SinkTypes } fro
 export { getDeliverySink } from "./delivery.ts";
 export type { DeliveryOptions, DeliverySink, Outcome, Send } from "./delivery.ts";
 export { fileSinkType } from "./file.ts";
+export { restoreRotatingFile } from "./file_resume.ts";
+export type { FilePositions, RestoreResult, SavedFilePosition } from "./file_resume.ts";
 export { getHttpSink, httpSinkType } from "./http.ts";
 export type { HttpSink, HttpSinkConfig, HttpSinkOptions } from "./http.ts";
 export { getMqttSink, mqttSinkType } from "./mqtt.ts";
@@ -37,6 +39,7 @@ export { denoRotatingFileDriver, getRotatingFileSink } from "./rotating_file.ts"
 export type {
   RotatingFileDriver,
   RotatingFileHandle,
+  RotatingFilePosition,
   RotatingFileSink,
   RotatingFileSinkOptions,
 } from "./rotating_file.ts";

@@ -4,8 +4,10 @@
  * `maxBytes`; then it becomes `events.ndjson.1`, older files shift up to
  * `events.ndjson.N` and the oldest is dropped. Lines are buffered in chunks
  * and never split across files; a write in flight makes the sink ask the run
- * to wait. File operations go through a small {@link RotatingFileDriver}, so
- * tests can use memory.
+ * to wait. At a checkpoint the sink writes what it holds, makes it durable and
+ * says where the files stand (a {@link RotatingFilePosition}), so that a run
+ * resumed with `--state` can go back there (`file_resume.ts`). File operations
+ * go through a small {@link RotatingFileDriver}, so tests can use memory.
  *
  * @module
  */
@@ -21,6 +23,8 @@ export interface RotatingFileHandle {
    * promise settles: copy them to keep them.
    */
   write(bytes: Uint8Array): Promise<void>;
+  /** Makes what was written durable: flushes the file's data to the disk. */
+  sync(): Promise<void>;
   /** Closes the file. */
   close(): Promise<void>;
 }
@@ -35,6 +39,45 @@ export interface RotatingFileDriver {
   rename(from: string, to: string): Promise<void>;
   /** Deletes `path`; does nothing if it does not exist. */
   remove(path: string): Promise<void>;
+  /** Bytes `start` (inclusive) to `end` (exclusive) of `path`, fewer if it ends before. */
+  read(path: string, start: number, end: number): Promise<Uint8Array<ArrayBuffer>>;
+  /** Cuts `path` to its first `size` bytes. */
+  truncate(path: string, size: number): Promise<void>;
+}
+
+/**
+ * Where a rotating file set stood at a checkpoint: the last byte written then
+ * ends `size` bytes into the file then at `path.<file>`, and the files newer
+ * than it were empty or missing. Nearly always `file` is 0 (`path` itself);
+ * it is 1 when `path` was still empty. The `tail` digest recognizes that file
+ * after rotations have renamed it.
+ */
+export interface RotatingFilePosition {
+  /** Which file held the last byte: 0 for `path`, n for `path.n`. */
+  file: number;
+  /** Its size in bytes; 0 when no file of the set held any. */
+  size: number;
+  /** SHA-256, in hex, of its last {@link TAIL_BYTES} bytes (all of them if fewer). */
+  tail: string;
+}
+
+/** How many bytes at the end of a file its {@link RotatingFilePosition} digests. */
+export const TAIL_BYTES = 4096;
+
+/** `path` for 0, else the name of backup `n`: `path.n`. */
+export const rotatedName = (path: string, n: number): string => n === 0 ? path : `${path}.${n}`;
+
+/** The {@link RotatingFilePosition} `tail` of the first `size` bytes of `path`. */
+export async function tailDigest(
+  driver: RotatingFileDriver,
+  path: string,
+  size: number,
+): Promise<string> {
+  const bytes = size === 0
+    ? new Uint8Array()
+    : await driver.read(path, Math.max(0, size - TAIL_BYTES), size);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Options of {@link getRotatingFileSink}. */
@@ -55,11 +98,21 @@ export interface RotatingFileSinkOptions {
   bufferSize?: number;
   /** The file operations. @default {denoRotatingFileDriver} */
   driver?: RotatingFileDriver;
+  /**
+   * Called with where the files stand after each checkpoint and when the sink
+   * closes (undefined when a failure left that unknown), once the bytes are
+   * durable. Without it, closing neither syncs nor reads the files.
+   */
+  onPosition?: (position: RotatingFilePosition | undefined) => void;
 }
 
-/** A rotating file sink; `flush()` writes what it has gathered. */
+/**
+ * A rotating file sink; `flush()` writes what it has gathered, `checkpoint()`
+ * also makes it durable and reports the position to `onPosition`.
+ */
 export type RotatingFileSink = DisposableSink & {
   flush(): Promise<void>;
+  checkpoint(): Promise<void>;
   readonly stats: SinkStats;
 };
 
@@ -83,6 +136,7 @@ export const denoRotatingFileDriver: RotatingFileDriver = {
         let done = 0;
         while (done < bytes.length) done += await file.write(bytes.subarray(done));
       },
+      sync: () => file.syncData(),
       close() {
         file.close();
         return Promise.resolve();
@@ -99,6 +153,19 @@ export const denoRotatingFileDriver: RotatingFileDriver = {
   },
   rename: (from, to) => ifExists(() => Deno.rename(from, to)),
   remove: (path) => ifExists(() => Deno.remove(path)),
+  async read(path, start, end) {
+    using file = await Deno.open(path, { read: true });
+    await file.seek(start, Deno.SeekMode.Start);
+    const bytes = new Uint8Array(Math.max(0, end - start));
+    let done = 0;
+    while (done < bytes.length) {
+      const n = await file.read(bytes.subarray(done));
+      if (n === null) break;
+      done += n;
+    }
+    return bytes.subarray(0, done);
+  },
+  truncate: (path, size) => Deno.truncate(path, size),
 };
 
 const message = (error: unknown) => error instanceof Error ? error.message : String(error);
@@ -114,11 +181,12 @@ function checkOption(path: string, name: string, value: number, min: number): vo
 /**
  * A sink writing each event as one JSON line to `path`, appending if the file
  * exists and rotating it by size. The file is opened at the first event (or at
- * dispose, so that it exists even after a run without events). Disposing
- * writes what is buffered and closes the file; events given after that are
- * ignored. A failed open, write or rotation counts in `stats.errors` and
- * rejects the promise of the event or flush that ran it, with a message naming
- * `path`; the lines it held are lost and the next event opens the file again.
+ * dispose, so that it exists even after a run without events). A file is
+ * synced to disk before it is rotated away. Disposing writes what is buffered
+ * and closes the file; events given after that are ignored. A failed open,
+ * write, sync or rotation counts in `stats.errors` and rejects the promise of
+ * the event, flush or checkpoint that ran it, with a message naming `path`;
+ * the lines it held are lost and the next event opens the file again.
  */
 export function getRotatingFileSink(
   path: string,
@@ -199,6 +267,7 @@ export function getRotatingFileSink(
 
   async function rotate(): Promise<void> {
     try {
+      await file?.sync();
       await closeFile();
       if (backups === 0) {
         await driver.remove(path);
@@ -267,15 +336,53 @@ export function getRotatingFileSink(
     return pending === 0 && used === 0 ? Promise.resolve() : enqueue(write);
   }
 
+  /** The position of the files now: the newest file of the set that holds bytes. */
+  async function position(): Promise<RotatingFilePosition> {
+    for (let n = 0; n <= backups; n++) {
+      const size = await driver.size(rotatedName(path, n));
+      if (size > 0) {
+        return { file: n, size, tail: await tailDigest(driver, rotatedName(path, n), size) };
+      }
+    }
+    return { file: 0, size: 0, tail: await tailDigest(driver, path, 0) };
+  }
+
+  /** Writes the buffer, makes the file durable and reports where the files stand. */
+  async function settle(): Promise<void> {
+    try {
+      await write();
+      try {
+        await file?.sync();
+      } catch (error) {
+        throw fail("cannot sync", error);
+      }
+      let now;
+      try {
+        now = await position();
+      } catch (error) {
+        throw fail("cannot read the size of the files", error);
+      }
+      options.onPosition?.(now);
+    } catch (error) {
+      options.onPosition?.(undefined);
+      throw error;
+    }
+  }
+
+  function checkpoint(): Promise<void> {
+    return closed ? Promise.resolve() : enqueue(settle);
+  }
+
   function dispose(): Promise<void> {
     closed = true;
     return disposed ??= enqueue(async () => {
       let failure: Error | undefined;
       try {
         await open();
-        await write();
+        await (options.onPosition ? settle() : write());
       } catch (error) {
         failure = error as Error;
+        options.onPosition?.(undefined);
       }
       try {
         await closeFile();
@@ -286,5 +393,5 @@ export function getRotatingFileSink(
     });
   }
 
-  return Object.assign(sink, { flush, stats, [Symbol.asyncDispose]: dispose });
+  return Object.assign(sink, { flush, checkpoint, stats, [Symbol.asyncDispose]: dispose });
 }

@@ -4,105 +4,15 @@ import type { SimEvent } from "../core/event.ts";
 import {
   denoRotatingFileDriver,
   getRotatingFileSink,
-  type RotatingFileDriver,
-  type RotatingFileHandle,
+  type RotatingFilePosition,
+  tailDigest,
 } from "./rotating_file.ts";
+import { MemoryDriver } from "./_memory_file_driver.ts";
 import { simEvents } from "../tests/_events.ts";
 import { SinkError } from "../core/errors.ts";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const byteLength = (s: string) => encoder.encode(s).length;
-
-interface MemoryFile {
-  chunks: Uint8Array[];
-  /** Handles open on this file. */
-  opened: number;
-}
-
-/**
- * Files in memory. Like Windows, it refuses to rename or delete an open file,
- * so a sink that rotates without closing first fails here.
- */
-class MemoryDriver implements RotatingFileDriver {
-  readonly files = new Map<string, MemoryFile>();
-  /** Handles opened and not yet closed. */
-  openHandles = 0;
-  /** Completed writes. */
-  writes = 0;
-  /** When set, writes wait for a timer turn, as real I/O does. */
-  slow = false;
-  /** When set, writes fail with it. */
-  failWrites: Error | undefined;
-  /** When set, opens fail with it. */
-  failOpens: Error | undefined;
-
-  constructor(files: Record<string, string> = {}) {
-    for (const [path, text] of Object.entries(files)) {
-      this.files.set(path, { chunks: [encoder.encode(text)], opened: 0 });
-    }
-  }
-
-  open(path: string): Promise<RotatingFileHandle> {
-    if (this.failOpens) return Promise.reject(this.failOpens);
-    let file = this.files.get(path);
-    if (!file) this.files.set(path, file = { chunks: [], opened: 0 });
-    const f = file;
-    f.opened++;
-    this.openHandles++;
-    let open = true;
-    return Promise.resolve({
-      write: async (bytes: Uint8Array) => {
-        if (!open) throw new Error(`${path}: write after close`);
-        if (this.slow) await new Promise((resolve) => setTimeout(resolve, 0));
-        if (this.failWrites) throw this.failWrites;
-        f.chunks.push(bytes.slice());
-        this.writes++;
-      },
-      close: () => {
-        if (!open) return Promise.reject(new Error(`${path}: closed twice`));
-        open = false;
-        f.opened--;
-        this.openHandles--;
-        return Promise.resolve();
-      },
-    });
-  }
-
-  size(path: string): Promise<number> {
-    const file = this.files.get(path);
-    return Promise.resolve(file ? file.chunks.reduce((n, c) => n + c.length, 0) : 0);
-  }
-
-  rename(from: string, to: string): Promise<void> {
-    const file = this.files.get(from);
-    if (!file) return Promise.resolve();
-    if (file.opened || this.files.get(to)?.opened) {
-      return Promise.reject(new Error(`${from}: busy`));
-    }
-    this.files.set(to, file);
-    this.files.delete(from);
-    return Promise.resolve();
-  }
-
-  remove(path: string): Promise<void> {
-    if (this.files.get(path)?.opened) return Promise.reject(new Error(`${path}: busy`));
-    this.files.delete(path);
-    return Promise.resolve();
-  }
-
-  /** The names of the files, sorted. */
-  names(): string[] {
-    return [...this.files.keys()].sort();
-  }
-
-  /** The contents of `path`. */
-  text(path: string): string {
-    const file = this.files.get(path);
-    assert.ok(file, `${path} exists`);
-    return decoder.decode(new Uint8Array(file.chunks.flatMap((c) => [...c])));
-  }
-}
 
 /** A plain event whose JSON line (newline included) is `bytes` long. */
 function sized(seq: number, bytes: number): SimEvent {
@@ -144,19 +54,6 @@ function expectedFiles(
     out.set(`${path}.${i}`, files[files.length - 1 - i]);
   }
   return out;
-}
-
-/** The files of `driver`, by name. */
-const contents = (driver: MemoryDriver) =>
-  new Map(driver.names().map((name) => [name, driver.text(name)]));
-
-/** The files `path.N` … `path.1`, `path` of `driver`, oldest first, joined. */
-function allText(driver: MemoryDriver, path: string): string {
-  const names = driver.names().filter((name) => name.startsWith(`${path}.`));
-  const oldestFirst = names.sort((a, b) =>
-    Number(b.slice(path.length + 1)) - Number(a.slice(path.length + 1))
-  );
-  return [...oldestFirst, path].map((name) => driver.text(name)).join("");
 }
 
 /** Checks what holds for any rotation: sizes, whole lines, the number of backups. */
@@ -266,7 +163,7 @@ Deno.test("getRotatingFileSink() keeps at most `backups` rotated files, dropping
     }
     await sink[Symbol.asyncDispose]();
     assert.deepEqual(driver.names(), ["out", "out.1", "out.2"]);
-    assert.deepEqual(seqs(allText(driver, "out")), [5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(seqs(driver.allText("out")), [5, 6, 7, 8, 9, 10]);
   });
 
   await t.step("backups left by an earlier run shift up, the oldest dropped", async () => {
@@ -340,7 +237,7 @@ Deno.test("getRotatingFileSink() returns a promise only while it opens or writes
     await Promise.all(waits);
     await sink[Symbol.asyncDispose]();
     assert.ok(driver.names().length > 10);
-    assert.deepEqual(seqs(allText(driver, "out")), Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.deepEqual(seqs(driver.allText("out")), Array.from({ length: 40 }, (_, i) => i + 1));
   });
 });
 
@@ -358,6 +255,119 @@ Deno.test("getRotatingFileSink() flush() writes what is buffered", async () => {
   await sink.flush();
   assert.equal(driver.writes, 1);
   await sink[Symbol.asyncDispose]();
+});
+
+/** The position `driver` holds for `name` at its current size. */
+async function positionOf(driver: MemoryDriver, name: string, file = 0) {
+  const size = await driver.size(name);
+  return { file, size, tail: await tailDigest(driver, name, size) };
+}
+
+Deno.test("getRotatingFileSink() checkpoint() writes the buffer, syncs it, then reports the position", async (t) => {
+  await t.step("the current file", async () => {
+    const driver = new MemoryDriver();
+    const reported: (RotatingFilePosition | undefined)[] = [];
+    const sink = getRotatingFileSink("out", {
+      driver,
+      bufferSize: 1 << 20,
+      onPosition: (p) => {
+        // Reported only once the bytes are durable.
+        if (p) assert.equal(driver.synced("out"), p.size);
+        reported.push(p);
+      },
+    });
+    await sink(sized(1, 30));
+    assert.equal(sink(sized(2, 30)), undefined);
+    await sink.checkpoint();
+    assert.deepEqual(seqs(driver.text("out")), [1, 2]);
+    assert.deepEqual(reported, [await positionOf(driver, "out")]);
+    assert.equal(reported[0]!.size, 60);
+    await sink(sized(3, 30));
+    await sink[Symbol.asyncDispose]();
+    assert.deepEqual(reported.at(-1), await positionOf(driver, "out"));
+    assert.equal(reported.at(-1)!.size, 90);
+    assert.equal(driver.synced("out"), 90);
+  });
+
+  await t.step("the tail digests the last 4 KiB of a longer file", async () => {
+    const driver = new MemoryDriver({ out: "x".repeat(10_000) });
+    let reported: RotatingFilePosition | undefined;
+    const sink = getRotatingFileSink("out", { driver, onPosition: (p) => reported = p });
+    await sink.checkpoint();
+    await sink[Symbol.asyncDispose]();
+    const digest = new Uint8Array(
+      await crypto.subtle.digest("SHA-256", encoder.encode("x".repeat(4096))),
+    );
+    const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+    assert.deepEqual(reported, { file: 0, size: 10_000, tail: hex });
+  });
+
+  await t.step("after rotations, every rotated file was synced before it was renamed", async () => {
+    const driver = new MemoryDriver();
+    let reported: RotatingFilePosition | undefined;
+    const sink = getRotatingFileSink("out", {
+      driver,
+      maxBytes: 100,
+      backups: 5,
+      bufferSize: 1 << 20,
+      onPosition: (p) => reported = p,
+    });
+    for (let seq = 1; seq <= 10; seq++) await sink(sized(seq, 30));
+    await sink.checkpoint();
+    assert.deepEqual(driver.names(), ["out", "out.1", "out.2", "out.3"]);
+    for (const name of driver.names()) {
+      assert.equal(driver.synced(name), byteLength(driver.text(name)), `${name} is synced`);
+    }
+    assert.deepEqual(reported, await positionOf(driver, "out"));
+    await sink[Symbol.asyncDispose]();
+  });
+
+  await t.step("an empty file: the newest backup with bytes, or nothing", async () => {
+    const driver = new MemoryDriver({ out: "", "out.1": "", "out.2": '{"old":1}\n' });
+    let reported: RotatingFilePosition | undefined;
+    const sink = getRotatingFileSink("out", { driver, onPosition: (p) => reported = p });
+    await sink.checkpoint();
+    assert.deepEqual(reported, await positionOf(driver, "out.2", 2));
+    await sink[Symbol.asyncDispose]();
+
+    const fresh = new MemoryDriver();
+    const other = getRotatingFileSink("out", { driver: fresh, onPosition: (p) => reported = p });
+    await other.checkpoint();
+    assert.deepEqual(reported, await positionOf(fresh, "out"));
+    assert.equal(reported!.size, 0);
+    await other[Symbol.asyncDispose]();
+  });
+
+  await t.step("a failure reports no position and rejects, naming the path", async () => {
+    const driver = new MemoryDriver();
+    const reported: (RotatingFilePosition | undefined)[] = [];
+    const sink = getRotatingFileSink("out", {
+      driver,
+      bufferSize: 1 << 20,
+      onPosition: (p) => reported.push(p),
+    });
+    await sink(sized(1, 30));
+    await sink.checkpoint();
+    driver.failWrites = new Error("disk full");
+    sink(sized(2, 30));
+    await assert.rejects(() => sink.checkpoint(), {
+      message: "out: cannot write 1 events: disk full",
+    });
+    assert.equal(reported.length, 2);
+    assert.equal(reported[1], undefined);
+    await sink(sized(3, 30));
+    await assert.rejects(async () => await sink[Symbol.asyncDispose](), /disk full/);
+    assert.equal(reported.at(-1), undefined);
+    assert.equal(sink.stats.errors, 2);
+  });
+
+  await t.step("without onPosition, closing does not sync", async () => {
+    const driver = new MemoryDriver();
+    const sink = getRotatingFileSink("out", { driver });
+    await sink(sized(1, 30));
+    await sink[Symbol.asyncDispose]();
+    assert.equal(driver.syncs, 0);
+  });
 });
 
 Deno.test("getRotatingFileSink() on dispose writes the buffer, closes the file and ignores later events", async (t) => {
@@ -522,7 +532,7 @@ Deno.test("getRotatingFileSink() keeps sizes, whole lines, backups and order for
         }
         await sink[Symbol.asyncDispose]();
 
-        const files = contents(driver);
+        const files = driver.contents();
         assertRotationInvariants(files, "out", maxBytes, backups);
         assert.deepEqual(files, expectedFiles("out", old, events.map(lineOf), maxBytes, backups));
         assert.equal(driver.openHandles, 0);

@@ -108,6 +108,6 @@ export type { Shard } from "./shard.ts";
 export { fingerprint, SimulationSnapshotSchema } from "./snapshot.ts";
 export type { SimulationSnapshot } from "./snapshot.ts";
 export { readEvents, readLines } from "./ndjson.ts";
-export type { BadLine } from "./ndjson.ts";
+export type { BadLine, ReadEventsOptions } from "./ndjson.ts";
 export { formatProgress, formatSinkStats, formatSummary } from "./summary.ts";
 export { parseDuration, parseInstant } from "./time.ts";

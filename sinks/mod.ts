@@ -8,7 +8,7 @@ export { deadLetterEvent, memoryDeadLetter, openDeadLetterFile } from "./dead_le
 export type { DeadLetter, DeadLetterEntry } from "./dead_letter.ts";
 export { createSinks, sinkConfigs } from "./from_config.ts";
 export type { SinkContext } from "./from_config.ts";
-export { getHttpSink, parseRetryAfter, redactUrl } from "./http.ts";
+export { getHttpSink } from "./http.ts";
 export type { HttpSink, HttpSinkOptions } from "./http.ts";
 export { getLogSink } from "./log.ts";
 export { getEchoMetrics, getMetricsSink, metricsResponse, serveMetrics } from "./metrics.ts";

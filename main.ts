@@ -56,6 +56,7 @@ import { formatProgress, formatSinkStats, formatSummary } from "./core/summary.t
 import { readEvents, readLines } from "./core/ndjson.ts";
 import { defaults } from "./data/mod.ts";
 import { CONFIG_TEMPLATE, PLUGIN_TEMPLATE } from "./data/init_templates.ts";
+import { deadLetterEvent } from "./sinks/dead_letter.ts";
 import { getLogSink } from "./sinks/log.ts";
 import {
   builtInSinkTypes,
@@ -626,7 +627,7 @@ async function replay(flags: Flags, file: string | undefined): Promise<number> {
       const event of readEvents(readLines(input), ({ line, problem }) => {
         bad++;
         logger.warn("{file}:{line}: skipped, not an event: {problem}", { file, line, problem });
-      })
+      }, { unwrap: deadLetterEvent })
     ) {
       if (controller.signal.aborted) break;
       events++;

@@ -51,7 +51,7 @@ export type {
   SimEvent,
   Status,
 } from "./event.ts";
-export { dirname, loadConfig, loadInputs, readDataFile, readJson, resolvePath } from "./load.ts";
+export { loadConfig, loadInputs, readDataFile, readJson, resolvePath } from "./load.ts";
 export type { DataFileContents, Defaults, ReadTextFile } from "./load.ts";
 export { isTimeZone, localClock } from "./local_time.ts";
 export type { LocalTime } from "./local_time.ts";
@@ -72,7 +72,7 @@ export {
 export type { Charger, City, Level, Network, SiteType, Vehicle } from "./network.ts";
 export { definePlugin } from "./plugin.ts";
 export type { Plugin, PluginContext } from "./plugin.ts";
-export { loadPlugins, resolveModule } from "./plugin_loader.ts";
+export { loadPlugins } from "./plugin_loader.ts";
 export type {
   LoadedPlugin,
   LoadPluginsOptions,
@@ -106,6 +106,6 @@ export type { Shard } from "./shard.ts";
 export { fingerprint, SimulationSnapshotSchema } from "./snapshot.ts";
 export type { SimulationSnapshot } from "./snapshot.ts";
 export { readEvents, readLines } from "./ndjson.ts";
-export type { BadLine } from "./ndjson.ts";
-export { formatProgress, formatSinkStats, formatSummary } from "./summary.ts";
+export type { BadLine, ReadEventsOptions } from "./ndjson.ts";
+export { formatSinkStats, formatSummary } from "./summary.ts";
 export { parseDuration, parseInstant } from "./time.ts";

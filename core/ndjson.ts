@@ -79,15 +79,27 @@ export interface BadLine {
   problem: string;
 }
 
+/** Options of {@link readEvents}. */
+export interface ReadEventsOptions {
+  /**
+   * Turns each parsed line into the value checked as an event: `deadLetterEvent`
+   * of `sinks/dead_letter.ts` takes the event of a dead-letter entry, so that
+   * dead-letter files read as event files.
+   * @default {the value itself}
+   */
+  unwrap?: (value: unknown) => unknown;
+}
+
 /**
- * The events in NDJSON `lines`: plain event lines, or dead-letter entries
- * (`{"reason": …, "event": {…}}`), whose event is taken. Lines that are
- * neither are reported to `onBad` and skipped; blank lines are ignored.
+ * The events in NDJSON `lines` (after `options.unwrap`). Lines that are not
+ * events are reported to `onBad` and skipped; blank lines are ignored.
  */
 export async function* readEvents(
   lines: AsyncIterable<string> | Iterable<string>,
   onBad: (bad: BadLine) => void,
+  options: ReadEventsOptions = {},
 ): AsyncGenerator<SimEvent> {
+  const unwrap = options.unwrap ?? ((value: unknown) => value);
   let n = 0;
   for await (const text of lines) {
     n++;
@@ -99,10 +111,7 @@ export async function* readEvents(
       onBad({ line: n, problem: `invalid JSON: ${(error as Error).message}` });
       continue;
     }
-    if (value && typeof value === "object" && "event" in value && "reason" in value) {
-      value = value.event;
-    }
-    const result = v.safeParse(EventSchema, value);
+    const result = v.safeParse(EventSchema, unwrap(value));
     if (result.success) yield result.output;
     else onBad({ line: n, problem: formatIssues("event", result.issues).join("; ") });
   }

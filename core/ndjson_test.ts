@@ -148,22 +148,24 @@ Deno.test('readLines() splits like String.prototype.split("\\n") however the byt
   );
 });
 
-Deno.test("readEvents() takes events and dead-letter entries and reports bad lines", async () => {
+Deno.test("readEvents() takes events, reports bad lines, and checks what unwrap makes of each", async () => {
   const sim = new Simulation({ seed: 1, start: Date.UTC(2026, 0, 5), ...defaults });
   const events: SimEvent[] = [];
   while (events.length < 2) sim.step(events);
   const lines = [
     JSON.stringify(events[0]),
     "",
-    JSON.stringify({ reason: "HTTP 500", attempts: 3, sink: "http", event: events[1] }),
+    JSON.stringify({ wrapped: events[1] }),
     "{oops",
     JSON.stringify({ ...events[0], socPercent: 140 }),
   ];
   const bad: BadLine[] = [];
-  const got = await collect(
-    readEvents(lines, (b) => bad.push(b)),
-  );
-  assert.deepEqual(got, [events[0], events[1]]);
+  assert.deepEqual(await collect(readEvents(lines, (b) => bad.push(b))), [events[0]]);
+  assert.deepEqual(bad.map((b) => b.line), [3, 4, 5]);
+  bad.length = 0;
+  const unwrap = (value: unknown) =>
+    value && typeof value === "object" && "wrapped" in value ? value.wrapped : value;
+  assert.deepEqual(await collect(readEvents(lines, (b) => bad.push(b), { unwrap })), events);
   assert.deepEqual(bad.map((b) => b.line), [4, 5]);
   assert.match(bad[0].problem, /invalid JSON/);
   assert.match(bad[1].problem, /socPercent/);

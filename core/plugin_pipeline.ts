@@ -69,62 +69,97 @@ function check<S extends v.GenericSchema>(
   return result.output;
 }
 
+/** What the hooks shape, each in turn. */
+type Shaped = Omit<PluginOutput, "sinkTypes">;
+
+type HookName = "cities" | "chargers" | "vehicles" | "model" | "demand";
+
+/** What hook `K` is given besides the plugin's context. */
+type HookInput<K extends HookName> = Omit<
+  Parameters<NonNullable<Plugin[K]>>[0],
+  keyof PluginContext<unknown>
+>;
+
+/** One plugin hook: what it is given, and where its result goes once checked. */
+interface Hook<K extends HookName = HookName> {
+  name: K;
+  input(shaped: Shaped): HookInput<K>;
+  /** `shaped` with the result of `entry`'s hook in it; throws a {@link PluginError} if it is wrong. */
+  apply(shaped: Shaped, result: unknown, entry: LoadedPlugin): Shaped;
+}
+
+/** Types `hook` against its plugin method, then lists it with the others. */
+const hook = <K extends HookName>(hook: Hook<K>) => hook as unknown as Hook;
+
+/** The hooks in the order they run, each for every plugin in turn. */
+const HOOKS: readonly Hook[] = [
+  hook({
+    name: "cities",
+    input: ({ network }) => ({ cities: network.cities }),
+    apply: (s, result, e) => ({
+      ...s,
+      network: { ...s.network, cities: check(e, "cities", CitiesSchema, result) },
+    }),
+  }),
+  hook({
+    name: "chargers",
+    input: ({ network }) => ({ cities: network.cities, chargers: network.chargers }),
+    apply: (s, result, e) => ({
+      ...s,
+      network: { ...s.network, chargers: check(e, "chargers", ChargerListSchema, result) },
+    }),
+  }),
+  hook({
+    name: "vehicles",
+    input: ({ network }) => ({ vehicles: network.vehicles }),
+    apply: (s, result, e) => ({
+      ...s,
+      network: { ...s.network, vehicles: check(e, "vehicles", VehiclesSchema, result) },
+    }),
+  }),
+  hook({
+    name: "model",
+    input: ({ model }) => ({ model }),
+    apply: (s, result, e) => ({ ...s, model: check(e, "model", ModelSchema, result) }),
+  }),
+  hook({
+    name: "demand",
+    input: ({ demand, model }) => ({ demand, model }),
+    apply: (s, result, e) => {
+      if (typeof result !== "function") {
+        throw new PluginError(
+          `${e.where}: demand() returned ${typeof result}, expected a function`,
+        );
+      }
+      return { ...s, demand: result as DemandModel };
+    },
+  }),
+];
+
 /** Applies `plugins` in order to `start` and checks the resulting network hangs together. */
 export async function applyPlugins(
   plugins: readonly LoadedPlugin[],
   start: PluginOutput,
   host: HostContext,
 ): Promise<PluginOutput> {
-  let { network, model, demand } = start;
+  let shaped: Shaped = { network: start.network, model: start.model, demand: start.demand };
   const sinkTypes = new Map(start.sinkTypes);
-  const context = (entry: LoadedPlugin) => ({ ...host, options: entry.options });
-  type Hook = keyof Plugin;
-  const each = async (hook: Hook, step: (entry: LoadedPlugin) => Promise<void>) => {
-    for (const entry of plugins) if (entry.plugin[hook]) await step(entry);
-  };
-
-  await each("cities", async (e) => {
-    const cities = await run(
-      e,
-      "cities",
-      () => e.plugin.cities!({ ...context(e), cities: network.cities }),
-    );
-    network = { ...network, cities: check(e, "cities", CitiesSchema, cities) };
-  });
-  await each("chargers", async (e) => {
-    const chargers = await run(
-      e,
-      "chargers",
-      () =>
-        e.plugin.chargers!({ ...context(e), cities: network.cities, chargers: network.chargers }),
-    );
-    network = { ...network, chargers: check(e, "chargers", ChargerListSchema, chargers) };
-  });
-  await each("vehicles", async (e) => {
-    const vehicles = await run(
-      e,
-      "vehicles",
-      () => e.plugin.vehicles!({ ...context(e), vehicles: network.vehicles }),
-    );
-    network = { ...network, vehicles: check(e, "vehicles", VehiclesSchema, vehicles) };
-  });
-  await each("model", async (e) => {
-    const next = await run(e, "model", () => e.plugin.model!({ ...context(e), model }));
-    model = check(e, "model", ModelSchema, next);
-  });
-  await each("demand", async (e) => {
-    const next = await run(e, "demand", () => e.plugin.demand!({ ...context(e), demand, model }));
-    if (typeof next !== "function") {
-      throw new PluginError(`${e.where}: demand() returned ${typeof next}, expected a function`);
+  for (const h of HOOKS) {
+    for (const entry of plugins) {
+      const method = entry.plugin[h.name] as ((input: object) => unknown) | undefined;
+      if (!method) continue;
+      const input = { ...host, options: entry.options, ...h.input(shaped) };
+      const result = await run(entry, h.name, () => method.call(entry.plugin, input));
+      shaped = h.apply(shaped, result, entry);
     }
-    demand = next;
-  });
+  }
   for (const entry of plugins) {
     for (const [name, type] of Object.entries(entry.plugin.sinks ?? {})) {
       sinkTypes.set(name, { type, plugin: entry.plugin.name });
     }
   }
 
+  const { network, model, demand } = shaped;
   const problems = checkNetwork(network);
   if (problems.length > 0) {
     const names = plugins.map((p) => p.plugin.name).join(", ");

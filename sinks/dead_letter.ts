@@ -18,6 +18,18 @@ export interface DeadLetterEntry {
   event: SimEvent;
 }
 
+/**
+ * The event a line of a dead-letter file holds: for an entry
+ * (`{"reason": …, "event": {…}}`), its `event`; for anything else, `value`
+ * itself. With it, `evsim replay` and `evsim stats` read a dead-letter file as
+ * they read a file of events.
+ */
+export function deadLetterEvent(value: unknown): unknown {
+  return value && typeof value === "object" && "event" in value && "reason" in value
+    ? value.event
+    : value;
+}
+
 /** Where undeliverable events go. */
 export interface DeadLetter extends AsyncDisposable {
   /** The file, if there is one: named in the summary. */

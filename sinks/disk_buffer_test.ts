@@ -16,12 +16,16 @@ const EVENTS = simEvents(600);
 /** A fetch whose receiver is down until `up` is set; it records what it acknowledged, in order. */
 function receiver() {
   const state = { up: false, acknowledged: [] as string[], requests: 0 };
-  const fetch = (async (_url: string, init: RequestInit) => {
+  const fetch = ((_url: string, init: RequestInit) => {
     state.requests++;
-    if (!state.up) throw new TypeError("error sending request: Connection refused (os error 111)");
+    if (!state.up) {
+      return Promise.reject(
+        new TypeError("error sending request: Connection refused (os error 111)"),
+      );
+    }
     const body = JSON.parse(new TextDecoder().decode(init.body as Uint8Array));
     for (const e of Array.isArray(body) ? body : [body]) state.acknowledged.push(e.eventId);
-    return new Response("{}", { status: 200 });
+    return Promise.resolve(new Response("{}", { status: 200 }));
   }) as typeof globalThis.fetch;
   return { state, fetch };
 }

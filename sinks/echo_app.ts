@@ -21,6 +21,8 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
+import { HTTPException } from "hono/http-exception";
 import * as v from "valibot";
 import { issuePath } from "../core/errors.ts";
 import { EventSchema, type SimEvent, StatusSchema } from "../core/event.ts";
@@ -33,7 +35,9 @@ const logger = getLogger(["evsim", "server"]);
 export interface EchoAppOptions {
   /**
    * A bearer token every route but `/healthz` requires
-   * (`Authorization: Bearer <token>`); no authentication when unset.
+   * (`Authorization: Bearer <token>`); no authentication when unset. Letters,
+   * digits and `- . _ ~ + /`, then optionally `=` (RFC 6750); another throws
+   * a `RangeError`.
    * @default {undefined}
    */
   token?: string;
@@ -108,7 +112,7 @@ const ROUTES = new Set(["/events", "/sessions", "/stats", "/metrics", "/healthz"
 /** A request the app refuses: becomes `{ error: message, ...details }` with `status`. */
 class RequestError extends Error {
   constructor(
-    readonly status: 400 | 401 | 408 | 413 | 503,
+    readonly status: 400 | 408 | 413 | 503,
     message: string,
     readonly details: Record<string, unknown> = {},
   ) {
@@ -402,34 +406,42 @@ function idempotencyKey(c: Context, events: number): string | undefined {
   return key;
 }
 
-async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-}
+/** The characters of a bearer token (RFC 6750's `b64token`), as `hono/bearer-auth` takes them. */
+const B64TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
+const CHALLENGE = 'Bearer realm="evsim"';
+
+/** A 401 of the token check, JSON like every error answer, with the challenge. */
+const refusal = (error: string) => ({
+  wwwAuthenticateHeader: CHALLENGE,
+  message: () =>
+    new Response(JSON.stringify({ error }), {
+      status: 401,
+      headers: { "content-type": "application/json" },
+    }),
+});
 
 /**
- * Requires `Authorization: Bearer <token>`. Tokens are compared as SHA-256
- * digests, byte by byte without stopping early, so the time taken says
- * nothing about how much of a guess was right, nor its length.
+ * Requires `Authorization: Bearer <token>` (`hono/bearer-auth`, which compares
+ * SHA-256 digests in constant time, so the time taken says nothing about how
+ * much of a guess was right). Every refusal is a 401, a malformed header too.
  */
-function bearerAuth(token: string): MiddlewareHandler {
-  const expected = sha256(token);
-  return async (c, next) => {
-    const header = c.req.header("authorization");
-    const given = header === undefined ? undefined : /^Bearer +(\S+) *$/i.exec(header)?.[1];
-    if (given === undefined) {
-      throw new RequestError(
-        401,
-        header === undefined
-          ? "missing Authorization header: expected `Authorization: Bearer <token>`"
-          : "malformed Authorization header: expected `Bearer <token>`",
-      );
-    }
-    const [a, b] = [await expected, await sha256(given)];
-    let diff = 0;
-    for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-    if (diff !== 0) throw new RequestError(401, "wrong bearer token");
-    await next();
-  };
+function requireToken(token: string): MiddlewareHandler {
+  if (!B64TOKEN.test(token)) {
+    throw new RangeError(
+      "createEchoApp: the token may hold only letters, digits and - . _ ~ + / " +
+        "(then = padding), as RFC 6750 bearer tokens do",
+    );
+  }
+  return bearerAuth({
+    token,
+    noAuthenticationHeader: refusal(
+      "missing Authorization header: expected `Authorization: Bearer <token>`",
+    ),
+    invalidAuthenticationHeader: refusal(
+      "malformed Authorization header: expected `Bearer <token>`",
+    ),
+    invalidToken: refusal("wrong bearer token"),
+  });
 }
 
 /**
@@ -575,8 +587,9 @@ export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): 
   const app = new Hono();
 
   app.onError((error, c) => {
+    // The token check's refusals, answered in full by `hono/bearer-auth`.
+    if (error instanceof HTTPException) return error.getResponse();
     if (error instanceof RequestError) {
-      if (error.status === 401) c.header("WWW-Authenticate", 'Bearer realm="evsim"');
       // Asks the client to close the connection: Deno keeps it open, reading
       // the rest of the body, and cannot be told to close it.
       if (error.status === 408) c.header("Connection", "close");
@@ -606,7 +619,7 @@ export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): 
   });
   // Registered before the token check, which it answers without reaching.
   app.get("/healthz", (c) => c.json({ ok: true }));
-  if (options.token !== undefined) app.use("*", bearerAuth(options.token));
+  if (options.token !== undefined) app.use("*", requireToken(options.token));
 
   app.post("/events", async (c) => {
     const text = await readBody(c.req.raw, maxBodyBytes, bodyTimeoutMs);

@@ -492,6 +492,19 @@ Deno.test("createEchoApp() refuses limits that are not positive", () => {
   assert.throws(() => createEchoApp(store, { bodyTimeoutMs: -1 }), /bodyTimeoutMs must be/);
 });
 
+Deno.test("createEchoApp() refuses a token that a bearer header cannot carry, without showing it", () => {
+  const store = new EventStore();
+  for (const token of ["", "two words", "s3cret!"]) {
+    assert.throws(
+      () => createEchoApp(store, { token }),
+      (error: Error) =>
+        error instanceof RangeError && /RFC 6750/.test(error.message) &&
+        (token === "" || !error.message.includes(token)),
+    );
+  }
+  createEchoApp(store, { token: "a-Z_0.9~+/x==" });
+});
+
 /** The target of a `Link: <…>; rel="next"` header, or undefined without one. */
 function nextLink(response: Response): string | undefined {
   const link = response.headers.get("link");

@@ -4,7 +4,7 @@
  *
  * @module
  */
-export { memoryDeadLetter, openDeadLetterFile } from "./dead_letter.ts";
+export { deadLetterEvent, memoryDeadLetter, openDeadLetterFile } from "./dead_letter.ts";
 export type { DeadLetter, DeadLetterEntry } from "./dead_letter.ts";
 export {
   builtInSinkTypes,

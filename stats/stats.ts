@@ -19,6 +19,7 @@ import { localClock, type LocalTime } from "../core/local_time.ts";
 import type { BadLine } from "../core/ndjson.ts";
 import { type SiteType, SiteTypeSchema } from "../core/network.ts";
 import { dropReason } from "../core/reference_table.ts";
+import { deadLetterEvent } from "../sinks/dead_letter.ts";
 import { calibrate } from "./calibration.ts";
 import { LogHistogram } from "./histogram.ts";
 import { realismCurves, realismOf, RealismTotals, type StartedSession } from "./realism.ts";
@@ -296,9 +297,7 @@ export class StatsCollector {
   }
 
   #add(value: unknown): void {
-    if (value && typeof value === "object" && "event" in value && "reason" in value) {
-      value = value.event;
-    }
+    value = deadLetterEvent(value);
     if (!value || typeof value !== "object" || Array.isArray(value)) {
       this.#bad(`event: expected an object, got ${JSON.stringify(value)?.slice(0, 40)}`);
       return;

@@ -466,10 +466,11 @@ Deno.test("getMqttSink() makes placeholder values topic-safe and checks template
       reconnectMinMs: 500,
       reconnectMaxMs: 30_000,
       maxInflight: 100,
-      maxAttempts: 8,
+      // maxAttempts is left to the delivery core: 8, or unlimited with a disk buffer.
       bufferSize: 10_000,
       onFull: "block",
       deadLetter: "evsim-mqtt-dead-letter.ndjson",
+      buffer: { type: "memory" },
     });
   });
 });

@@ -80,6 +80,7 @@ export type {
   RunPreparedOptions,
   RunResult,
   RunState,
+  RunStateOptions,
   SinkChoiceOptions,
   StarterFiles,
   StateFile,

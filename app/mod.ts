@@ -45,7 +45,7 @@ export {
   StateFileSchema,
   writeStateFile,
 } from "./state_file.ts";
-export type { RunState, StateFile } from "./state_file.ts";
+export type { RunState, RunStateOptions, StateFile } from "./state_file.ts";
 export { collectStats, writeStatsHtml } from "./stats.ts";
 export type { CollectStatsOptions, StatsResult } from "./stats.ts";
 export { validateConfig } from "./validate.ts";

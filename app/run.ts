@@ -91,7 +91,9 @@ export async function prepareRun(
   const sinks = resolveRunSinks(config, inputs.sinkTypes, options);
   options.authorizeSinks?.(sinks);
   if (options.shard) inputs.network = shardNetwork(inputs.network, options.shard);
-  const state = options.state ? await openRunState(options.state.path, plan, inputs) : undefined;
+  const state = options.state
+    ? await openRunState(options.state.path, { ...inputs, plan })
+    : undefined;
   return { config, plan: state?.plan ?? plan, inputs, sinks, state, options };
 }
 

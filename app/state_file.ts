@@ -158,17 +158,22 @@ export interface RunState {
   save(sim: Simulation, finished: boolean): Promise<void>;
 }
 
+/** The run a state file is opened for: its plan and what it simulates. */
+export interface RunStateOptions {
+  plan: RunPlan;
+  network: Network;
+  model: Model;
+  demand: DemandModel;
+}
+
 /**
- * Opens the state file of a run of `plan` over `inputs`: a state the file
- * holds is resumed (and must come from the same inputs, see
- * {@link openStateFile}); a missing file starts the run afresh.
+ * Opens the state file of a run: a state the file holds is resumed (and must
+ * come from the same inputs, see {@link openStateFile}); a missing file starts
+ * the run afresh.
  */
-export async function openRunState(
-  path: string,
-  plan: RunPlan,
-  inputs: { network: Network; model: Model; demand: DemandModel },
-): Promise<RunState> {
-  const print = await inputsFingerprint(plan, inputs.network, inputs.model, inputs.demand);
+export async function openRunState(path: string, run: RunStateOptions): Promise<RunState> {
+  const { plan } = run;
+  const print = await inputsFingerprint(plan, run.network, run.model, run.demand);
   const saved = await openStateFile(path, print);
   const planned = saved ? loadPlan(saved.plan) : plan;
   return {

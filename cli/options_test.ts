@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ConfigSchema } from "../core/config.ts";
 import * as v from "valibot";
-import { OPTIONS, parseCommandLine, planFromFlags, UsageError } from "./options.ts";
+import { parseCommandLine, planFromFlags, UsageError } from "./options.ts";
 
 const usageError = (args: string[], message: RegExp) =>
   assert.throws(
@@ -114,10 +114,6 @@ Deno.test("parseCommandLine() names the flag and the value of every mistake", ()
   usageError(["schema", "x"], /^schema: expected "event" or "config", got "x"$/);
   usageError(["run", "x"], /^run: unexpected argument "x"$/);
   usageError(["fly"], /^unknown command "fly"$/);
-});
-
-Deno.test("every flag parseArgs reads has a name parseCommandLine knows", () => {
-  for (const name of Object.keys(OPTIONS)) assert.match(name, /^[a-z][a-z-]*$/);
 });
 
 Deno.test("planFromFlags() makes a mistake in a flag's value a usage error", () => {

@@ -113,15 +113,11 @@ export class AddressInUseError extends SinkError {
   /** The port it asked for. */
   readonly port: number;
 
-  constructor(
-    message: string,
-    address: { hostname: string; port: number },
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
+  constructor(message: string, options: ErrorOptions & { hostname: string; port: number }) {
+    super(message, { cause: options.cause });
     this.name = "AddressInUseError";
-    this.hostname = address.hostname;
-    this.port = address.port;
+    this.hostname = options.hostname;
+    this.port = options.port;
   }
 }
 

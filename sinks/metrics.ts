@@ -329,9 +329,7 @@ export function serveMetrics(registry: Registry, options: ServeMetricsOptions = 
     const where = `${hostname}:${options.port ?? 0}`;
     const message = `metrics server: cannot listen on ${where}: ${(error as Error).message}`;
     if (error instanceof Deno.errors.AddrInUse) {
-      throw new AddressInUseError(message, { hostname, port: options.port ?? 0 }, {
-        cause: error,
-      });
+      throw new AddressInUseError(message, { hostname, port: options.port ?? 0, cause: error });
     }
     throw new Error(message, { cause: error });
   }

@@ -133,7 +133,7 @@ export function serveEcho(options: EchoServerOptions = {}): Promise<EchoServer> 
     }`;
     return Promise.reject(
       error instanceof Deno.errors.AddrInUse
-        ? new AddressInUseError(message, { hostname, port: options.port ?? 0 }, { cause: error })
+        ? new AddressInUseError(message, { hostname, port: options.port ?? 0, cause: error })
         : new SinkError(message, { cause: error }),
     );
   }

@@ -106,6 +106,21 @@ export class SinkError extends Error {
   }
 }
 
+/** A server cannot listen on its port, because something else already does. */
+export class AddressInUseError extends SinkError {
+  /** The address it asked for. */
+  readonly hostname: string;
+  /** The port it asked for. */
+  readonly port: number;
+
+  constructor(message: string, options: ErrorOptions & { hostname: string; port: number }) {
+    super(message, { cause: options.cause });
+    this.name = "AddressInUseError";
+    this.hostname = options.hostname;
+    this.port = options.port;
+  }
+}
+
 /** A plugin cannot be loaded, has the wrong shape, throws or returns invalid data. */
 export class PluginError extends ProblemsError {
   constructor(problems: string | readonly string[], options?: ErrorOptions) {

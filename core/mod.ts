@@ -19,6 +19,7 @@ export {
 } from "./config.ts";
 export type { Config, ConfigInput, SinkEntry } from "./config.ts";
 export {
+  AddressInUseError,
   ConfigError,
   formatIssues,
   parseJson,
@@ -81,7 +82,7 @@ export type {
 } from "./plugin_loader.ts";
 export { applyPlugins } from "./plugin_pipeline.ts";
 export type { HostContext, PluginOutput } from "./plugin_pipeline.ts";
-export { DEFAULT_START, planRun } from "./plan.ts";
+export { DEFAULT_START, describePlan, planRun } from "./plan.ts";
 export type { Overrides, RunPlan, TimeMode } from "./plan.ts";
 export { deriveState, Random } from "./random.ts";
 export type { RandomState } from "./random.ts";

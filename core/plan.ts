@@ -148,3 +148,11 @@ export function planRun(config: Config, flags: Overrides, now: number): RunPlan 
     : 0;
   return { mode, seed, start, end, speed, updateIntervalSeconds, warmUpMs };
 }
+
+/** A plan in words: `backfill from 2026-01-05T00:00:00.000Z to …, seed 1`. */
+export function describePlan(plan: RunPlan): string {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const until = plan.end === Infinity ? "until stopped" : `to ${iso(plan.end)}`;
+  const pace = plan.mode === "accelerated" ? ` at ${plan.speed}×` : "";
+  return `${plan.mode}${pace} from ${iso(plan.start)} ${until}, seed ${plan.seed}`;
+}

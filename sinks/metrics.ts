@@ -17,6 +17,7 @@
 import { getLogger } from "@logtape/logtape";
 import { Counter, Gauge, Histogram, type Metric, Registry } from "prom-client";
 import { EVENT_TYPES } from "../core/event.ts";
+import { AddressInUseError } from "../core/errors.ts";
 import { LATENCY_BUCKETS_MS, type Sink, type SinkStats } from "../core/sink.ts";
 import type { EventStore } from "./event_store.ts";
 
@@ -326,10 +327,11 @@ export function serveMetrics(registry: Registry, options: ServeMetricsOptions = 
     server = Deno.serve({ hostname, port: options.port ?? 0, onListen() {} }, handler);
   } catch (error) {
     const where = `${hostname}:${options.port ?? 0}`;
-    throw new Error(
-      `metrics server: cannot listen on ${where}: ${(error as Error).message}`,
-      { cause: error },
-    );
+    const message = `metrics server: cannot listen on ${where}: ${(error as Error).message}`;
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new AddressInUseError(message, { hostname, port: options.port ?? 0, cause: error });
+    }
+    throw new Error(message, { cause: error });
   }
   const { port } = server.addr;
   const host = server.addr.hostname.includes(":")

@@ -28,7 +28,7 @@ import type { SimEvent } from "../core/event.ts";
 import { type DisposableSink, newSinkStats, type SinkStats } from "../core/sink.ts";
 import { createEchoApp, type EchoAppOptions, SlowClientError } from "./echo_app.ts";
 import { EventStore } from "./event_store.ts";
-import { SinkError } from "../core/errors.ts";
+import { AddressInUseError, SinkError } from "../core/errors.ts";
 import { defineSinkType, secretAccess, secretOption } from "../core/sink_type.ts";
 
 const logger = getLogger(["evsim", "server"]);
@@ -128,9 +128,13 @@ export function serveEcho(options: EchoServerOptions = {}): Promise<EchoServer> 
     );
   } catch (error) {
     const where = `${hostname}:${options.port ?? 0}`;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = `echo server: cannot listen on ${where}: ${
+      error instanceof Error ? error.message : String(error)
+    }`;
     return Promise.reject(
-      new SinkError(`echo server: cannot listen on ${where}: ${message}`, { cause: error }),
+      error instanceof Deno.errors.AddrInUse
+        ? new AddressInUseError(message, { hostname, port: options.port ?? 0, cause: error })
+        : new SinkError(message, { cause: error }),
     );
   }
   const { port } = server.addr;

@@ -5,7 +5,9 @@ import { Simulation } from "../core/simulation.ts";
 import { defaults } from "../data/mod.ts";
 import { getServerSink, serveEcho } from "./server.ts";
 import { simEvents } from "../tests/_events.ts";
-import { SinkError } from "../core/errors.ts";
+import { AddressInUseError, SinkError } from "../core/errors.ts";
+import { serveMetrics } from "./metrics.ts";
+import { Registry } from "prom-client";
 import { readFrames } from "../tests/_sse.ts";
 import { byLabel, parseMetrics, valueOf } from "../tests/_prometheus.ts";
 
@@ -332,4 +334,19 @@ Deno.test("disposing serveEcho() closes a client that never reads after shutdown
   conn.close();
   assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
   await assert.rejects(fetch(`${server.url}/healthz`));
+});
+
+Deno.test("serveEcho() and serveMetrics() refuse a busy port with an AddressInUseError", async () => {
+  using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = busy.addr;
+  await assert.rejects(
+    () => serveEcho({ port }),
+    (e) =>
+      e instanceof AddressInUseError && e instanceof SinkError && e.port === port &&
+      e.hostname === "127.0.0.1" && e.message.startsWith(`echo server: cannot listen on `),
+  );
+  assert.throws(
+    () => serveMetrics(new Registry(), { port }),
+    (e) => e instanceof AddressInUseError && e.port === port,
+  );
 });

@@ -306,3 +306,142 @@ Deno.test("evsim --region simulates the real stations of a region", async (t) =>
     );
   });
 });
+
+Deno.test("evsim COMMAND --help and evsim help COMMAND print that command's own help", async (t) => {
+  await t.step("stats --help: its flags, not the others", async () => {
+    const { code, stdout, stderr } = await evsim(["stats", "--help"]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^Usage:\n {2}evsim stats \[FILE\|-\] \[options\]/);
+    assert.match(stdout, /--reference REF/);
+    assert.match(stdout, /evsim stats week\.ndjson --reference workplace=boulder/);
+    assert.doesNotMatch(stdout, /--shard|--port|evsim serve/);
+  });
+  await t.step("serve --help, replay FILE --help, run --help", async () => {
+    const [serve, replay, run] = await Promise.all([
+      evsim(["serve", "--help"]),
+      evsim(["replay", "x.ndjson", "--help"]),
+      evsim(["run", "-h"]),
+    ]);
+    assert.match(serve.stdout, /^ {2}evsim serve \[options\]/m);
+    assert.match(serve.stdout, /--port N/);
+    assert.doesNotMatch(serve.stdout, /--json|--duration/);
+    assert.match(replay.stdout, /^ {2}evsim replay FILE\|- \[options\]/m);
+    assert.doesNotMatch(replay.stdout, /--state/);
+    assert.match(run.stdout, /--state FILE/);
+    assert.match(run.stdout, /Time modes:/);
+    assert.doesNotMatch(run.stdout, /--reference|evsim stats/);
+  });
+  await t.step("evsim help is evsim --help; evsim help COMMAND is COMMAND --help", async () => {
+    const [help, global, topic, flag] = await Promise.all([
+      evsim(["help"]),
+      evsim(["--help"]),
+      evsim(["help", "validate"]),
+      evsim(["validate", "--help"]),
+    ]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^evsim \d+\.\d+\.\d+: simulates/);
+    assert.match(help.stdout, /evsim help \[COMMAND\]/);
+    assert.equal(help.stdout, global.stdout);
+    assert.equal(topic.code, 0);
+    assert.equal(topic.stdout, flag.stdout);
+    assert.match(topic.stdout, /^ {2}evsim validate \[options\]/m);
+  });
+  await t.step("evsim help NOPE is a usage error", async () => {
+    const { code, stdout, stderr } = await evsim(["help", "nope"]);
+    assert.equal(code, 2);
+    assert.equal(stdout, "");
+    assert.match(stderr, /^evsim: help: unknown command "nope"\n/);
+  });
+});
+
+Deno.test("evsim says what is wrong with a negative flag value, and quotes an unknown flag evenly", async (t) => {
+  const cases: [string[], RegExp][] = [
+    [["--speed", "-1"], /^evsim: --speed: expected a number > 0, got "-1"\n/],
+    [["--seed", "-3"], /^evsim: --seed: expected a whole number ≥ 0, got "-3"\n/],
+    [["--update-interval", "-.5"], /^evsim: --update-interval: expected seconds ≥ 1, got "-\.5"\n/],
+    [["serve", "--port", "-1"], /^evsim: --port: expected a port number 0–65535, got "-1"\n/],
+  ];
+  for (const [args, message] of cases) {
+    await t.step(args.join(" "), async () => {
+      const { code, stdout, stderr } = await evsim(args);
+      assert.equal(code, 2);
+      assert.equal(stdout, "");
+      assert.match(stderr, message);
+      assert.doesNotMatch(stderr, /ambiguous/);
+      assert.match(stderr, /Usage:/);
+    });
+  }
+  await t.step("an unknown flag", async () => {
+    const { code, stderr } = await evsim(["--sped", "2"]);
+    assert.equal(code, 2);
+    const first = stderr.split("\n")[0];
+    assert.match(first, /^evsim: Unknown option '--sped'/);
+    assert.equal(first.split("'").length % 2, 1, `unbalanced ' in: ${first}`);
+    assert.equal(first.split('"').length % 2, 1, `unbalanced " in: ${first}`);
+  });
+});
+
+/** Starts `evsim serve --port 0 ARGS`, stops it once it listens, and returns its stderr. */
+async function serveOnce(args: string[]): Promise<string> {
+  const cwd = await Deno.makeTempDir({ prefix: "evsim-cli-" });
+  try {
+    const child = evsimCommand(["serve", "--port", "0", ...args], cwd).spawn();
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("(Ctrl-C to stop)\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    child.kill("SIGTERM");
+    for (let r = await reader.read(); !r.done; r = await reader.read()) text += r.value;
+    assert.equal((await child.status).code, 0, text);
+    await child.stdout.cancel();
+    return text;
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+}
+
+Deno.test("evsim serve prints its address always, and info lines only with --verbose", async () => {
+  const [quiet, verbose] = await Promise.all([serveOnce([]), serveOnce(["--verbose"])]);
+  for (const text of [quiet, verbose]) {
+    assert.match(text, /^evsim: echo server listening on http:\/\/127\.0\.0\.1:\d+ \(Ctrl-C/m);
+    assert.match(text, /^evsim: echo server stopped$/m);
+  }
+  assert.doesNotMatch(quiet, /\[INF\]/);
+  assert.match(verbose, /\[INF\] evsim·server: Echo server listening on http:\/\//);
+});
+
+Deno.test("evsim serve --port and evsim --metrics-port on a busy port say so in one line, exit 2", async (t) => {
+  using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = busy.addr.port;
+  await t.step("serve --port", async () => {
+    const { code, stdout, stderr } = await evsim(["serve", "--port", String(port)]);
+    assert.equal(code, 2);
+    assert.equal(stdout, "");
+    assert.equal(stderr, `evsim: --port ${port}: address already in use\n`);
+  });
+  await t.step("--metrics-port", async () => {
+    const { code, stdout, stderr } = await evsim([
+      "--region",
+      "Boulder, CO",
+      "--duration",
+      "1h",
+      "--metrics-port",
+      String(port),
+    ]);
+    assert.equal(code, 2);
+    assert.equal(stdout, "");
+    assert.equal(stderr, `evsim: --metrics-port ${port}: address already in use\n`);
+  });
+});
+
+Deno.test("evsim replay and evsim stats say the same of a missing input file: exit 2", async () => {
+  for (const command of ["replay", "stats"]) {
+    const { code, stdout, stderr } = await evsim([command, "nope.ndjson"]);
+    assert.equal(code, 2, command);
+    assert.equal(stdout, "");
+    assert.equal(stderr, "evsim: nope.ndjson: file not found\n", command);
+  }
+});

@@ -158,11 +158,11 @@ Deno.test("evsim stats --html writes the HTML report and still prints the tables
   });
 });
 
-Deno.test("evsim stats exits 1 when the file cannot be read and 2 on usage errors", async (t) => {
+Deno.test("evsim stats exits 2 for a missing file or a usage error, and 1 when the file cannot be read", async (t) => {
   await inTempDir(async (dir) => {
     await t.step("a missing file", async () => {
       const { code, stdout, stderr } = await evsim(["stats", "nope.ndjson"], dir);
-      assert.equal(code, 1);
+      assert.equal(code, 2);
       assert.equal(stdout, "");
       assert.equal(stderr, "evsim: nope.ndjson: file not found\n");
     });

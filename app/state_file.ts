@@ -12,8 +12,15 @@ import { ConfigError, formatIssues } from "../core/errors.ts";
 import type { Model } from "../core/model.ts";
 import { cityOf, type Network } from "../core/network.ts";
 import type { RunPlan } from "../core/plan.ts";
-import { fingerprint, fromTime, SimulationSnapshotSchema, toTime } from "../core/snapshot.ts";
-import { SavedFilePositionSchema } from "../sinks/file_resume.ts";
+import type { Simulation } from "../core/simulation.ts";
+import {
+  fingerprint,
+  fromTime,
+  type SimulationSnapshot,
+  SimulationSnapshotSchema,
+  toTime,
+} from "../core/snapshot.ts";
+import { type FilePositions, SavedFilePositionSchema } from "../sinks/file_resume.ts";
 
 /** The version of the state file format this evsim reads and writes. */
 export const STATE_VERSION = 1;
@@ -138,6 +145,67 @@ export function savePlan(plan: RunPlan): StateFile["plan"] {
 /** The plan a state file saved. */
 export function loadPlan(saved: StateFile["plan"]): RunPlan {
   return { ...saved, end: fromTime(saved.end), speed: fromTime(saved.speed) };
+}
+
+/**
+ * A run's state file, opened: the plan to follow (the saved one when
+ * resuming), the simulation to resume, and how to save the next state.
+ */
+export interface RunState {
+  /** The state file. */
+  readonly path: string;
+  /** The plan to run: the saved plan when the file held a state, else the one given. */
+  readonly plan: RunPlan;
+  /** The simulation to continue, if the file held one. */
+  readonly resume?: SimulationSnapshot;
+  /** The saved run had reached its end: there is nothing left to do. */
+  readonly finished: boolean;
+  /**
+   * The file sinks' positions: those the resumed state saved, and where each
+   * stands now, saved with every state (see `sinks/file_resume.ts`).
+   */
+  readonly positions: FilePositions;
+  /** Writes the state of `sim` atomically; `finished` says the run reached its end. */
+  save(sim: Simulation, finished: boolean): Promise<void>;
+}
+
+/** The run a state file is opened for: its plan and what it simulates. */
+export interface RunStateOptions {
+  plan: RunPlan;
+  network: Network;
+  model: Model;
+  demand: DemandModel;
+}
+
+/**
+ * Opens the state file of a run: a state the file holds is resumed (and must
+ * come from the same inputs, see {@link openStateFile}); a missing file starts
+ * the run afresh.
+ */
+export async function openRunState(path: string, run: RunStateOptions): Promise<RunState> {
+  const { plan } = run;
+  const print = await inputsFingerprint(plan, run.network, run.model, run.demand);
+  const saved = await openStateFile(path, print);
+  const planned = saved ? loadPlan(saved.plan) : plan;
+  const positions: FilePositions = { saved: saved?.sinkPositions, current: new Map() };
+  return {
+    positions,
+    path,
+    plan: planned,
+    resume: saved?.simulation,
+    finished: saved?.finished ?? false,
+    save: (sim, finished) =>
+      writeStateFile(path, {
+        format: "evsim-state",
+        version: STATE_VERSION,
+        savedAt: new Date().toISOString(),
+        fingerprint: print,
+        plan: savePlan(planned),
+        finished,
+        sinkPositions: [...positions.current.values()],
+        simulation: sim.snapshot(),
+      }),
+  };
 }
 
 /**

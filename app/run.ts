@@ -1,0 +1,297 @@
+/**
+ * `evsim run` as a library: a config and a plan made into a running
+ * simulation. {@link prepareRun} loads what it simulates (plugins, region,
+ * shard, state file) and checks its sinks; {@link runPrepared} creates the
+ * sinks (and the metrics server), runs, saves the state and reports.
+ * {@link runConfig} does both.
+ *
+ * ```ts
+ * import { loadConfig, planRun, runConfig } from "../mod.ts";
+ *
+ * const config = await loadConfig(Deno.readTextFile);
+ * const plan = planRun(config, { duration: "1h" }, Date.now());
+ * const result = await runConfig(config, plan, { sinks: ["file:out.ndjson"] });
+ * console.log(result.stats.events);
+ * ```
+ *
+ * Nothing here prints: the run logs through LogTape (category `evsim`) and
+ * returns what happened.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import type { Config } from "../core/config.ts";
+import { describePlan, type RunPlan } from "../core/plan.ts";
+import { type Progress, type RunEnd, runSimulation, warmUp } from "../core/run.ts";
+import type { Shard } from "../core/shard.ts";
+import { Simulation, type SimulationStats } from "../core/simulation.ts";
+import { fanOut, type Sink, type SinkStats } from "../core/sink.ts";
+import { formatSinkStats, formatSummary } from "../core/summary.ts";
+import { getLogSink } from "../sinks/log.ts";
+import { getMetricsSink, type MetricsServer, serveMetrics } from "../sinks/metrics.ts";
+import { createSinks, type ResolvedSink } from "../sinks/registry.ts";
+import { loadRunInputs, type RunInputs, type RunInputsOptions } from "./inputs.ts";
+import { shardNetwork } from "./shard.ts";
+import { type DeliveryCounts, deliveryCounts, resolveRunSinks } from "./sinks.ts";
+import { openRunState, type RunState } from "./state_file.ts";
+
+const logger = getLogger(["evsim"]);
+
+/** Options of {@link prepareRun}. */
+export interface PrepareRunOptions extends Omit<RunInputsOptions, "seed"> {
+  /** `--sink` values: replace the config's sinks, or add to them as `+SPEC`. @default {[]} */
+  sinks?: readonly string[];
+  /** Run only this slice of the chargers. @default {undefined} (all of them) */
+  shard?: Shard;
+  /**
+   * The state file: the run resumes from it if it holds a state of the same
+   * inputs, and saves to it about every `everyMs` of wall time and at the end.
+   * @default {undefined} (no state file)
+   */
+  state?: { path: string; everyMs?: number };
+  /**
+   * Serve Prometheus metrics at `http://HOSTNAME:PORT/metrics` while the run
+   * lasts. Throws an `AddressInUseError` if the port is taken.
+   * @default {undefined} (no metrics server)
+   */
+  metrics?: { port: number; hostname?: string };
+  /**
+   * Called with the sinks once they are resolved, before any is created:
+   * throw to refuse them (the command line checks Deno's permissions here).
+   */
+  authorizeSinks?: (sinks: readonly ResolvedSink[]) => void;
+  /** Reads an environment variable, for sinks' tokens. @default {Deno.env.get} */
+  env?: (name: string) => string | undefined;
+}
+
+/** A run ready to start: what it simulates, where its events go, where it resumes. */
+export interface PreparedRun {
+  readonly config: Config;
+  /** The plan to run: the state file's when it resumes one. */
+  readonly plan: RunPlan;
+  /** What it simulates (the shard's chargers only). */
+  readonly inputs: RunInputs;
+  readonly sinks: readonly ResolvedSink[];
+  /** The opened state file, if any. */
+  readonly state?: RunState;
+  readonly options: PrepareRunOptions;
+}
+
+/**
+ * Loads what a run of `plan` simulates and resolves its sinks. Every problem
+ * is a `ConfigError` or `PluginError` naming its place; a `--sink` value no
+ * type reads is one starting `--sink: `.
+ */
+export async function prepareRun(
+  config: Config,
+  plan: RunPlan,
+  options: PrepareRunOptions = {},
+): Promise<PreparedRun> {
+  const inputs = await loadRunInputs(config, { ...options, seed: plan.seed });
+  const sinks = resolveRunSinks(config, inputs.sinkTypes, options);
+  options.authorizeSinks?.(sinks);
+  if (options.shard) inputs.network = shardNetwork(inputs.network, options.shard);
+  const state = options.state
+    ? await openRunState(options.state.path, { ...inputs, plan })
+    : undefined;
+  return { config, plan: state?.plan ?? plan, inputs, sinks, state, options };
+}
+
+/** The counters of a run that did not run. */
+function nothingRan(): SimulationStats {
+  return {
+    events: 0,
+    sessionsStarted: 0,
+    sessionsCompleted: 0,
+    sessionsFailed: 0,
+    sessionsEnded: 0,
+    sessionsRejected: 0,
+    interruptions: 0,
+    missedArrivals: 0,
+    faults: 0,
+    plannedMaintenances: 0,
+    energyKwh: 0,
+  };
+}
+
+/** Options of {@link runPrepared}. */
+export interface RunPreparedOptions {
+  /** Stops the run: the sinks then deliver what they can within the config's `shutdownTimeoutMs`. */
+  signal?: AbortSignal;
+  /** Called about every second of wall time with the simulated time reached. */
+  onProgress?: (progress: Progress) => void;
+  /** Called once the simulation has ended, before the sinks finish delivering. */
+  onEnd?: (end: RunEnd) => void;
+}
+
+/** What a run did. */
+export interface RunResult {
+  plan: RunPlan;
+  /**
+   * `finished` (reached its end), `stopped` (by the signal), `closed` (a
+   * sink's output went away, as stdout's reader in `evsim | head`), or
+   * `done` (the state file's run had already finished: nothing ran).
+   */
+  end: RunEnd | "closed" | "done";
+  /** The state file, if any. */
+  statePath?: string;
+  stats: SimulationStats;
+  /** Each sink's counters (of sinks that keep them). */
+  sinks: SinkStats[];
+  delivery: DeliveryCounts;
+  /** Wall milliseconds the run took, from its first event. */
+  elapsedMs: number;
+}
+
+/** A result's summary: one headline and the lines under it. */
+export interface Report {
+  headline: string;
+  lines: string[];
+}
+
+/** The summary of a run, as logged and as the command line prints it. */
+export function runReport(result: RunResult): Report {
+  if (result.end === "done") {
+    const what = `this run already finished (${describePlan(result.plan)}); nothing to do`;
+    return { headline: `${result.statePath}: ${what}`, lines: [] };
+  }
+  const seconds = (result.elapsedMs / 1000).toFixed(1);
+  const how = result.end === "finished" ? "finished" : "stopped";
+  return {
+    headline: `${how} ${describePlan(result.plan)} in ${seconds} s`,
+    lines: [formatSummary(result.stats), ...result.sinks.map(formatSinkStats)],
+  };
+}
+
+/** Logs `report` at info level. */
+export function logReport(report: Report): void {
+  logger.info("{headline}: {details}", {
+    headline: report.headline,
+    details: report.lines.join("; "),
+  });
+}
+
+/**
+ * Runs `prepared`: creates its sinks (each isolated: their failures are
+ * counted, never stop the run), runs the simulation to its end or until
+ * stopped, closes the sinks, saves the state file and logs the summary.
+ */
+export async function runPrepared(
+  prepared: PreparedRun,
+  options: RunPreparedOptions = {},
+): Promise<RunResult> {
+  const { config, plan, inputs, state } = prepared;
+  const { metrics, env = (name) => Deno.env.get(name) } = prepared.options;
+  const statePath = state?.path;
+  if (state?.finished) {
+    const result: RunResult = {
+      plan,
+      end: "done",
+      statePath,
+      stats: nothingRan(),
+      sinks: [],
+      delivery: { lost: 0, undelivered: 0 },
+      elapsedMs: 0,
+    };
+    logReport(runReport(result));
+    return result;
+  }
+
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  options.signal?.addEventListener("abort", stop, { once: true });
+  if (options.signal?.aborted) stop();
+  let closed = false;
+  const outputs: Sink[] = await createSinks(prepared.sinks, {
+    positions: state?.positions,
+    backfill: plan.mode === "backfill",
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    shutdown: controller.signal,
+    env,
+    stopRun: () => {
+      closed = true;
+      controller.abort();
+    },
+  });
+  if (logger.isEnabledFor("debug")) outputs.push(getLogSink(logger.getChild("sessions")));
+  const metricsSink = metrics ? getMetricsSink(outputs, { start: plan.start }) : undefined;
+  const sink = fanOut(metricsSink ? [metricsSink, ...outputs] : outputs);
+
+  const sim = new Simulation({
+    seed: plan.seed,
+    start: plan.start - plan.warmUpMs,
+    network: inputs.network,
+    model: inputs.model,
+    updateIntervalSeconds: plan.updateIntervalSeconds,
+    demand: inputs.demand,
+    resume: state?.resume,
+  });
+  if (state?.resume) {
+    logger.info("Resuming from {file} at {time} (seq {seq})", {
+      file: statePath,
+      time: new Date(sim.now).toISOString(),
+      seq: state.resume.seq,
+    });
+  } else if (plan.warmUpMs > 0) {
+    logger.info("Warming up from {from}", {
+      from: new Date(plan.start - plan.warmUpMs).toISOString(),
+    });
+    warmUp(sim, plan.start);
+  }
+  logger.info("Simulating {plan}", { plan: describePlan(plan) });
+
+  const started = performance.now();
+  let end: RunEnd;
+  let metricsServer: MetricsServer | undefined;
+  try {
+    if (metricsSink) {
+      metricsServer = serveMetrics(metricsSink.registry, {
+        port: metrics!.port,
+        hostname: metrics!.hostname,
+      });
+    }
+    // Saved once before the first event, a state knows where the file sinks started.
+    if (state && !state.positions.saved) {
+      await sink.checkpoint?.();
+      await state.save(sim, false);
+    }
+    end = await runSimulation(sim, sink, {
+      end: plan.end,
+      speed: plan.speed,
+      signal: controller.signal,
+      // Realtime follows the wall clock itself: resumed late, it catches up first.
+      anchor: plan.mode === "realtime" ? { wallMs: 0, simMs: 0 } : undefined,
+      checkpoint: state
+        ? { everyMs: prepared.options.state?.everyMs ?? 30_000, save: () => state.save(sim, false) }
+        : undefined,
+      onProgress: options.onProgress,
+    });
+    options.onEnd?.(end);
+  } finally {
+    await sink[Symbol.asyncDispose]();
+    // Stopped after the sinks, so that their final deliveries can still be scraped.
+    await metricsServer?.[Symbol.asyncDispose]();
+    options.signal?.removeEventListener("abort", stop);
+  }
+  if (state) await state.save(sim, end === "finished");
+  const result: RunResult = {
+    plan,
+    end: closed ? "closed" : end,
+    statePath,
+    stats: sim.stats,
+    sinks: outputs.flatMap((o) => (o.stats ? [o.stats] : [])),
+    delivery: deliveryCounts(outputs),
+    elapsedMs: performance.now() - started,
+  };
+  if (!closed) logReport(runReport(result));
+  return result;
+}
+
+/** {@link prepareRun} and {@link runPrepared} in one. */
+export async function runConfig(
+  config: Config,
+  plan: RunPlan,
+  options: PrepareRunOptions & RunPreparedOptions = {},
+): Promise<RunResult> {
+  return await runPrepared(await prepareRun(config, plan, options), options);
+}

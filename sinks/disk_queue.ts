@@ -11,8 +11,9 @@
  *   (little-endian u32 payload length, u32 CRC-32 of the length, the rest of
  *   the header and the payload, u64 batch ID, u32 event count) and the batch as
  *   a JSON array in UTF-8. A segment is closed once the next record would take
- *   it past `segmentBytes`, and deleted as soon as every batch in it is
- *   acknowledged: that is how space comes back.
+ *   it past `segmentBytes`, and deleted once every batch in it is
+ *   acknowledged (the segment being appended to, once it is full or the queue
+ *   closes): that is how space comes back.
  * - `acks.json`: batches acknowledged in segments that are still there (ID
  *   ranges), and the next ID, rewritten (write, fsync, rename) by `sync()`.
  * - `lock`: held with an exclusive `flock` while the queue is open, so a
@@ -549,9 +550,12 @@ class SegmentQueue implements DiskQueue {
   }
 
   #startSegment(): Segment {
-    if (this.#active) {
-      this.#active.writer?.close();
-      this.#active.writer = undefined;
+    const full = this.#active;
+    if (full) {
+      full.writer?.close();
+      full.writer = undefined;
+      this.#active = undefined;
+      if (full.live === 0) this.#remove(full);
     }
     const path = join(this.path, segmentName(this.#nextId));
     let writer: Deno.FsFile;
@@ -720,15 +724,17 @@ class SegmentQueue implements DiskQueue {
     this.#cursorDirty = true;
     const segment = held.segment;
     segment.acked.push(id);
-    if (--segment.live === 0) {
-      this.#segments.splice(this.#segments.indexOf(segment), 1);
-      this.#diskBytes -= segment.size;
-      this.#remove(segment);
-    }
+    // The active segment stays until it is full, rather than a file a batch.
+    if (--segment.live === 0 && segment !== this.#active) this.#remove(segment);
   }
 
   /** Deletes a segment whose records are all acknowledged. */
   #remove(segment: Segment) {
+    const at = this.#segments.indexOf(segment);
+    if (at >= 0) {
+      this.#segments.splice(at, 1);
+      this.#diskBytes -= segment.size;
+    }
     segment.deleted = true;
     this.#unsynced.delete(segment);
     if (segment === this.#active) {
@@ -811,6 +817,7 @@ class SegmentQueue implements DiskQueue {
   [Symbol.asyncDispose](): Promise<void> {
     return this.#closing ??= (async () => {
       this.#closed = true;
+      if (this.#active?.live === 0) this.#remove(this.#active);
       try {
         await this.#syncing.catch(() => {});
         await this.#sync();

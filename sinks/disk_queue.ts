@@ -74,7 +74,11 @@ export interface QueuedBatch {
   events: SimEvent[];
 }
 
-/** A durable FIFO of event batches in a folder; see the module documentation. */
+/**
+ * A durable FIFO of event batches in a folder; see the module documentation.
+ * Disposing it syncs, deletes the segment appended to if nothing in it is
+ * held, and lets go of the files and the lock.
+ */
 export interface DiskQueue extends AsyncDisposable {
   /** The folder. */
   readonly path: string;
@@ -319,10 +323,11 @@ async function takeLock(folder: string): Promise<Deno.FsFile> {
   try {
     if (!await file.tryLock(true)) {
       const holder = (await Deno.readTextFile(path).catch(() => "")).trim();
+      const by = holder === String(Deno.pid)
+        ? "already open in this process"
+        : `in use by another process${/^\d+$/.test(holder) ? ` (pid ${holder})` : ""}`;
       throw new ConfigError(
-        `${folder}: the disk queue is in use by another process${
-          /^\d+$/.test(holder) ? ` (pid ${holder})` : ""
-        }: each sink needs a folder of its own`,
+        `${folder}: the disk queue is ${by}: each sink needs a folder of its own`,
       );
     }
     await file.truncate(0);
@@ -757,7 +762,7 @@ class SegmentQueue implements DiskQueue {
   }
 
   sync(): Promise<void> {
-    if (this.#closed && this.#closing === undefined) {
+    if (this.#closed) {
       return Promise.reject(new SinkError(`${this.path}: the disk queue is closed`));
     }
     return this.#syncing = this.#syncing.then(() => this.#sync());
@@ -833,7 +838,7 @@ class SegmentQueue implements DiskQueue {
 }
 
 /** Sorted IDs as inclusive ranges: `[1, 2, 3, 7]` → `[[1, 3], [7, 7]]`. */
-export function toRanges(ids: readonly number[]): [number, number][] {
+function toRanges(ids: readonly number[]): [number, number][] {
   const ranges: [number, number][] = [];
   for (const id of ids) {
     const last = ranges.at(-1);

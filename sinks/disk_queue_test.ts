@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
 import fc from "fast-check";
 import type { SimEvent } from "../core/event.ts";
-import { ConfigError } from "../core/errors.ts";
+import { ConfigError, SinkError } from "../core/errors.ts";
 import { simEvents } from "../tests/_events.ts";
 import {
   type DiskQueue,
@@ -10,7 +10,6 @@ import {
   openDiskQueue,
   type QueuedBatch,
   RECORD_HEADER_BYTES,
-  toRanges,
 } from "./disk_queue.ts";
 
 const EVENTS = simEvents(200);
@@ -321,7 +320,7 @@ Deno.test("openDiskQueue() refuses a folder another queue has open, saying which
         (error: Error) =>
           error instanceof ConfigError &&
           error.message ===
-            `${folder}: the disk queue is in use by another process (pid ${Deno.pid}): each sink needs a folder of its own`,
+            `${folder}: the disk queue is already open in this process: each sink needs a folder of its own`,
       );
       // Another process is refused too.
       const { stdout } = await new Deno.Command(Deno.execPath(), {
@@ -380,9 +379,16 @@ Deno.test("openDiskQueue() says what is wrong with a path it cannot use", async 
   });
 });
 
-Deno.test("toRanges() turns sorted IDs into inclusive ranges", () => {
-  assert.deepEqual(toRanges([]), []);
-  assert.deepEqual(toRanges([1, 2, 3, 7, 9, 10]), [[1, 3], [7, 7], [9, 10]]);
+Deno.test("a closed disk queue refuses appends and syncs, and closing twice is fine", async () => {
+  await withFolder(async (folder) => {
+    const queue = await openDiskQueue(folder, OPTIONS);
+    await queue.append(batch(0));
+    await queue[Symbol.asyncDispose]();
+    await queue[Symbol.asyncDispose]();
+    await assert.rejects(queue.append(batch(1)), SinkError);
+    await assert.rejects(queue.next(), SinkError);
+    await assert.rejects(queue.sync(), SinkError);
+  });
 });
 
 /** Copies the queue's files as a SIGKILL now would leave them (written data survives it). */

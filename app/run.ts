@@ -24,7 +24,7 @@ import type { Config } from "../core/config.ts";
 import { describePlan, type RunPlan } from "../core/plan.ts";
 import { type Progress, type RunEnd, runSimulation, warmUp } from "../core/run.ts";
 import type { Shard } from "../core/shard.ts";
-import { Simulation, type SimulationStats } from "../core/simulation.ts";
+import { newSimulationStats, Simulation, type SimulationStats } from "../core/simulation.ts";
 import { fanOut, type Sink, type SinkStats } from "../core/sink.ts";
 import { formatSinkStats, formatSummary } from "../core/summary.ts";
 import { getLogSink } from "../sinks/log.ts";
@@ -95,23 +95,6 @@ export async function prepareRun(
     ? await openRunState(options.state.path, { ...inputs, plan })
     : undefined;
   return { config, plan: state?.plan ?? plan, inputs, sinks, state, options };
-}
-
-/** The counters of a run that did not run. */
-function nothingRan(): SimulationStats {
-  return {
-    events: 0,
-    sessionsStarted: 0,
-    sessionsCompleted: 0,
-    sessionsFailed: 0,
-    sessionsEnded: 0,
-    sessionsRejected: 0,
-    interruptions: 0,
-    missedArrivals: 0,
-    faults: 0,
-    plannedMaintenances: 0,
-    energyKwh: 0,
-  };
 }
 
 /** Options of {@link runPrepared}. */
@@ -188,7 +171,7 @@ export async function runPrepared(
       plan,
       end: "done",
       statePath,
-      stats: nothingRan(),
+      stats: newSimulationStats(),
       sinks: [],
       delivery: { lost: 0, undelivered: 0 },
       elapsedMs: 0,

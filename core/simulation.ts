@@ -101,6 +101,23 @@ interface ChargerFields {
   connectors: Connector[];
 }
 
+/** The counters of a simulation that has not run yet: all zero. */
+export function newSimulationStats(): SimulationStats {
+  return {
+    events: 0,
+    sessionsStarted: 0,
+    sessionsCompleted: 0,
+    sessionsFailed: 0,
+    sessionsEnded: 0,
+    sessionsRejected: 0,
+    interruptions: 0,
+    missedArrivals: 0,
+    faults: 0,
+    plannedMaintenances: 0,
+    energyKwh: 0,
+  };
+}
+
 /**
  * Eight hex digits naming one simulated history: the seed and the moment the
  * simulation starts (the warm-up's start, if any). With the charger ID and the
@@ -243,19 +260,7 @@ function heap<T>(queue: FlatQueue<T>, index: (item: T) => number): [number, numb
 
 /** The discrete-event engine. Call {@link Simulation.step} until {@link Simulation.peek} passes your end. */
 export class Simulation {
-  readonly stats: SimulationStats = {
-    events: 0,
-    sessionsStarted: 0,
-    sessionsCompleted: 0,
-    sessionsFailed: 0,
-    sessionsEnded: 0,
-    sessionsRejected: 0,
-    interruptions: 0,
-    missedArrivals: 0,
-    faults: 0,
-    plannedMaintenances: 0,
-    energyKwh: 0,
-  };
+  readonly stats: SimulationStats = newSimulationStats();
   readonly #model: Model;
   readonly #chargers: ChargerState[];
   /** Session steps, queued with their session. */

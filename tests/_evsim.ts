@@ -63,3 +63,14 @@ export async function inTempDir(fn: (dir: string) => Promise<void>): Promise<voi
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+/** The lines of an NDJSON file, parsed; none if it does not exist or is empty. */
+export async function readNdjson<T = { eventId: string }>(path: string): Promise<T[]> {
+  try {
+    const text = await Deno.readTextFile(path);
+    return text.trim() === "" ? [] : text.trimEnd().split("\n").map((l) => JSON.parse(l));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+}

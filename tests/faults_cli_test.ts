@@ -13,20 +13,9 @@ import { memoryDeadLetter } from "../sinks/dead_letter.ts";
 import { getHttpSink } from "../sinks/http.ts";
 import { getMetricsSink } from "../sinks/metrics.ts";
 import { closedPort, startReceiver } from "./_receiver.ts";
-import { decode, evsimCommand, inTempDir } from "./_evsim.ts";
+import { decode, evsimCommand, inTempDir, readNdjson } from "./_evsim.ts";
 
 const SECRET = "s3cr3t-k3y-4711";
-
-/** The lines of an NDJSON file, parsed; none if it does not exist. */
-async function readNdjson<T>(path: string): Promise<T[]> {
-  try {
-    const text = await Deno.readTextFile(path);
-    return text.trim() === "" ? [] : text.trimEnd().split("\n").map((l) => JSON.parse(l));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
-}
 
 interface DeadLine {
   reason: string;

@@ -6,17 +6,7 @@ import assert from "node:assert/strict";
 import { serveEcho } from "../sinks/server.ts";
 import { closedPort, startReceiver } from "./_receiver.ts";
 import { simEvents } from "./_events.ts";
-import { decode, evsimCommand, inTempDir } from "./_evsim.ts";
-
-async function readNdjson(path: string): Promise<{ eventId: string }[]> {
-  try {
-    const text = await Deno.readTextFile(path);
-    return text.trim() === "" ? [] : text.trimEnd().split("\n").map((l) => JSON.parse(l));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
-}
+import { decode, evsimCommand, inTempDir, readNdjson } from "./_evsim.ts";
 
 Deno.test("evsim writes the same events to rotating files as to stdout", async () => {
   await inTempDir(async (dir) => {

@@ -446,7 +446,6 @@ export function getDeliverySink(
       options.shutdown?.removeEventListener("abort", onShutdown);
       problems.close();
       if (disk) {
-        for (const batch of [...waiting]) clearTimeout(batch.timer);
         await disk.sync();
         if (disk.events > 0) stats.leftOnDisk = { events: disk.events, path: disk.path };
         await disk[Symbol.asyncDispose]();

@@ -12,6 +12,7 @@ import { defaults } from "../data/mod.ts";
 import { memoryDeadLetter } from "../sinks/dead_letter.ts";
 import { getHttpSink } from "../sinks/http.ts";
 import { getMetricsSink } from "../sinks/metrics.ts";
+import { serveEcho } from "../sinks/server.ts";
 import { closedPort, startReceiver } from "./_receiver.ts";
 import { decode, evsimCommand, inTempDir, readNdjson } from "./_evsim.ts";
 
@@ -89,4 +90,92 @@ Deno.test("a secret in the sink's URL is in no log line, message, dead letter or
   const text = await metrics.registry.metrics();
   assert.match(text, /sink="http http:\/\/127\.0\.0\.1:\d+\/e\?api_key=REDACTED"/);
   assert.ok(!text.includes(SECRET), "the secret is in a metrics label");
+});
+
+Deno.test("two spans of one seed into one echo server: none is taken for the other's duplicate; the same span again is", async () => {
+  await using server = await serveEcho({ port: 0 });
+  await inTempDir(async (dir) => {
+    const run = async (from: string, out: string) => {
+      const { code, stderr } = await evsimCommand([
+        "--region",
+        "CO",
+        "--seed",
+        "3",
+        "--from",
+        from,
+        "--duration",
+        "1h",
+        "--sink",
+        `${server.url}/events`,
+        "--sink",
+        `file:${out}`,
+      ], dir).output();
+      assert.equal(code, 0, decode(stderr));
+      return await readNdjson<{ eventId: string }>(`${dir}/${out}`);
+    };
+    const january = await run("2026-01-05", "january.ndjson");
+    const february = await run("2026-02-05", "february.ndjson");
+    assert.ok(january.length > 100 && february.length > 100);
+    let stats = server.store.stats();
+    assert.equal(stats.duplicates, 0);
+    assert.equal(stats.accepted, january.length + february.length);
+
+    const again = await run("2026-01-05", "again.ndjson");
+    assert.deepEqual(again.map((e) => e.eventId), january.map((e) => e.eventId));
+    stats = server.store.stats();
+    assert.equal(stats.duplicates, january.length, "the same span repeats every eventId");
+    assert.equal(stats.accepted, january.length + february.length);
+  });
+});
+
+Deno.test("a disk buffer through the command line: receiver down, evsim killed and started again, then every event arrives once in order", async () => {
+  let down = true;
+  await using receiver = startReceiver(() => ({ status: down ? 503 : 200 }));
+  const run = ["--region", "CO", "--seed", "4", "--from", "2026-01-05", "--duration", "6h"];
+  await inTempDir(async (dir) => {
+    const whole = await evsimCommand([...run, "--sink", "file:whole.ndjson"], dir).output();
+    assert.equal(whole.code, 0, decode(whole.stderr));
+    const expected = await readNdjson<{ eventId: string; seq: number }>(`${dir}/whole.ndjson`);
+    await Deno.writeTextFile(
+      `${dir}/c.json`,
+      JSON.stringify({
+        sinks: [{
+          type: "http",
+          url: receiver.url,
+          batchSize: 50,
+          concurrency: 1,
+          retryBaseMs: 20,
+          retryMaxMs: 100,
+          buffer: { type: "disk", path: "buffer" },
+        }],
+      }),
+    );
+    const args = ["-c", "c.json", ...run, "--speed", "7200", "--state", "run.state"];
+    const first = evsimCommand([...args, "--state-interval", "0.2"], dir).spawn();
+    // Killed once a part of the run waits on disk, with the receiver still down.
+    while (receiver.requests.length < 20) await new Promise((r) => setTimeout(r, 20));
+    first.kill("SIGKILL");
+    await first.output();
+    assert.equal(receiver.acknowledged.size, 0);
+
+    down = false;
+    const firstUp = receiver.requests.length;
+    const second = await evsimCommand(args, dir).output();
+    assert.equal(second.code, 0, decode(second.stderr));
+    const missing = expected.filter((e) => !receiver.acknowledged.has(e.eventId));
+    assert.equal(missing.length, 0, `${missing.length} of ${expected.length} never arrived`);
+    assert.equal(receiver.acknowledged.size, expected.length);
+    // First arrivals keep the run's order: what waited on disk, then the rest.
+    const seen = new Set<string>();
+    const order: number[] = [];
+    for (const request of receiver.requests.slice(firstUp)) {
+      for (const e of request.events) {
+        if (seen.has(e.eventId)) continue;
+        seen.add(e.eventId);
+        order.push(e.seq);
+      }
+    }
+    assert.ok(order.every((seq, i) => i === 0 || seq > order[i - 1]), "first arrivals in order");
+    assert.equal(await readNdjson(`${dir}/evsim-dead-letter.ndjson`).then((l) => l.length), 0);
+  });
 });

@@ -1,0 +1,142 @@
+/**
+ * How many requests the HTTP sink should keep in flight: throughput of the
+ * sink at each concurrency, into receivers in their own processes on loopback
+ * (as they would be in production): `evsim serve` (validation on), a receiver
+ * that only reads the body, and the same with a fixed answer delay standing
+ * in for a receiver across a network. The events are made beforehand (the
+ * default network, seed 1), so the figures are the sink's and the
+ * receiver's. Rounds are interleaved; each figure is the median.
+ *
+ *     deno run --allow-read --allow-write --allow-env --allow-run --allow-net=127.0.0.1 \
+ *       tests/concurrency_bench.ts [--events 100000] [--rounds 3] [--delay-ms 5]
+ *
+ * Figures are in the README (HTTP delivery).
+ */
+// deno-lint-ignore-file no-console
+import { parseArgs } from "node:util";
+import type { SimEvent } from "../core/event.ts";
+import { Simulation } from "../core/simulation.ts";
+import { defaults } from "../data/mod.ts";
+import { getHttpSink } from "../sinks/http.ts";
+
+const { values } = parseArgs({
+  options: {
+    events: { type: "string", default: "100000" },
+    rounds: { type: "string", default: "3" },
+    "delay-ms": { type: "string", default: "5" },
+  },
+});
+const EVENTS = Number(values.events);
+const ROUNDS = Number(values.rounds);
+const DELAY_MS = Number(values["delay-ms"]);
+const CONCURRENCIES = [1, 2, 4, 8, 16];
+const BATCHES = [1, 100];
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** A receiver that reads each body and answers 204 after `delayMs`, keeping nothing. */
+const PLAIN_RECEIVER = `
+const delay = Number(Deno.args[0]);
+const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: (a) => console.error("listening on http://127.0.0.1:" + a.port) }, async (request) => {
+  await request.arrayBuffer();
+  if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+  return new Response(null, { status: 204 });
+});
+`;
+
+interface Child {
+  name: string;
+  url: string;
+  stop(): void;
+}
+
+async function start(name: string, args: string[]): Promise<Child> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: await Deno.makeTempDir({ prefix: "evsim-bench-" }),
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/listening on (\S+)/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${name} did not start: ${text}`);
+    text += value;
+  }
+  reader.releaseLock();
+  const url = /listening on (\S+)/.exec(text)![1].replace(/\/$/, "");
+  return { name, url: `${url}/events`, stop: () => child.kill("SIGKILL") };
+}
+
+const receivers = [
+  await start("evsim serve", [
+    "run",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    "--allow-net=127.0.0.1",
+    MAIN,
+    "serve",
+    "--port",
+    "0",
+  ]),
+  await start("reads the body", ["eval", PLAIN_RECEIVER, "0"]),
+  await start(`answers after ${DELAY_MS} ms`, ["eval", PLAIN_RECEIVER, String(DELAY_MS)]),
+];
+
+const sim = new Simulation({ seed: 1, start: Date.UTC(2026, 0, 5), ...defaults });
+const events: SimEvent[] = [];
+while (events.length < EVENTS) sim.step(events);
+events.length = EVENTS;
+
+/** Events per second through one sink of this concurrency and batch size. */
+async function deliver(url: string, concurrency: number, batchSize: number, n: number) {
+  const sink = getHttpSink(url, { batchSize, concurrency, flushIntervalMs: 50 });
+  const began = performance.now();
+  for (let i = 0; i < n; i++) {
+    const r = sink(events[i]);
+    if (r) await r;
+  }
+  await sink[Symbol.asyncDispose]();
+  const seconds = (performance.now() - began) / 1000;
+  if (sink.stats.acknowledged !== n) {
+    throw new Error(`${url}: only ${sink.stats.acknowledged} of ${n} acknowledged`);
+  }
+  return n / seconds;
+}
+
+const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = new Map<string, number[]>();
+for (let round = 0; round < ROUNDS; round++) {
+  for (const receiver of receivers) {
+    for (const batchSize of BATCHES) {
+      // Batch 1 at a delay is slow by nature: fewer events keep the round short.
+      const n = batchSize === 1 ? Math.min(EVENTS, 5_000) : EVENTS;
+      for (const concurrency of CONCURRENCIES) {
+        const key = `${receiver.name}|${batchSize}|${concurrency}`;
+        const rate = await deliver(receiver.url, concurrency, batchSize, n);
+        results.set(key, [...results.get(key) ?? [], rate]);
+      }
+    }
+  }
+  console.error(`round ${round + 1} of ${ROUNDS} done`);
+}
+for (const r of receivers) r.stop();
+
+console.log(`| receiver | batch | ${CONCURRENCIES.map((c) => `concurrency ${c}`).join(" | ")} |`);
+console.log(`|---|---|${CONCURRENCIES.map(() => "---").join("|")}|`);
+for (const receiver of receivers) {
+  for (const batchSize of BATCHES) {
+    const rates = CONCURRENCIES.map((c) =>
+      median(results.get(`${receiver.name}|${batchSize}|${c}`)!)
+    );
+    const best = Math.max(...rates);
+    const cells = rates.map((rate) =>
+      `${Math.round(rate).toLocaleString("en-US")} (${Math.round((rate / best) * 100)} %)`
+    );
+    console.log(`| ${receiver.name} | ${batchSize} | ${cells.join(" | ")} |`);
+  }
+}

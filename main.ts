@@ -31,7 +31,7 @@ import { setUpLogging } from "./cli/logging.ts";
 import * as cli from "./cli/options.ts";
 import * as permissions from "./cli/permissions.ts";
 import { commandUsage, usage } from "./cli/usage.ts";
-import { AddressInUseError, ConfigError, ProblemsError } from "./core/errors.ts";
+import { AddressInUseError, ConfigError, ProblemsError, UsageError } from "./core/errors.ts";
 import { loadConfig } from "./core/load.ts";
 import { formatProgress } from "./core/summary.ts";
 import type { ResolvedSink } from "./sinks/registry.ts";
@@ -176,7 +176,7 @@ async function validate(o: cli.ValidateFlags): Promise<number> {
     inputs = await validateConfig(config, { ...o.validate, seed });
   } catch (error) {
     const listed = error instanceof ProblemsError && !permissions.permissionProblems(error);
-    if (!listed || isUsage(error)) throw error;
+    if (!listed) throw error;
     for (const problem of error.problems) console.error(`evsim: ${problem}`);
     return 1;
   }
@@ -271,12 +271,6 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-/** A mistake on the command line, including a `--sink` value that no sink type reads. */
-function isUsage(error: unknown): boolean {
-  return error instanceof cli.UsageError ||
-    (error instanceof ConfigError && error.message.startsWith("--sink: "));
-}
-
 /** Says what went wrong, without a stack trace unless it is a bug; returns the exit code. */
 function failure(error: unknown): number {
   const denied = permissions.permissionProblems(error);
@@ -284,7 +278,7 @@ function failure(error: unknown): number {
     for (const problem of denied) console.error(`evsim: ${problem}`);
     return 2;
   }
-  if (isUsage(error)) {
+  if (error instanceof UsageError) {
     console.error(`evsim: ${(error as Error).message}\n\n${usage()}`);
     return 2;
   }

@@ -101,6 +101,7 @@ export {
   SiteTypeSchema,
   StatusSchema,
   systemClock,
+  UsageError,
   VehicleSchema,
   VehiclesSchema,
   warmUp,

@@ -30,7 +30,7 @@ export interface SinkChoiceOptions {
 /**
  * The sink entries of a run: the config's, replaced by the `sinks` values if
  * any is given, or extended by those written `+SPEC`. A value no sink type
- * reads is a `ConfigError` starting `--sink: `.
+ * reads is a `UsageError`.
  */
 export function chooseSinks(
   config: Config,

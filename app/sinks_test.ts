@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as v from "valibot";
 import { ConfigSchema } from "../core/config.ts";
-import { ConfigError } from "../core/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { newSinkStats, type Sink } from "../core/sink.ts";
 import { builtInSinkTypes } from "../sinks/registry.ts";
 import { builtInSinks, chooseSinks, deliveryCounts } from "./sinks.ts";
@@ -19,7 +19,7 @@ Deno.test("chooseSinks() takes the config's sinks, replaced by --sink values or 
   assert.equal(added[0].file, "c.json");
   assert.throws(
     () => chooseSinks(config, builtInSinkTypes, { sinks: ["nope"] }),
-    (e) => e instanceof ConfigError && e.message.startsWith("--sink: expected "),
+    (e) => e instanceof UsageError && e.message.startsWith("--sink: expected "),
   );
 });
 

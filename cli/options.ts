@@ -10,7 +10,7 @@
 import { parseArgs } from "node:util";
 import * as v from "valibot";
 import type { Config } from "../core/config.ts";
-import { ConfigError } from "../core/errors.ts";
+import { ConfigError, UsageError } from "../core/errors.ts";
 import { type Overrides, planRun, type RunPlan } from "../core/plan.ts";
 import { parseShard } from "../core/shard.ts";
 import { chooseReferences } from "../stats/reference.ts";
@@ -67,13 +67,7 @@ export const OPTIONS = {
 /** A flag's name, without its dashes. */
 export type OptionName = keyof typeof OPTIONS;
 
-/** A command-line mistake: shown with the usage, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "UsageError";
-  }
-}
+export { UsageError };
 
 // --- values ------------------------------------------------------------------
 

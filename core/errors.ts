@@ -27,6 +27,17 @@ export class ConfigError extends ProblemsError {
   }
 }
 
+/**
+ * A command-line mistake, named by its flag or argument (`--sink: …`): shown
+ * with the usage, exit code 2.
+ */
+export class UsageError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "UsageError";
+  }
+}
+
 /** Formats a valibot issue path as `sinks[1].url`. */
 export function issuePath(issue: v.BaseIssue<unknown>): string {
   let out = "";

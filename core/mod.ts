@@ -27,6 +27,7 @@ export {
   PluginError,
   ProblemsError,
   SinkError,
+  UsageError,
 } from "./errors.ts";
 export {
   ChargerStatusEventSchema,

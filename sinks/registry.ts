@@ -15,7 +15,7 @@ import { getLogger } from "@logtape/logtape";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import * as v from "valibot";
 import { type Config, ConfigSchema, type SinkEntry } from "../core/config.ts";
-import { ConfigError, formatIssues } from "../core/errors.ts";
+import { ConfigError, formatIssues, UsageError } from "../core/errors.ts";
 import { type DisposableSink, dispose, isolate, type Sink } from "../core/sink.ts";
 import type { SinkAccess, SinkType, SinkTypeContext } from "../core/sink_type.ts";
 import { fileSinkType } from "./file.ts";
@@ -97,16 +97,14 @@ export function sinkSpecUsage(types: SinkTypes = builtInSinkTypes): string {
 /**
  * The sink entry a `--sink` value stands for (`stdout`, `file:PATH`,
  * `http(s)://URL`, `server:PORT`, `mqtt(s)://HOST:PORT`, and the shorthands of
- * plugin types). Throws a {@link ConfigError} for a value no type reads.
+ * plugin types). Throws a {@link UsageError} for a value no type reads.
  */
 export function parseSinkSpec(spec: string, types: SinkTypes = builtInSinkTypes): SinkEntry {
   for (const [name, { type }] of types) {
     const options = type.shorthand?.parse(spec);
     if (options) return { type: name, ...options };
   }
-  throw new ConfigError(
-    `--sink: expected ${sinkSpecUsage(types)}, got ${JSON.stringify(spec)}`,
-  );
+  throw new UsageError(`--sink: expected ${sinkSpecUsage(types)}, got ${JSON.stringify(spec)}`);
 }
 
 /** A sink entry validated by its type: ready to check permissions for and to create. */

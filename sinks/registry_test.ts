@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as v from "valibot";
 import { ConfigSchema } from "../core/config.ts";
-import { ConfigError } from "../core/errors.ts";
+import { ConfigError, UsageError } from "../core/errors.ts";
 import { defineSinkType } from "../core/sink_type.ts";
 import { mqttSinkType } from "./mqtt.ts";
 import {
@@ -53,7 +53,7 @@ Deno.test("parseSinkSpec() names the value no type reads, and the forms it knows
   assert.throws(
     () => parseSinkSpec("kafka://x"),
     (e: unknown) =>
-      e instanceof ConfigError &&
+      e instanceof UsageError &&
       e.message ===
         '--sink: expected stdout, file:PATH, http(s)://URL, server:PORT or mqtt(s)://HOST:PORT, got "kafka://x"',
   );

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { defaults } from "../data/mod.ts";
-import type { SimEvent } from "./event.ts";
 import { ConfigError } from "./errors.ts";
 import { type BadLine, readEvents, readLines } from "./ndjson.ts";
-import { Simulation } from "./simulation.ts";
+import { simEvents } from "../tests/_events.ts";
 
 function stream(chunks: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
@@ -149,9 +147,7 @@ Deno.test('readLines() splits like String.prototype.split("\\n") however the byt
 });
 
 Deno.test("readEvents() takes events, reports bad lines, and checks what unwrap makes of each", async () => {
-  const sim = new Simulation({ seed: 1, start: Date.UTC(2026, 0, 5), ...defaults });
-  const events: SimEvent[] = [];
-  while (events.length < 2) sim.step(events);
+  const events = simEvents(2);
   const lines = [
     JSON.stringify(events[0]),
     "",

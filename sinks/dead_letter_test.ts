@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import type { SimEvent } from "../core/event.ts";
 import { type BadLine, readEvents } from "../core/ndjson.ts";
-import { Simulation } from "../core/simulation.ts";
-import { defaults } from "../data/mod.ts";
+import { simEvents } from "../tests/_events.ts";
 import { deadLetterEvent } from "./dead_letter.ts";
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -12,9 +10,7 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 }
 
 Deno.test("readEvents() with deadLetterEvent() takes events and dead-letter entries and reports bad lines", async () => {
-  const sim = new Simulation({ seed: 1, start: Date.UTC(2026, 0, 5), ...defaults });
-  const events: SimEvent[] = [];
-  while (events.length < 2) sim.step(events);
+  const events = simEvents(2);
   const lines = [
     JSON.stringify(events[0]),
     "",

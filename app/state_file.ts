@@ -20,7 +20,7 @@ import {
   SimulationSnapshotSchema,
   toTime,
 } from "../core/snapshot.ts";
-import { type FilePositions, SavedFilePositionSchema } from "../sinks/file_resume.ts";
+import { SavedPositionSchema, type SinkPositions } from "../core/sink_type.ts";
 
 /** The version of the state file format this evsim reads and writes. */
 export const STATE_VERSION = 1;
@@ -51,7 +51,7 @@ export const StateFileSchema = v.strictObject({
    * Where each file sink stood, once its bytes were durable: a resumed run puts
    * them back there. Absent in states saved by an evsim without it.
    */
-  sinkPositions: v.optional(v.array(SavedFilePositionSchema)),
+  sinkPositions: v.optional(v.array(SavedPositionSchema)),
   simulation: SimulationSnapshotSchema,
 });
 export type StateFile = v.InferOutput<typeof StateFileSchema>;
@@ -161,10 +161,10 @@ export interface RunState {
   /** The saved run had reached its end: there is nothing left to do. */
   readonly finished: boolean;
   /**
-   * The file sinks' positions: those the resumed state saved, and where each
-   * stands now, saved with every state (see `sinks/file_resume.ts`).
+   * The sinks' positions (file sinks have them, see `sinks/file_resume.ts`):
+   * those the resumed state saved, and where each stands now, saved with every state.
    */
-  readonly positions: FilePositions;
+  readonly positions: SinkPositions;
   /** Writes the state of `sim` atomically; `finished` says the run reached its end. */
   save(sim: Simulation, finished: boolean): Promise<void>;
 }
@@ -187,7 +187,7 @@ export async function openRunState(path: string, run: RunStateOptions): Promise<
   const print = await inputsFingerprint(plan, run.network, run.model, run.demand);
   const saved = await openStateFile(path, print);
   const planned = saved ? loadPlan(saved.plan) : plan;
-  const positions: FilePositions = { saved: saved?.sinkPositions, current: new Map() };
+  const positions: SinkPositions = { saved: saved?.sinkPositions, current: new Map() };
   return {
     positions,
     path,

@@ -102,7 +102,13 @@ export {
 } from "./sink.ts";
 export type { DisposableSink, LatencyStats, Sink, SinkStats } from "./sink.ts";
 export { defineSinkType, secretAccess, secretOption, urlAccess } from "./sink_type.ts";
-export type { SinkAccess, SinkType, SinkTypeContext } from "./sink_type.ts";
+export type {
+  SavedPosition,
+  SinkAccess,
+  SinkPositions,
+  SinkType,
+  SinkTypeContext,
+} from "./sink_type.ts";
 export { inShard, parseShard, shardOf } from "./shard.ts";
 export type { Shard } from "./shard.ts";
 export { fingerprint, SimulationSnapshotSchema } from "./snapshot.ts";

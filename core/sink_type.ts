@@ -7,9 +7,24 @@
  *
  * @module
  */
-import type * as v from "valibot";
+import * as v from "valibot";
 import { ConfigError } from "./errors.ts";
 import type { DisposableSink } from "./sink.ts";
+
+/**
+ * A sink's position as the state file saves it: its place (`sinks[0]`), its
+ * type, and whatever else that type records, which the type validates itself.
+ */
+export const SavedPositionSchema = v.looseObject({ sink: v.string(), type: v.string() });
+export type SavedPosition = v.InferOutput<typeof SavedPositionSchema>;
+
+/** The saved positions of a run with `--state`, and where each sink stands now. */
+export interface SinkPositions {
+  /** From the state file, if it has them: each sink goes back to its own. */
+  readonly saved?: readonly SavedPosition[];
+  /** Where each sink stands, by place, as of its last checkpoint or close. */
+  readonly current: Map<string, SavedPosition>;
+}
 
 /** What a sink type's factory receives about the run. */
 export interface SinkTypeContext {
@@ -38,10 +53,7 @@ export interface SinkTypeContext {
    * one the resumed run saved, and record where they stand at each checkpoint,
    * by their place (`sinks[0]`). Each sink type owns the shape of its position.
    */
-  positions?: {
-    readonly saved?: readonly { sink: string }[];
-    readonly current: Map<string, { sink: string }>;
-  };
+  positions?: SinkPositions;
 }
 
 /**

@@ -11,7 +11,7 @@
 import * as v from "valibot";
 import { ConfigError } from "../core/errors.ts";
 import { defineSinkType } from "../core/sink_type.ts";
-import { type FilePositions, resumeFileSink } from "./file_resume.ts";
+import { resumeFileSink } from "./file_resume.ts";
 import { denoRotatingFileDriver, getRotatingFileSink } from "./rotating_file.ts";
 
 const Int = v.pipe(v.number(), v.integer());
@@ -40,7 +40,7 @@ export const fileSinkType = defineSinkType({
   async create(options: FileSinkConfig, context) {
     // With --state, go back to the saved position first (file_resume.ts).
     const onPosition = context.positions &&
-      await resumeFileSink(context.where, options, context.positions as FilePositions);
+      await resumeFileSink(context.where, options, context.positions);
     // Open the file once now: a path that cannot be written stops the run before it starts.
     try {
       await (await denoRotatingFileDriver.open(options.path)).close();

@@ -13,7 +13,8 @@
  */
 import { getLogger } from "@logtape/logtape";
 import * as v from "valibot";
-import { ConfigError } from "../core/errors.ts";
+import { ConfigError, formatIssues } from "../core/errors.ts";
+import type { SavedPosition, SinkPositions } from "../core/sink_type.ts";
 import {
   denoRotatingFileDriver,
   rotatedName,
@@ -38,12 +39,14 @@ export const SavedFilePositionSchema = v.strictObject({
 });
 export type SavedFilePosition = v.InferOutput<typeof SavedFilePositionSchema>;
 
-/** The file sink positions of a run with `--state`. */
-export interface FilePositions {
-  /** From the state file, if it has them: each file sink goes back to its own. */
-  readonly saved?: readonly SavedFilePosition[];
-  /** Where each file sink stands, by place, as of its last checkpoint or close. */
-  readonly current: Map<string, SavedFilePosition>;
+/** A saved position of another type is left as it is; one of a file sink must be whole. */
+function parseSavedPosition(saved: SavedPosition): SavedFilePosition | undefined {
+  if (saved.type !== "file") return undefined;
+  const parsed = v.safeParse(SavedFilePositionSchema, saved);
+  if (parsed.success) return parsed.output;
+  throw new ConfigError(
+    formatIssues(`the state file's position for ${saved.sink}`, parsed.issues),
+  );
 }
 
 /** What {@link restoreRotatingFile} did. */
@@ -139,17 +142,18 @@ export async function restoreRotatingFile(
 export async function resumeFileSink(
   place: string,
   sink: { path: string; backups: number },
-  positions: FilePositions,
+  positions: SinkPositions,
   driver: RotatingFileDriver = denoRotatingFileDriver,
 ): Promise<(position: RotatingFilePosition | undefined) => void> {
   const { path, backups } = sink;
   const logger = getLogger(["evsim", "sink"]);
-  const saved = positions.saved?.find((p) => p.sink === place);
-  if (saved && (saved.type !== "file" || saved.path !== path)) {
+  const found = positions.saved?.find((p) => p.sink === place);
+  const saved = found && parseSavedPosition(found);
+  if (found && (found.type !== "file" || saved!.path !== path)) {
     logger.warn(
       "{place} (file {path}): the state saved a position for {type} {saved} there, not for " +
         "this sink: ignored, appending to {path}",
-      { place, path, type: saved.type, saved: saved.path },
+      { place, path, type: found.type, saved: found.path },
     );
   } else if (saved) {
     let result;
@@ -178,7 +182,9 @@ export async function resumeFileSink(
     }
   }
   return (position) => {
-    if (position) positions.current.set(place, { sink: place, type: "file", path, position });
+    const current: SavedFilePosition | undefined = position &&
+      { sink: place, type: "file", path, position };
+    if (current) positions.current.set(place, current);
     else positions.current.delete(place);
   };
 }

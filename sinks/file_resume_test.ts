@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { SimEvent } from "../core/event.ts";
 import { ConfigError } from "../core/errors.ts";
-import { type FilePositions, restoreRotatingFile, resumeFileSink } from "./file_resume.ts";
+import type { SinkPositions } from "../core/sink_type.ts";
+import { restoreRotatingFile, resumeFileSink } from "./file_resume.ts";
 import {
   getRotatingFileSink,
   type RotatingFilePosition,
@@ -203,13 +204,18 @@ Deno.test("resumeFileSink() restores only the position saved for the same place 
   const sink = { path: "out", backups: 3 };
   const killed = async () => {
     const driver = new MemoryDriver();
-    const position = await killedAfterCheckpoint(driver, options, events(1, 8), events(8, 20));
+    const { rotatedSince: _, ...position } = await killedAfterCheckpoint(
+      driver,
+      options,
+      events(1, 8),
+      events(8, 20),
+    );
     return { driver, position, before: driver.contents() };
   };
 
   await t.step("the same place and path: back at the position, then recording", async () => {
     const { driver, position } = await killed();
-    const positions: FilePositions = {
+    const positions: SinkPositions = {
       saved: [{ sink: "sinks[1]", type: "file", path: "out", position }],
       current: new Map(),
     };
@@ -226,7 +232,7 @@ Deno.test("resumeFileSink() restores only the position saved for the same place 
 
   await t.step("another path or place: ignored, nothing touched", async () => {
     const { driver, position, before } = await killed();
-    const positions: FilePositions = {
+    const positions: SinkPositions = {
       saved: [
         { sink: "sinks[0]", type: "file", path: "other", position },
         { sink: "sinks[1]", type: "file", path: "out", position },
@@ -236,6 +242,28 @@ Deno.test("resumeFileSink() restores only the position saved for the same place 
     await resumeFileSink("sinks[0]", sink, positions, driver);
     await resumeFileSink("--sink[1]", sink, positions, driver);
     await resumeFileSink("sinks[2]", sink, { current: new Map() }, driver);
+    assert.deepEqual(driver.contents(), before);
+  });
+
+  await t.step("a file sink's saved position that is not whole is refused, naming it", async () => {
+    const { driver, position, before } = await killed();
+    const positions: SinkPositions = {
+      saved: [{
+        sink: "sinks[1]",
+        type: "file",
+        path: "out",
+        position: { ...position, tail: "x" },
+      }],
+      current: new Map(),
+    };
+    await assert.rejects(
+      () => resumeFileSink("sinks[1]", sink, positions, driver),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /^the state file's position for sinks\[1\]: position\.tail: expected a SHA-256/.test(
+          e.message,
+        ),
+    );
     assert.deepEqual(driver.contents(), before);
   });
 

@@ -19,7 +19,7 @@ export { getDeliverySink } from "./delivery.ts";
 export type { DeliveryOptions, DeliverySink, Outcome, Send } from "./delivery.ts";
 export { fileSinkType } from "./file.ts";
 export { restoreRotatingFile } from "./file_resume.ts";
-export type { FilePositions, RestoreResult, SavedFilePosition } from "./file_resume.ts";
+export type { RestoreResult, SavedFilePosition } from "./file_resume.ts";
 export { getHttpSink, httpSinkType } from "./http.ts";
 export type { HttpSink, HttpSinkConfig, HttpSinkOptions } from "./http.ts";
 export { getMqttSink, mqttSinkType } from "./mqtt.ts";

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { getLogger, reset } from "@logtape/logtape";
+import { disposeSync, getLogger, reset } from "@logtape/logtape";
 import {
   builtInSinks,
   collectStats,
@@ -55,24 +55,44 @@ function status(text: string): void {
   Deno.stderr.writeSync(encoder.encode(`\r\x1b[K${text}`));
 }
 
-/** Runs `fn` with a signal the first Ctrl-C or SIGTERM aborts; a second one exits at once. */
-async function untilSignalled<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/**
+ * How long after a Ctrl-C or SIGTERM another one is a copy of it. A terminal's
+ * Ctrl-C signals every process of the job at once, and `deno task` and npm
+ * also pass on what they get to their child, so one Ctrl-C reaches evsim up to
+ * three times, milliseconds apart.
+ */
+const SAME_SIGNAL_MS = 1000;
+
+/**
+ * Runs `fn` with a signal that the first Ctrl-C or SIGTERM aborts. Signals in
+ * the next second are copies of that one and change nothing; one after that
+ * exits at once. The listeners stay until the process exits: without them a
+ * late copy would end evsim before the summary and the log are written.
+ */
+function untilSignalled<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
+  let copies = true;
   const stop = () => {
-    if (controller.signal.aborted) {
-      console.error("evsim: stopped at once; events the sinks still held are not accounted for");
+    if (!controller.signal.aborted) {
+      controller.abort();
+      // The window closes one turn of the event loop after its second is up,
+      // so a copy that came while evsim was busy is still seen as a copy.
+      Deno.unrefTimer(setTimeout(() => {
+        Deno.unrefTimer(setTimeout(() => (copies = false)));
+      }, SAME_SIGNAL_MS));
+      return;
+    }
+    if (copies) return;
+    console.error("evsim: stopped at once; events the sinks still held are not accounted for");
+    try {
+      disposeSync(); // the log file keeps what was logged
+    } finally {
       Deno.exit(130);
     }
-    controller.abort();
   };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
-  try {
-    return await fn(controller.signal);
-  } finally {
-    Deno.removeSignalListener("SIGINT", stop);
-    Deno.removeSignalListener("SIGTERM", stop);
-  }
+  return fn(controller.signal);
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * What the test suite needs outside Deno: the Mosquitto broker (the MQTT
- * sink's tests start their own on a free loopback port) and Chromium (the
- * HTML report's browser test). `deno task test` runs this first: a missing
+ * sink's tests start their own on a free loopback port), Chromium (the
+ * HTML report's browser test) and Python 3 (the pseudo-terminal of
+ * tests/ctrl_c_test.ts). `deno task test` runs this first: a missing
  * one is installed with apt-get where that is possible (as root, or with
  * sudo without a password), and otherwise the script says exactly what is
  * missing and how to get it, and fails.
@@ -20,6 +21,12 @@ const NEEDED = [
     names: ["chromium", "chromium-browser"],
     env: "EVSIM_CHROMIUM",
     why: "the HTML report's browser test",
+  },
+  {
+    pkg: "python3",
+    names: ["python3"],
+    env: "EVSIM_PYTHON3",
+    why: "the pseudo-terminal of the Ctrl-C tests",
   },
 ];
 

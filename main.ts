@@ -12,6 +12,7 @@
 import { getLogger, reset } from "@logtape/logtape";
 import {
   builtInSinks,
+  checkHtmlOutput,
   collectStats,
   type DeliveryCounts,
   jsonSchema,
@@ -192,6 +193,8 @@ async function validate(o: cli.ValidateFlags): Promise<number> {
 async function stats(file: string, o: cli.StatsFlags): Promise<number> {
   permissions.requirePermissions(permissions.statsNeeds(file, o.html));
   const input = await openInputFile(file);
+  // Before the input is read: a report that cannot be written fails now, not at the end.
+  if (o.html !== undefined) await checkHtmlOutput(o.html);
   // On a terminal, a progress line every 65,536 lines.
   let shown = false;
   const onProgress = (lines: number, ms: number) => {

@@ -281,6 +281,7 @@ export { generateChargers, shippedPlugins } from "./plugins/mod.ts";
 export type { PopulationChargersOptions } from "./plugins/mod.ts";
 export {
   builtInSinks,
+  checkHtmlOutput,
   chooseSinks,
   collectStats,
   configBaseDir,

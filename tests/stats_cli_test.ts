@@ -299,3 +299,41 @@ Deno.test("evsim stats shows its progress on stderr only when it is a terminal",
     });
   });
 });
+
+Deno.test("evsim stats --html checks where the report goes before it reads its input", async (t) => {
+  await inTempDir(async (dir) => {
+    await Deno.mkdir(`${dir}/out`);
+    await t.step("a folder: exit 2 at once, though stdin is still open", async () => {
+      // stdin stays open for a while: a check made only after the input ends would then see an
+      // empty input (exit 1) instead.
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", ...SIM_FLAGS, MAIN, "stats", "--html", "out"],
+        cwd: dir,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).spawn();
+      const close = () => child.stdin.close().catch(() => {});
+      const timer = setTimeout(close, 5_000);
+      const { code, stdout, stderr } = await child.output();
+      clearTimeout(timer);
+      await close();
+      assert.equal(
+        decode(stderr),
+        "evsim: --html out: is a folder; name a file in it, such as out/report.html\n",
+      );
+      assert.equal(code, 2);
+      assert.equal(decode(stdout), "");
+    });
+    await t.step("a file in a folder that does not exist yet: made", async () => {
+      await Deno.writeTextFile(`${dir}/day.ndjson`, STREAM);
+      const { code, stderr } = await evsim(
+        ["stats", "day.ndjson", "--html", "reports/day/report.html"],
+        dir,
+      );
+      assert.equal(code, 0, stderr);
+      assert.match(await Deno.readTextFile(`${dir}/reports/day/report.html`), /^<!doctype html>/i);
+    });
+  });
+});

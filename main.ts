@@ -112,7 +112,7 @@ async function run(o: cli.RunFlags): Promise<number> {
       metrics: metrics && { host: metrics.hostname, port: metrics.port },
     }),
   ]);
-  await setUpLogging(config.log, o.verbose);
+  await setUpLogging(config.log, { verbose: o.verbose, where: o.config });
   const prepared = await prepareRun(config, plan, { ...o.run, authorizeSinks });
   // On a terminal, a backfill shows how far it got.
   const progress = prepared.plan.mode === "backfill" && Deno.stderr.isTerminal();
@@ -134,7 +134,7 @@ async function replay(file: string, o: cli.ReplayFlags): Promise<number> {
     ...permissions.inputNeeds(config, o.replay),
     ...permissions.replayNeeds(config, { file, sinks: builtInSinks(config, o.replay) }),
   ]);
-  await setUpLogging(config.log, o.verbose);
+  await setUpLogging(config.log, { verbose: o.verbose, where: o.config });
   const input = await openInputFile(file);
   const result = await untilSignalled((signal) =>
     replayEvents(config, input, { ...o.replay, signal, authorizeSinks })
@@ -147,7 +147,7 @@ async function replay(file: string, o: cli.ReplayFlags): Promise<number> {
 async function serve(o: cli.ServeFlags): Promise<number> {
   const config = await loadConfig(Deno.readTextFile, o.config);
   permissions.requirePermissions(permissions.serveNeeds(config, { host: o.host, port: o.port }));
-  await setUpLogging(config.log, o.verbose);
+  await setUpLogging(config.log, { verbose: o.verbose, where: o.config });
   let token = o.token;
   try {
     token ??= Deno.env.get("EVSIM_SERVE_TOKEN") || undefined;

@@ -23,6 +23,30 @@ export function formatSummary(stats: SimulationStats): string {
   ].join(" · ");
 }
 
+/** What happened between two readings of a simulation's counters: `end` minus `start`. */
+export function statsBetween(start: SimulationStats, end: SimulationStats): SimulationStats {
+  const out = { ...end };
+  for (const key of Object.keys(out) as (keyof SimulationStats)[]) out[key] -= start[key];
+  return out;
+}
+
+/**
+ * The summary of a run that resumed a saved state at `at` (epoch ms), where
+ * the counters stood at `before`: first what this run did (what its sinks
+ * received), then the totals since the run first started.
+ */
+export function formatResumedSummary(
+  stats: SimulationStats,
+  resumed: { at: number; stats: SimulationStats },
+): string[] {
+  return [
+    `this run, from ${new Date(resumed.at).toISOString()}: ${
+      formatSummary(statsBetween(resumed.stats, stats))
+    }`,
+    `in all since the first start: ${formatSummary(stats)}`,
+  ];
+}
+
 /** One status line: simulated time reached and speed. */
 export function formatProgress(p: Progress): string {
   const rate = p.elapsedMs > 0 ? p.events / (p.elapsedMs / 1000) : 0;

@@ -116,10 +116,16 @@ async function run(o: cli.RunFlags): Promise<number> {
   const prepared = await prepareRun(config, plan, { ...o.run, authorizeSinks });
   // On a terminal, a backfill shows how far it got.
   const progress = prepared.plan.mode === "backfill" && Deno.stderr.isTerminal();
+  const resumed = prepared.state?.resume;
+  const span = {
+    start: prepared.plan.start,
+    end: prepared.plan.end,
+    resumedAt: resumed && { simTime: resumed.now, events: resumed.stats.events ?? 0 },
+  };
   const result = await untilSignalled((signal) =>
     runPrepared(prepared, {
       signal,
-      onProgress: progress ? (p) => status(formatProgress(p)) : undefined,
+      onProgress: progress ? (p) => status(formatProgress(p, span)) : undefined,
       onEnd: progress ? () => status("") : undefined,
     })
   ).catch(busyPort("--metrics-port", metrics?.port));

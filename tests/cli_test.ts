@@ -222,7 +222,7 @@ Deno.test("evsim shows backfill progress on stderr only when it is a terminal", 
         }).output();
         assert.match(
           decode(stdout),
-          /simulated 2026-01-0\dT\d\d:\d\dZ · [\d,]+ events · [\d,]+ events\/s/,
+          /simulated 2026-01-0\dT\d\d:\d\dZ · \d+\.\d % · about \d+ (s|min \d\d s) left · [\d,]+ events · [\d,]+ events\/s/,
         );
       } finally {
         await Deno.remove(cwd, { recursive: true });

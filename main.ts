@@ -236,6 +236,7 @@ async function stats(file: string, o: cli.StatsFlags): Promise<number> {
       `evsim: warning: skipped ${report.badLines} line(s) that are not events (first, ${firstBadLine})`,
     );
   }
+  for (const warning of report.warnings ?? []) console.error(`evsim: warning: ${warning}`);
   return 0;
 }
 

@@ -255,6 +255,7 @@ export {
   quantileCdf,
   referenceSets,
   RELATIVE_ACCURACY,
+  spanWarnings,
   StatsCollector,
   totalVariation,
   weekdayShareDifference,

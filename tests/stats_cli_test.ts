@@ -111,7 +111,10 @@ Deno.test("evsim stats prints figures and calibration for a file, and warns of b
     assert.equal(
       stderr,
       "evsim: warning: skipped 1 line(s) that are not events (first, line 7: invalid JSON: " +
-        "Unexpected token 'h', \"this is not an event\" is not valid JSON)\n",
+        "Unexpected token 'h', \"this is not an event\" is not valid JSON)\n" +
+        "evsim: warning: the stream spans 10.0 hours, less than a day: arrivals by hour, " +
+        "sessions per charger per day, utilization and uptime reflect only those hours, stays " +
+        "and energy lean short (longer sessions do not end in it), and weekday shares need a week\n",
     );
   });
 });
@@ -131,6 +134,8 @@ Deno.test("evsim stats reads stdin, by default and as -", async () => {
       assert.deepEqual(Object.keys(report.bySiteType), ["dc_fast"]);
       assert.equal(report.byCity[0].city, "Chicago");
       assert.equal(report.charts, undefined);
+      assert.equal(report.warnings?.length, 1);
+      assert.match(report.warnings![0], /^the stream spans 10\.0 hours, less than a day: /);
       const facts = report.calibration.filter((c) => c.reference === undefined);
       assert.deepEqual(facts.map((c) => c.row), [3, 4, 6, 6, 6, 10, 10, 18, 20, 21, 22, 23]);
       // Then the distances of the DC fast sessions to the EPFL set.
@@ -272,10 +277,10 @@ Deno.test("evsim stats reads what the simulator writes, with no bad lines", asyn
 Deno.test("evsim stats shows its progress on stderr only when it is a terminal", async (t) => {
   const script = await new Deno.Command("sh", { args: ["-c", "command -v script"], stdout: "null" })
     .output();
-  // 70,000 lines: one progress line at 65,536.
+  // 70,000 lines over a week (no warning of a short span): one progress line at 65,536.
   const big = Array.from(
     { length: 70_000 },
-    (_, i) => line("charger.status", i / 1000, `C${i % 100}`, { status: "Idle" }),
+    (_, i) => line("charger.status", i / 400, `C${i % 100}`, { status: "Idle" }),
   ).join("\n");
   await inTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/big.ndjson`, big);

@@ -12,6 +12,7 @@
 import { disposeSync, getLogger, reset } from "@logtape/logtape";
 import {
   builtInSinks,
+  checkHtmlOutput,
   collectStats,
   type DeliveryCounts,
   jsonSchema,
@@ -131,14 +132,20 @@ async function run(o: cli.RunFlags): Promise<number> {
       metrics: metrics && { host: metrics.hostname, port: metrics.port },
     }),
   ]);
-  await setUpLogging(config.log, o.verbose);
+  await setUpLogging(config.log, { verbose: o.verbose, where: o.config });
   const prepared = await prepareRun(config, plan, { ...o.run, authorizeSinks });
   // On a terminal, a backfill shows how far it got.
   const progress = prepared.plan.mode === "backfill" && Deno.stderr.isTerminal();
+  const resumed = prepared.state?.resume;
+  const span = {
+    start: prepared.plan.start,
+    end: prepared.plan.end,
+    resumedAt: resumed && { simTime: resumed.now, events: resumed.stats.events ?? 0 },
+  };
   const result = await untilSignalled((signal) =>
     runPrepared(prepared, {
       signal,
-      onProgress: progress ? (p) => status(formatProgress(p)) : undefined,
+      onProgress: progress ? (p) => status(formatProgress(p, span)) : undefined,
       onEnd: progress ? () => status("") : undefined,
     })
   ).catch(busyPort("--metrics-port", metrics?.port));
@@ -153,7 +160,7 @@ async function replay(file: string, o: cli.ReplayFlags): Promise<number> {
     ...permissions.inputNeeds(config, o.replay),
     ...permissions.replayNeeds(config, { file, sinks: builtInSinks(config, o.replay) }),
   ]);
-  await setUpLogging(config.log, o.verbose);
+  await setUpLogging(config.log, { verbose: o.verbose, where: o.config });
   const input = await openInputFile(file);
   const result = await untilSignalled((signal) =>
     replayEvents(config, input, { ...o.replay, signal, authorizeSinks })
@@ -166,7 +173,7 @@ async function replay(file: string, o: cli.ReplayFlags): Promise<number> {
 async function serve(o: cli.ServeFlags): Promise<number> {
   const config = await loadConfig(Deno.readTextFile, o.config);
   permissions.requirePermissions(permissions.serveNeeds(config, { host: o.host, port: o.port }));
-  await setUpLogging(config.log, o.verbose);
+  await setUpLogging(config.log, { verbose: o.verbose, where: o.config });
   let token = o.token;
   try {
     token ??= Deno.env.get("EVSIM_SERVE_TOKEN") || undefined;
@@ -212,6 +219,8 @@ async function validate(o: cli.ValidateFlags): Promise<number> {
 async function stats(file: string, o: cli.StatsFlags): Promise<number> {
   permissions.requirePermissions(permissions.statsNeeds(file, o.html));
   const input = await openInputFile(file);
+  // Before the input is read: a report that cannot be written fails now, not at the end.
+  if (o.html !== undefined) await checkHtmlOutput(o.html);
   // On a terminal, a progress line every 65,536 lines.
   let shown = false;
   const onProgress = (lines: number, ms: number) => {
@@ -247,6 +256,7 @@ async function stats(file: string, o: cli.StatsFlags): Promise<number> {
       `evsim: warning: skipped ${report.badLines} line(s) that are not events (first, ${firstBadLine})`,
     );
   }
+  for (const warning of report.warnings ?? []) console.error(`evsim: warning: ${warning}`);
   return 0;
 }
 

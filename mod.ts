@@ -257,6 +257,7 @@ export {
   quantileCdf,
   referenceSets,
   RELATIVE_ACCURACY,
+  spanWarnings,
   StatsCollector,
   totalVariation,
   weekdayShareDifference,
@@ -283,6 +284,7 @@ export { generateChargers, shippedPlugins } from "./plugins/mod.ts";
 export type { PopulationChargersOptions } from "./plugins/mod.ts";
 export {
   builtInSinks,
+  checkHtmlOutput,
   chooseSinks,
   collectStats,
   configBaseDir,

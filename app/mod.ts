@@ -46,7 +46,7 @@ export {
   writeStateFile,
 } from "./state_file.ts";
 export type { RunState, RunStateOptions, StateFile } from "./state_file.ts";
-export { collectStats, writeStatsHtml } from "./stats.ts";
+export { checkHtmlOutput, collectStats, writeStatsHtml } from "./stats.ts";
 export type { CollectStatsOptions, StatsResult } from "./stats.ts";
 export { validateConfig } from "./validate.ts";
 export type { ValidateOptions } from "./validate.ts";

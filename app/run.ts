@@ -26,7 +26,7 @@ import { type Progress, type RunEnd, runSimulation, warmUp } from "../core/run.t
 import type { Shard } from "../core/shard.ts";
 import { newSimulationStats, Simulation, type SimulationStats } from "../core/simulation.ts";
 import { fanOut, type Sink, type SinkStats } from "../core/sink.ts";
-import { formatSinkStats, formatSummary } from "../core/summary.ts";
+import { formatResumedSummary, formatSinkStats, formatSummary } from "../core/summary.ts";
 import { getLogSink } from "../sinks/log.ts";
 import { getMetricsSink, type MetricsServer, serveMetrics } from "../sinks/metrics.ts";
 import { createSinks, type ResolvedSink } from "../sinks/registry.ts";
@@ -118,7 +118,17 @@ export interface RunResult {
   end: RunEnd | "closed" | "done";
   /** The state file, if any. */
   statePath?: string;
+  /**
+   * The simulation's counters at the end, since the run first started when it
+   * resumed a state; `energyKwh` includes what the sessions still plugged in
+   * have taken so far.
+   */
   stats: SimulationStats;
+  /**
+   * When it resumed a state file: the simulated time it resumed at and the
+   * counters then (`stats` minus these is what this run did).
+   */
+  resumed?: { at: number; stats: SimulationStats };
   /** Each sink's counters (of sinks that keep them). */
   sinks: SinkStats[];
   delivery: DeliveryCounts;
@@ -142,7 +152,12 @@ export function runReport(result: RunResult): Report {
   const how = result.end === "finished" ? "finished" : "stopped";
   return {
     headline: `${how} ${describePlan(result.plan)} in ${seconds} s`,
-    lines: [formatSummary(result.stats), ...result.sinks.map(formatSinkStats)],
+    lines: [
+      ...(result.resumed
+        ? formatResumedSummary(result.stats, result.resumed)
+        : [formatSummary(result.stats)]),
+      ...result.sinks.map(formatSinkStats),
+    ],
   };
 }
 
@@ -209,6 +224,12 @@ export async function runPrepared(
     demand: inputs.demand,
     resume: state?.resume,
   });
+  // The counters of a simulation, with the energy of the sessions still plugged in.
+  const totals = (): SimulationStats => ({
+    ...sim.stats,
+    energyKwh: sim.stats.energyKwh + sim.pluggedInEnergyKwh(),
+  });
+  const resumed = state?.resume ? { at: sim.now, stats: totals() } : undefined;
   if (state?.resume) {
     logger.info("Resuming from {file} at {time} (seq {seq})", {
       file: statePath,
@@ -261,7 +282,8 @@ export async function runPrepared(
     plan,
     end: closed ? "closed" : end,
     statePath,
-    stats: sim.stats,
+    stats: totals(),
+    resumed,
     sinks: outputs.flatMap((o) => (o.stats ? [o.stats] : [])),
     delivery: deliveryCounts(outputs),
     elapsedMs: performance.now() - started,

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { ConfigError } from "../core/errors.ts";
+import { dirname } from "../core/load.ts";
 import type { BadLine } from "../core/ndjson.ts";
 import { defaults } from "../data/mod.ts";
 import type { ReferenceChoice } from "../stats/reference.ts";
@@ -47,6 +49,40 @@ export async function collectStats(
   }
   const report = collector.report({ charts: options.charts, references: options.references });
   return { report, firstBadLine };
+}
+
+/**
+ * Checks, before any input is read, that the HTML report can be written to
+ * `path`: creates its folder if missing, and throws a {@link ConfigError}
+ * naming `--html` if `path` is a folder or cannot be written
+ * (`--html out: is a folder; name a file in it, such as out/report.html`).
+ * Leaves no file behind when there was none.
+ */
+export async function checkHtmlOutput(path: string): Promise<void> {
+  const refuse = (what: string, cause?: unknown) =>
+    new ConfigError(`--html ${path}: ${what}`, { cause });
+  const existing = await Deno.stat(path).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw refuse(`cannot write the HTML report: ${(error as Error).message}`, error);
+  });
+  if (existing?.isDirectory) {
+    const inside = `${path.replace(/[\\/]+$/, "")}/report.html`;
+    throw refuse(`is a folder; name a file in it, such as ${inside}`);
+  }
+  const dir = dirname(path);
+  if (!existing && dir !== ".") {
+    try {
+      await Deno.mkdir(dir, { recursive: true });
+    } catch (error) {
+      throw refuse(`cannot create its folder ${dir}: ${(error as Error).message}`, error);
+    }
+  }
+  try {
+    (await Deno.open(path, { write: true, create: true })).close();
+  } catch (error) {
+    throw refuse(`cannot write the HTML report: ${(error as Error).message}`, error);
+  }
+  if (!existing) await Deno.remove(path);
 }
 
 /**

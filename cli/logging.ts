@@ -17,28 +17,55 @@ import type { Config } from "../core/config.ts";
 import { ConfigError } from "../core/errors.ts";
 import { dirname } from "../core/load.ts";
 
-/** Configures LogTape for the `evsim` categories from the config's `log` section. */
-export async function setUpLogging(log: Config["log"], verbose: boolean): Promise<void> {
+/** Options of {@link setUpLogging}. */
+export interface LoggingOptions {
+  /** Show on stderr everything the log file gets, not only warnings and errors. @default {false} */
+  verbose?: boolean;
+  /** How messages name the config: its path. @default {"embedded config"} */
+  where?: string;
+}
+
+/**
+ * Configures LogTape for the `evsim` categories from the config's `log`
+ * section. A log file that cannot be opened, a folder among them, is a
+ * {@link ConfigError} naming the field: `config.json: log.file: logs is a folder; …`.
+ */
+export async function setUpLogging(
+  log: Config["log"],
+  options: LoggingOptions = {},
+): Promise<void> {
   const { file, level, maxBytes, backups } = log;
+  const { verbose = false, where = "embedded config" } = options;
   // "bare" prints string values without quotes: `Simulating backfill from …`.
   const formatter = getTextFormatter({ value: "bare" });
-  const stderr = getStreamSink(Deno.stderr.writable, { formatter });
-  const sinks: Record<string, LogSink> = {
-    stderr: verbose ? stderr : withFilter(stderr, "warning"),
-  };
+  const sinks: Record<string, LogSink> = {};
   if (file) {
+    const refuse = (what: string, cause?: unknown) =>
+      new ConfigError(`${where}: log.file: ${what}`, { cause });
+    const message = (error: unknown) => error instanceof Error ? error.message : String(error);
     try {
       const dir = dirname(file);
       if (dir !== ".") await Deno.mkdir(dir, { recursive: true });
     } catch (error) {
-      throw new ConfigError(`log.file: cannot create the folder of ${file}: ${error}`);
+      throw refuse(`cannot create the folder of ${file}: ${message(error)}`, error);
     }
-    sinks.file = getRotatingFileSink(file, {
-      maxSize: maxBytes,
-      maxFiles: backups + 1,
-      formatter,
-    });
+    const isFolder = await Deno.stat(file).then((s) => s.isDirectory, () => false);
+    if (isFolder) {
+      const inside = `${file.replace(/[\\/]+$/, "")}/charging_sessions.log`;
+      throw refuse(`${file} is a folder; name a file, such as ${inside}`);
+    }
+    try {
+      sinks.file = getRotatingFileSink(file, {
+        maxSize: maxBytes,
+        maxFiles: backups + 1,
+        formatter,
+      });
+    } catch (error) {
+      throw refuse(`cannot open ${file}: ${message(error)}`, error);
+    }
   }
+  const stderr = getStreamSink(Deno.stderr.writable, { formatter });
+  sinks.stderr = verbose ? stderr : withFilter(stderr, "warning");
   await configure({
     sinks,
     loggers: [

@@ -26,15 +26,16 @@ export interface DemandProfile {
  */
 export type DemandModel = (charger: Charger, city: City) => DemandProfile;
 
-/** Local hours `[from, to)` when demand peaks; `to` may be 24. */
+/** Local hours `[from, to)` that arrivals crowd into; `to` may be 24. */
 export interface PeakHours {
   from: number;
   to: number;
 }
 
 /**
- * Weights for the 24 local hours, with mean 1: `multiplier` inside the peak
- * hours, 1 outside. A daily mean rate times these weights keeps its daily mean.
+ * Weights for the 24 local hours, with mean 1: `multiplier` times as high
+ * inside the peak hours as outside. A daily mean rate times these weights
+ * keeps its daily mean: the peak hours take arrivals from the others.
  */
 export function hourWeights(peaks: readonly PeakHours[], multiplier: number): Float64Array {
   const w = new Float64Array(24).fill(1);
@@ -47,7 +48,8 @@ export function hourWeights(peaks: readonly PeakHours[], multiplier: number): Fl
 
 /**
  * Weights for the 168 hours of a local week (Sunday first), with mean 1, from
- * a site type's profile, with the peak hours' multiplier on top.
+ * a site type's profile reshaped by the peak hours (the profile's hours times
+ * {@link hourWeights}, scaled back to mean 1).
  */
 export function weekWeights(
   profile: ArrivalProfile,
@@ -79,16 +81,16 @@ export function populationFactor(population: number, reference: number, exponent
 
 /** Options of {@link defaultDemand}. */
 export interface DefaultDemandOptions {
-  /** Local hours of peak demand. @default {[]} */
+  /** Local hours that arrivals crowd into. @default {[]} */
   peakHours?: readonly PeakHours[];
-  /** Demand in peak hours relative to the rest of the day. @default {1} */
+  /** How much denser arrivals are in the peak hours than in the others (not more of them). @default {1} */
   peakMultiplier?: number;
 }
 
 /**
  * The built-in demand model: `sessionsPerChargerPerDay` of the charger's level,
  * scaled by its city's population, shaped over the local week by its site
- * type's arrival profile, with the peak hours' multiplier on top.
+ * type's arrival profile, reshaped by the peak hours (see {@link weekWeights}).
  */
 export function defaultDemand(model: Model, options: DefaultDemandOptions = {}): DemandModel {
   const { reference, exponent } = model.population;

@@ -67,7 +67,7 @@ Deno.test("weekWeights() turns a site profile into 168 weights with the publishe
   assert.ok(eight >= 0.12 && eight <= 0.18, `${eight}`);
 });
 
-Deno.test("weekWeights() multiplies the peak hours on top of the profile", () => {
+Deno.test("weekWeights() moves arrivals into the peak hours without adding any", () => {
   const profile = defaults.model.arrivalProfiles.public;
   const plain = weekWeights(profile);
   const peaked = weekWeights(profile, [{ from: 17, to: 18 }], 3);
@@ -75,6 +75,14 @@ Deno.test("weekWeights() multiplies the peak hours on top of the profile", () =>
     Math.abs(peaked[1 * 24 + 17] / peaked[1 * 24 + 10] / (plain[24 + 17] / plain[24 + 10]) - 3) <
       1e-9,
   );
+  // The week's total is the same: the peak hour gains what every other hour loses.
+  const sum = (w: Float64Array) => w.reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(sum(peaked) - sum(plain)) < 1e-9);
+  for (let i = 0; i < 168; i++) {
+    if (plain[i] === 0) continue;
+    if (i % 24 === 17) assert.ok(peaked[i] > plain[i]);
+    else assert.ok(peaked[i] < plain[i]);
+  }
 });
 
 Deno.test("defaultDemand() gives each site type its own profile and scales by population", () => {

@@ -58,7 +58,7 @@ export const PluginConfigSchema = v.strictObject({
   options: v.optional(v.unknown()),
 });
 
-/** Local hours `[from, to)` of peak demand. */
+/** Local hours `[from, to)` that arrivals crowd into (see `peakMultiplier`). */
 export const PeakHoursSchema = v.pipe(
   v.strictObject({
     from: v.pipe(Int, v.minValue(0), v.maxValue(23)),
@@ -95,12 +95,15 @@ export const ConfigSchema = v.strictObject({
   /** Simulated seconds between `session.updated` events of a session. */
   updateIntervalSeconds: v.optional(v.pipe(v.number(), v.minValue(1)), 60),
   /**
-   * Local hours of extra demand, in each city's own time zone, multiplied on top
-   * of each site type's arrival profile (none by default: the profiles carry
-   * the published daily shape).
+   * Local hours, in each city's own time zone, that arrivals crowd into: each
+   * site type's arrival profile is reshaped, its weekly total kept (none by
+   * default: the profiles carry the published daily shape).
    */
   peakHours: v.optional(v.array(PeakHoursSchema), []),
-  /** Arrival rate in peak hours relative to the rest of the day. */
+  /**
+   * How much denser arrivals are in `peakHours` than in the other hours: a
+   * reshaping, not extra demand (the week's arrivals stay as many).
+   */
   peakMultiplier: v.optional(v.pipe(v.number(), v.gtValue(0)), 1),
   /** Data files replacing the embedded ones, relative to the config file. */
   data: v.optional(DataFilesSchema, {}),

@@ -90,6 +90,27 @@ Deno.test("loadInputs() reports every bad data file with the field at fault", as
   assert.ok(found.some((p) => p.startsWith("chargers.json: [0].latitude")), found.join("\n"));
 });
 
+Deno.test("loadInputs() names the path of a field of the wrong type in either chargers shape", async () => {
+  const read = memory({
+    "list.json": [{ ...charger, city: "Springfield" }, {
+      ...charger,
+      id: "SPR-2",
+      city: "Springfield",
+      level: "L3",
+    }],
+    "groups.json": { "Springfield, IL": [charger, { ...charger, id: "SPR-2", powerKw: "fast" }] },
+  });
+  const cases = [
+    ["list.json", 'list.json: [1].level: expected ("L2" | "DCFC"), got "L3"'],
+    ["groups.json", 'groups.json: Springfield, IL[1].powerKw: expected number, got "fast"'],
+  ];
+  for (const [file, problem] of cases) {
+    const config = await loadConfig(memory({ c: { data: { chargers: file } } }), "c");
+    const found = await problems(() => loadInputs(config, { read, baseDir: ".", defaults }));
+    assert.deepEqual(found, [problem]);
+  }
+});
+
 Deno.test("loadInputs() refuses chargers in unknown cities and duplicate IDs", async () => {
   const read = memory({
     "chargers.json": [

@@ -88,14 +88,17 @@ export const ChargerSchema = v.strictObject({
 });
 export type Charger = v.InferOutput<typeof ChargerSchema>;
 
+const ChargerListSchema = v.array(ChargerSchema);
+const ChargerGroupsSchema = v.record(v.string(), v.array(GroupedChargerSchema));
+
 /**
  * The file shape for chargers: a flat list, or an object grouping them by
  * city (`"New York"` or `"Portland, OR"`).
  */
-export const ChargersSchema = v.union([
-  v.array(ChargerSchema),
-  v.record(v.string(), v.array(GroupedChargerSchema)),
-]);
+export const ChargersSchema = v.lazy((input) =>
+  // Picked by shape rather than with `v.union`, so that a bad field is reported with its path.
+  Array.isArray(input) ? ChargerListSchema : ChargerGroupsSchema
+);
 
 /** Chargers in either file shape, as a flat list. */
 export function flattenChargers(input: v.InferOutput<typeof ChargersSchema>): Charger[] {

@@ -80,6 +80,7 @@ export interface SimulationStats {
   missedArrivals: number;
   faults: number;
   plannedMaintenances: number;
+  /** Energy of the sessions that ended; {@link Simulation.pluggedInEnergyKwh} has the others'. */
   energyKwh: number;
 }
 
@@ -515,6 +516,15 @@ export class Simulation {
   /** Time of the next pending timer, or Infinity when nothing is pending. */
   peek(): number {
     return Math.floor(this.#nextKey() / KINDS);
+  }
+
+  /** Energy taken so far by the sessions still plugged in, kWh, as of each one's latest event. */
+  pluggedInEnergyKwh(): number {
+    let kwh = 0;
+    for (const { session: s } of this.#chargers) {
+      if (s) kwh += s.curve.energyBetween(s.socStart, s.soc);
+    }
+    return kwh;
   }
 
   /**

@@ -472,3 +472,34 @@ Deno.test("Simulation starts the power after the start delay", () => {
     }
   }
 });
+
+Deno.test("Simulation counts the energy of sessions still plugged in as their latest events say", () => {
+  const sim = new Simulation({
+    seed: 3,
+    start: START,
+    network: smallNetwork(testNetwork.chargers.slice(0, 60).map((c) => c.id)),
+    model: defaults.model,
+  });
+  const latest = new Map<string, number>(); // energy of each session's latest event
+  const ended = new Set<string>();
+  const out: SimEvent[] = [];
+  // Stopped at a few moments of a day: the energy of ended sessions plus the open ones' so far
+  // is what their latest events report (each rounded to 3 decimals).
+  for (const hours of [3, 9, 14, 24]) {
+    while (sim.peek() < START + hours * 3_600_000) {
+      out.length = 0;
+      sim.step(out);
+      for (const e of out) {
+        if (e.type === "charger.status" || e.type === "session.rejected") continue;
+        latest.set(e.sessionId, e.energyKwh);
+        if (e.type === "session.ended") ended.add(e.sessionId);
+      }
+    }
+    const open = [...latest].filter(([id]) => !ended.has(id));
+    const sum = (xs: [string, number][]) => xs.reduce((a, [, kwh]) => a + kwh, 0);
+    assert.ok(open.some(([, kwh]) => kwh > 0), `a session charging at ${hours} h`);
+    assert.ok(Math.abs(sim.pluggedInEnergyKwh() - sum(open)) < 0.001 * open.length + 1e-9);
+    const all = sim.stats.energyKwh + sim.pluggedInEnergyKwh();
+    assert.ok(Math.abs(all - sum([...latest])) < 0.001 * latest.size + 1e-9);
+  }
+});

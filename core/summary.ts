@@ -23,12 +23,72 @@ export function formatSummary(stats: SimulationStats): string {
   ].join(" · ");
 }
 
-/** One status line: simulated time reached and speed. */
-export function formatProgress(p: Progress): string {
-  const rate = p.elapsedMs > 0 ? p.events / (p.elapsedMs / 1000) : 0;
-  return `simulated ${new Date(p.simTime).toISOString().slice(0, 16)}Z · ${
-    count(p.events)
-  } events · ${count(rate)} events/s`;
+/** What happened between two readings of a simulation's counters: `end` minus `start`. */
+export function statsBetween(start: SimulationStats, end: SimulationStats): SimulationStats {
+  const out = { ...end };
+  for (const key of Object.keys(out) as (keyof SimulationStats)[]) out[key] -= start[key];
+  return out;
+}
+
+/**
+ * The summary of a run that resumed a saved state at `at` (epoch ms), where
+ * the counters stood at `before`: first what this run did (what its sinks
+ * received), then the totals since the run first started.
+ */
+export function formatResumedSummary(
+  stats: SimulationStats,
+  resumed: { at: number; stats: SimulationStats },
+): string[] {
+  return [
+    `this run, from ${new Date(resumed.at).toISOString()}: ${
+      formatSummary(statsBetween(resumed.stats, stats))
+    }`,
+    `in all since the first start: ${formatSummary(stats)}`,
+  ];
+}
+
+/** What a progress line measures against. */
+export interface ProgressSpan {
+  /** The simulated start of the run, epoch ms. */
+  start: number;
+  /** Its simulated end (exclusive), epoch ms; Infinity shows no share done or time left. */
+  end: number;
+  /**
+   * Where this process began, when it resumed a saved state: the simulated
+   * time and the count of events then. @default {the start, no events}
+   */
+  resumedAt?: { simTime: number; events: number };
+}
+
+/** Wall time to wait, rounded for reading: `8 s`, `3 min 20 s`, `2 h 05 min`. */
+export function formatWait(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  const min = Math.round(s / 60);
+  return `${Math.floor(min / 60)} h ${String(min % 60).padStart(2, "0")} min`;
+}
+
+/**
+ * One status line: the simulated time reached, and with a `span`, the share
+ * of it done and the wall time left at the speed so far; then this process's
+ * events and their rate:
+ * `simulated 2026-01-07T12:00Z · 35.7 % · about 1 min 40 s left · 1,234,567 events · 190,000 events/s`.
+ */
+export function formatProgress(p: Progress, span?: ProgressSpan): string {
+  const from = span?.resumedAt ?? { simTime: span?.start ?? p.simTime, events: 0 };
+  const events = p.events - from.events;
+  const parts = [`simulated ${new Date(p.simTime).toISOString().slice(0, 16)}Z`];
+  if (span && Number.isFinite(span.end) && span.end > span.start) {
+    const done = Math.min(1, Math.max(0, (p.simTime - span.start) / (span.end - span.start)));
+    parts.push(`${(100 * done).toFixed(1)} %`);
+    // Simulated milliseconds per wall millisecond since this process began.
+    const speed = p.elapsedMs > 0 ? (p.simTime - from.simTime) / p.elapsedMs : 0;
+    if (speed > 0) parts.push(`about ${formatWait((span.end - p.simTime) / speed)} left`);
+  }
+  const rate = p.elapsedMs > 0 ? events / (p.elapsedMs / 1000) : 0;
+  parts.push(`${count(events)} events`, `${count(rate)} events/s`);
+  return parts.join(" · ");
 }
 
 const bytes = (n: number) =>

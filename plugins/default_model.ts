@@ -48,9 +48,9 @@ const US: Region = { terms: [{ kind: "us" }] };
 export default definePlugin({
   name: "default_model",
   options: v.strictObject({
-    /** Local hours of peak demand (the config's `peakHours`). */
+    /** Local hours that arrivals crowd into (the config's `peakHours`). */
     peakHours: v.optional(v.array(PeakHoursSchema), []),
-    /** Arrival rate in peak hours relative to off-peak (the config's `peakMultiplier`). */
+    /** How much denser arrivals are in the peak hours (the config's `peakMultiplier`). */
     peakMultiplier: v.optional(v.pipe(v.number(), v.gtValue(0)), 1),
     /** Data files replacing the embedded data (the config's `data`), relative to `baseDir`. */
     data: v.optional(DataFilesSchema, {}),

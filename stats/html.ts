@@ -262,6 +262,7 @@ function headerFacts(report: StatsReport): string {
       isNumber(report.badLines) ? formatNumber(report.badLines) : "no data",
       report.badLines > 0,
     ],
+    ...(report.warnings ?? []).map((w): [string, string, boolean] => ["Too short", w, true]),
   ];
   const items = facts.map(([name, value, warn]) =>
     `<div${warn ? ` class="warn"` : ""}><dt>${escapeHtml(name)}</dt><dd>${

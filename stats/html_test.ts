@@ -79,6 +79,16 @@ Deno.test("renderHtml() returns one HTML document", async () => {
   has(html, /2026-01-05 00:00 UTC → 2026-01-11 23:59 UTC/);
   has(html, /<dt>Events<\/dt><dd>1,234,567<\/dd>/);
   has(html, /<div class="warn"><dt>Bad lines<\/dt><dd>3<\/dd><\/div>/);
+  lacks(html, /Too short/);
+});
+
+Deno.test("renderHtml() shows the warning of a stream too short for its figures", async () => {
+  const warning = "the stream spans 2.0 days, less than a week: weekday shares …";
+  const html = await render(makeReport({ days: 2, warnings: [warning] }));
+  has(
+    html,
+    /<div class="warn"><dt>Too short<\/dt><dd>the stream spans 2\.0 days, less than a week: weekday shares …<\/dd><\/div>/,
+  );
 });
 
 Deno.test("renderHtml() draws every chart as inline SVG with marks and a caption", async () => {

@@ -43,6 +43,7 @@ export type {
   StatsReport,
   Summary,
 } from "./report.ts";
+export { spanWarnings } from "./span.ts";
 export { neviUptime, StatsCollector } from "./stats.ts";
 export type { ReportOptions, StatsCollectorOptions } from "./stats.ts";
 export { formatStatsText } from "./text.ts";

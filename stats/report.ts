@@ -189,6 +189,12 @@ export interface StatsReport {
   to: string | null;
   /** Span of the stream in days. */
   days: number;
+  /**
+   * What the span is too short for: under a day, the daily figures only
+   * reflect the hours it covers; under a week, the weekday shares the days it
+   * covers. Empty from a week up. Always set by `StatsCollector`.
+   */
+  warnings?: string[];
   overall: GroupStats;
   /** Only the site types that appear in the stream. */
   bySiteType: Partial<Record<SiteType, GroupStats>>;

@@ -25,6 +25,7 @@ import { LogHistogram } from "./histogram.ts";
 import { realismCurves, realismOf, RealismTotals, type StartedSession } from "./realism.ts";
 import { defaultReferenceChoice, type ReferenceChoice } from "./reference.ts";
 import type { Bins, CityStats, GroupStats, StatsReport, Summary } from "./report.ts";
+import { spanWarnings } from "./span.ts";
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -631,6 +632,7 @@ export class StatsCollector {
       from: hasEvents ? new Date(first).toISOString() : null,
       to: hasEvents ? new Date(last).toISOString() : null,
       days,
+      warnings: hasEvents ? spanWarnings(days) : [],
       overall: group(this.#overall),
       bySiteType,
       byCity,

@@ -69,6 +69,17 @@ Deno.test("StatsCollector counts sessions per charger per day over the stream's 
   assertNear(report.overall.sessionsPerChargerPerDay, 4 / 2 / 2);
 });
 
+Deno.test("StatsCollector warns when the stream spans less than a week, or a day", () => {
+  const day = [...session(A, { start: 1, stayMinutes: 60, energyKwh: 5 })];
+  const hours = statsOf(day);
+  assert.equal(hours.warnings?.length, 1);
+  assert.match(hours.warnings![0], /^the stream spans 1\.0 hours, less than a day/);
+  const days = statsOf([...day, status(3 * 24, B, "Idle")]);
+  assert.match(days.warnings![0], /^the stream spans 3\.0 days, less than a week/);
+  assert.deepEqual(statsOf([...day, status(8 * 24, B, "Idle")]).warnings, []);
+  assert.deepEqual(new StatsCollector().report().warnings, []);
+});
+
 Deno.test("StatsCollector takes arrival hours and weekdays in the event's local time zone", async (t) => {
   await t.step("New York and Los Angeles", () => {
     const report = statsOf([

@@ -129,6 +129,13 @@ Deno.test("evsim explains bad input without a stack trace", async (t) => {
       2,
       /cities\.json: cities file not found/,
     ],
+    [
+      "log file a folder",
+      ["-c", "c.json", "--duration", "1h"],
+      { "c.json": '{"log": {"file": "."}}' },
+      2,
+      /^evsim: c\.json: log\.file: \. is a folder; name a file, such as \.\/charging_sessions\.log\n$/,
+    ],
     ["unknown flag", ["--sped", "2"], {}, 2, /Unknown option '--sped'[\s\S]*Usage:/],
     [
       "bad flag value",
@@ -215,7 +222,7 @@ Deno.test("evsim shows backfill progress on stderr only when it is a terminal", 
         }).output();
         assert.match(
           decode(stdout),
-          /simulated 2026-01-0\dT\d\d:\d\dZ · [\d,]+ events · [\d,]+ events\/s/,
+          /simulated 2026-01-0\dT\d\d:\d\dZ · \d+\.\d % · about \d+ (s|min \d\d s) left · [\d,]+ events · [\d,]+ events\/s/,
         );
       } finally {
         await Deno.remove(cwd, { recursive: true });

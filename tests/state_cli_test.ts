@@ -101,7 +101,8 @@ Deno.test("evsim --state: killed at random moments, the run still gives every ev
 
 Deno.test("evsim --state: stopped by SIGTERM, the run continues without repeating an event", async () => {
   await inTempDir(async (dir) => {
-    const whole = parse(decode((await evsimCommand(RUN, dir).output()).stdout));
+    const uninterrupted = await evsimCommand(RUN, dir).output();
+    const whole = parse(decode(uninterrupted.stdout));
     const args = [...RUN, "--speed", "4800", "--state", "run.state"];
     const first = await killedAfter(dir, args, 3000, "SIGTERM");
     assert.equal(first.code, 0);
@@ -111,6 +112,21 @@ Deno.test("evsim --state: stopped by SIGTERM, the run continues without repeatin
     assert.ok(runs[0].length > 0 && runs[1].length > 0);
     assert.equal(runs[1][0].seq, runs[0].at(-1)!.seq + 1, "seq continues");
     assert.deepEqual(runs.flat(), whole);
+    // The resumed run's summary: its own events, as its sink counts them, then the totals,
+    // which are the uninterrupted run's to the digit (energy of sessions still plugged in too).
+    const summary = decode(second.stderr);
+    const count = (n: number) => n.toLocaleString("en-US");
+    const run = new RegExp(`this run, from (\\S+): events ${count(runs[1].length)} · `).exec(
+      summary,
+    );
+    assert.ok(run, summary);
+    assert.ok(run[1] >= String(runs[0].at(-1)!.time) && run[1] <= String(runs[1][0].time));
+    assert.match(summary, new RegExp(`stdout: received ${count(runs[1].length)} · `));
+    const totals = (text: string) =>
+      /(events [\d,]+ · .* kWh)\n/.exec(text.split("in all since the first start: ").at(-1)!)?.[1];
+    const expected = /\n {2}(events [\d,]+ · .* kWh)\n/.exec(decode(uninterrupted.stderr))![1];
+    assert.equal(totals(summary), expected);
+    assert.match(expected, new RegExp(`^events ${count(whole.length)} · `));
   });
 });
 

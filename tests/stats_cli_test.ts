@@ -111,7 +111,10 @@ Deno.test("evsim stats prints figures and calibration for a file, and warns of b
     assert.equal(
       stderr,
       "evsim: warning: skipped 1 line(s) that are not events (first, line 7: invalid JSON: " +
-        "Unexpected token 'h', \"this is not an event\" is not valid JSON)\n",
+        "Unexpected token 'h', \"this is not an event\" is not valid JSON)\n" +
+        "evsim: warning: the stream spans 10.0 hours, less than a day: arrivals by hour, " +
+        "sessions per charger per day, utilization and uptime reflect only those hours, stays " +
+        "and energy lean short (longer sessions do not end in it), and weekday shares need a week\n",
     );
   });
 });
@@ -131,6 +134,8 @@ Deno.test("evsim stats reads stdin, by default and as -", async () => {
       assert.deepEqual(Object.keys(report.bySiteType), ["dc_fast"]);
       assert.equal(report.byCity[0].city, "Chicago");
       assert.equal(report.charts, undefined);
+      assert.equal(report.warnings?.length, 1);
+      assert.match(report.warnings![0], /^the stream spans 10\.0 hours, less than a day: /);
       const facts = report.calibration.filter((c) => c.reference === undefined);
       assert.deepEqual(facts.map((c) => c.row), [3, 4, 6, 6, 6, 10, 10, 18, 20, 21, 22, 23]);
       // Then the distances of the DC fast sessions to the EPFL set.
@@ -272,10 +277,10 @@ Deno.test("evsim stats reads what the simulator writes, with no bad lines", asyn
 Deno.test("evsim stats shows its progress on stderr only when it is a terminal", async (t) => {
   const script = await new Deno.Command("sh", { args: ["-c", "command -v script"], stdout: "null" })
     .output();
-  // 70,000 lines: one progress line at 65,536.
+  // 70,000 lines over a week (no warning of a short span): one progress line at 65,536.
   const big = Array.from(
     { length: 70_000 },
-    (_, i) => line("charger.status", i / 1000, `C${i % 100}`, { status: "Idle" }),
+    (_, i) => line("charger.status", i / 400, `C${i % 100}`, { status: "Idle" }),
   ).join("\n");
   await inTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/big.ndjson`, big);
@@ -296,6 +301,44 @@ Deno.test("evsim stats shows its progress on stderr only when it is a terminal",
       const { code, stderr } = await evsim(["stats", "big.ndjson"], dir);
       assert.equal(code, 0);
       assert.equal(stderr, "");
+    });
+  });
+});
+
+Deno.test("evsim stats --html checks where the report goes before it reads its input", async (t) => {
+  await inTempDir(async (dir) => {
+    await Deno.mkdir(`${dir}/out`);
+    await t.step("a folder: exit 2 at once, though stdin is still open", async () => {
+      // stdin stays open for a while: a check made only after the input ends would then see an
+      // empty input (exit 1) instead.
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", ...SIM_FLAGS, MAIN, "stats", "--html", "out"],
+        cwd: dir,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).spawn();
+      const close = () => child.stdin.close().catch(() => {});
+      const timer = setTimeout(close, 5_000);
+      const { code, stdout, stderr } = await child.output();
+      clearTimeout(timer);
+      await close();
+      assert.equal(
+        decode(stderr),
+        "evsim: --html out: is a folder; name a file in it, such as out/report.html\n",
+      );
+      assert.equal(code, 2);
+      assert.equal(decode(stdout), "");
+    });
+    await t.step("a file in a folder that does not exist yet: made", async () => {
+      await Deno.writeTextFile(`${dir}/day.ndjson`, STREAM);
+      const { code, stderr } = await evsim(
+        ["stats", "day.ndjson", "--html", "reports/day/report.html"],
+        dir,
+      );
+      assert.equal(code, 0, stderr);
+      assert.match(await Deno.readTextFile(`${dir}/reports/day/report.html`), /^<!doctype html>/i);
     });
   });
 });

@@ -1,0 +1,97 @@
+/**
+ * The charger fields every event repeats: made once per charger as one frozen
+ * object, and written into each event in the event's key order by
+ * {@link eventHead}, the one place that lists them.
+ *
+ * @module
+ */
+import type { SimEvent, Status } from "./event.ts";
+import {
+  type Charger,
+  type City,
+  type Connector,
+  connectorsOf,
+  type Level,
+  type SiteType,
+  siteTypeOf,
+} from "./network.ts";
+import { isoTime } from "./time.ts";
+
+/** The charger fields every event repeats, named and ordered as in the event. */
+export interface ChargerFields {
+  chargerId: string;
+  stationId: string;
+  locationName: string;
+  network: string | null;
+  city: string;
+  state: string;
+  postalCode: string | null;
+  country: string;
+  timeZone: string;
+  latitude: number;
+  longitude: number;
+  level: Level;
+  siteType: SiteType;
+  connectors: Connector[];
+}
+
+/** The event fields of `charger`, which stands in `city`. */
+export function chargerFields(charger: Charger, city: City): Readonly<ChargerFields> {
+  return Object.freeze({
+    chargerId: charger.id,
+    stationId: charger.stationId ?? charger.id,
+    locationName: charger.name,
+    network: charger.network ?? null,
+    city: city.name,
+    state: city.state,
+    postalCode: charger.postalCode ?? null,
+    country: city.country,
+    timeZone: city.timeZone,
+    latitude: charger.latitude,
+    longitude: charger.longitude,
+    level: charger.level,
+    siteType: siteTypeOf(charger),
+    connectors: connectorsOf(charger),
+  });
+}
+
+/**
+ * The fields every event starts with, in key order: its type, numbering
+ * (`seq` and `eventId`, set when the event is emitted), time, the charger's
+ * fields and its status. The caller adds the fields of its event type after
+ * them, so they follow in the schema's order.
+ *
+ * One object literal, so that every event starts with the same hidden class;
+ * it measured as fast as spelling the fields out in each event's literal,
+ * where spreading `f` into the literal measured about 35 % slower.
+ */
+export function eventHead<T extends SimEvent["type"]>(
+  type: T,
+  time: number,
+  f: Readonly<ChargerFields>,
+  status: Status,
+  statusMessage: string,
+) {
+  return {
+    type,
+    seq: 0,
+    eventId: "",
+    time: isoTime(time),
+    chargerId: f.chargerId,
+    stationId: f.stationId,
+    locationName: f.locationName,
+    network: f.network,
+    city: f.city,
+    state: f.state,
+    postalCode: f.postalCode,
+    country: f.country,
+    timeZone: f.timeZone,
+    latitude: f.latitude,
+    longitude: f.longitude,
+    level: f.level,
+    siteType: f.siteType,
+    connectors: f.connectors,
+    status,
+    statusMessage,
+  };
+}

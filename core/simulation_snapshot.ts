@@ -1,0 +1,187 @@
+/**
+ * The engine's state to and from a {@link SimulationSnapshot}: what
+ * `Simulation.snapshot()` saves and its `resume` option restores.
+ *
+ * @module
+ */
+import type FlatQueue from "flatqueue";
+import type { ChargerState, Session } from "./_engine_state.ts";
+import type { ChargeCurve } from "./charge_curve.ts";
+import type { Vehicle } from "./network.ts";
+import { Random } from "./random.ts";
+import type { SimulationStats } from "./simulation.ts";
+import { fromTime, type SessionSnapshot, type SimulationSnapshot, toTime } from "./snapshot.ts";
+
+/** What of the engine a snapshot holds. */
+export interface EngineState {
+  /** Simulated time reached. */
+  now: number;
+  /** The last event's `seq`. */
+  seq: number;
+  readonly stats: SimulationStats;
+  /** Every charger, in the network's order. */
+  readonly chargers: readonly ChargerState[];
+  /** Arrivals and maintenance, queued with their charger. */
+  readonly timers: FlatQueue<ChargerState>;
+  /** Session steps, queued with their session. */
+  readonly steps: FlatQueue<Session>;
+}
+
+/** A queue's entries in array order, as [charger index, key] pairs. */
+function entries<T>(queue: FlatQueue<T>, index: (item: T) => number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < queue.length; i++) out.push([index(queue.ids[i]), queue.values[i]]);
+  return out;
+}
+
+/** A session's saved fields. */
+function saveSession(s: Session): SessionSnapshot {
+  return {
+    id: s.id,
+    userId: s.userId,
+    vehicle: s.vehicle.name,
+    drawPercent: s.drawPercent,
+    startIso: s.startIso,
+    socStart: s.socStart,
+    socTarget: s.socTarget,
+    estimatedMinutes: s.estimatedMinutes,
+    segmentSoc: s.segmentSoc,
+    segmentStart: s.segmentStart,
+    chargedMs: s.chargedMs,
+    completeAt: s.completeAt,
+    interruptAt: toTime(s.interruptAt),
+    checks: s.checks,
+    soc: s.soc,
+    startMs: s.startMs,
+    departAt: toTime(s.departAt),
+    completed: s.completed,
+    dwellPart: s.dwellPart,
+    interrupted: s.interrupted,
+    events: s.events,
+  };
+}
+
+/**
+ * A session of charger `c` from its saved fields. The engine makes new
+ * sessions with it too, so that every session has the same shape.
+ */
+export function loadSession(
+  c: ChargerState,
+  vehicle: Vehicle,
+  curve: ChargeCurve,
+  saved: SessionSnapshot,
+): Session {
+  return {
+    charger: c,
+    fields: c.fields,
+    events: saved.events,
+    interrupted: saved.interrupted,
+    id: saved.id,
+    userId: saved.userId,
+    vehicle,
+    drawPercent: saved.drawPercent,
+    curve,
+    startIso: saved.startIso,
+    socStart: saved.socStart,
+    socTarget: saved.socTarget,
+    estimatedMinutes: saved.estimatedMinutes,
+    segmentSoc: saved.segmentSoc,
+    segmentStart: saved.segmentStart,
+    chargedMs: saved.chargedMs,
+    completeAt: saved.completeAt,
+    interruptAt: fromTime(saved.interruptAt),
+    checks: saved.checks,
+    soc: saved.soc,
+    startMs: saved.startMs,
+    departAt: fromTime(saved.departAt),
+    completed: saved.completed,
+    dwellPart: saved.dwellPart,
+  };
+}
+
+/** The whole state as plain JSON. */
+export function saveSimulation(state: EngineState): SimulationSnapshot {
+  return {
+    now: state.now,
+    seq: state.seq,
+    stats: { ...state.stats },
+    chargers: state.chargers.map((c) => ({
+      id: c.fields.chargerId,
+      status: c.status,
+      events: c.events,
+      sessions: c.sessions,
+      random: [...c.random.state] as [number, number, number, number],
+      faultPending: c.faultPending,
+      plannedPending: c.plannedPending,
+      plannedAt: c.plannedAt,
+      session: c.session && saveSession(c.session),
+    })),
+    // The queues in their array order: pushed back in this order, they come back identical,
+    // so that timers due at the same millisecond still run in the same order.
+    timers: entries(state.timers, (c) => c.index),
+    steps: entries(state.steps, (s) => s.charger.index),
+  };
+}
+
+/** How {@link restoreSimulation} finds a saved session's vehicle and charge curve. */
+export interface SessionMaker {
+  vehicles: readonly Vehicle[];
+  /** The charge curve of `vehicle` on charger `c` drawing `percent` of the power. */
+  curve(vehicle: Vehicle, c: ChargerState, percent: number): ChargeCurve;
+}
+
+/**
+ * Puts `snapshot` back into `state`, a simulation of the same network not run
+ * yet (its queues empty). Throws a `RangeError` if the snapshot is of another
+ * network.
+ */
+export function restoreSimulation(
+  state: EngineState,
+  snapshot: SimulationSnapshot,
+  maker: SessionMaker,
+): void {
+  const { chargers } = state;
+  if (snapshot.chargers.length !== chargers.length) {
+    throw new RangeError(
+      `the snapshot has ${snapshot.chargers.length} chargers, the network ${chargers.length}`,
+    );
+  }
+  state.now = snapshot.now;
+  state.seq = snapshot.seq;
+  Object.assign(state.stats, snapshot.stats);
+  const vehicles = new Map(maker.vehicles.map((x) => [x.name, x]));
+  snapshot.chargers.forEach((saved, i) => {
+    const c = chargers[i];
+    if (saved.id !== c.fields.chargerId) {
+      throw new RangeError(
+        `the snapshot's charger ${i} is ${saved.id}, the network's ${c.fields.chargerId}`,
+      );
+    }
+    c.status = saved.status;
+    c.events = saved.events;
+    c.sessions = saved.sessions;
+    c.random = new Random(saved.random);
+    c.faultPending = saved.faultPending;
+    c.plannedPending = saved.plannedPending;
+    c.plannedAt = saved.plannedAt;
+    if (saved.session) {
+      const vehicle = vehicles.get(saved.session.vehicle);
+      if (!vehicle) {
+        throw new RangeError(`the snapshot's vehicle ${saved.session.vehicle} is unknown`);
+      }
+      const curve = maker.curve(vehicle, c, saved.session.drawPercent);
+      c.session = loadSession(c, vehicle, curve, saved.session);
+    }
+  });
+  const charger = (i: number) => {
+    const c = chargers[i];
+    if (!c) throw new RangeError(`the snapshot's queue names charger ${i}, out of range`);
+    return c;
+  };
+  for (const [i, key] of snapshot.timers) state.timers.push(charger(i), key);
+  for (const [i, key] of snapshot.steps) {
+    const session = charger(i).session;
+    if (!session) throw new RangeError(`the snapshot's queue has a step for idle charger ${i}`);
+    state.steps.push(session, key);
+  }
+}

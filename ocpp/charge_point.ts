@@ -1,0 +1,698 @@
+/**
+ * A charge point on the network: the thin part around the pure message
+ * builders. It boots (BootNotification, honouring Pending and Rejected and the
+ * interval the central system gives), sends a Heartbeat at that interval,
+ * sends what each evsim event leads to through its bounded outbox, keeps
+ * transaction and status messages while offline and sends them in order once
+ * back (without booting again), retries transaction messages the central
+ * system answers with a CALLERROR, and answers the central system's calls.
+ *
+ * @module
+ */
+import { getLogger, type Logger } from "@logtape/logtape";
+import type { SimEvent } from "../core/event.ts";
+import { meterCalls16, statusCalls16, step16 } from "./messages_16.ts";
+import { meterCalls201, statusCalls201, step201 } from "./messages_201.ts";
+import { Outbox, type Pending } from "./outbox.ts";
+import { schemaCheck } from "./rpc_transport.ts";
+import {
+  changeConfiguration,
+  DEFAULT_SETTINGS,
+  getConfiguration,
+  getVariables,
+  type Settings,
+  setVariables,
+} from "./settings.ts";
+import type { StationSpec } from "./station.ts";
+import { initialState, type OutCall, type StationState, type Step } from "./station_state.ts";
+import {
+  OcppCallError,
+  type OcppHandler,
+  type OcppTransport,
+  OcppTransportError,
+  type OcppVersion,
+  type Payload,
+} from "./transport.ts";
+import { hardwareOf } from "./vendors.ts";
+
+/** Options of a {@link ChargePoint}. */
+export interface ChargePointOptions {
+  version: OcppVersion;
+  /** Its connection to the central system (not yet connected: the charge point connects it). */
+  transport: OcppTransport;
+  /** Settings to start from. @default {DEFAULT_SETTINGS} */
+  settings?: Partial<Settings>;
+  /** Simulated time at the start, epoch ms: the time of the first status reports. @default {the first event's} */
+  start?: number;
+  /**
+   * Simulated time now, epoch ms, for what the charge point sends of its own
+   * accord (a triggered message). @default {the time of the latest event}
+   */
+  now?: () => number;
+  /** The energy register of each port at the start, Wh. @default {0 each} */
+  registersWh?: readonly number[];
+  /** Calls the outbox holds before it gives some up. @default {10000} */
+  outboxLimit?: number;
+  /** Seconds before booting again when the central system sets no interval or fails the boot. @default {30} */
+  bootRetrySec?: number;
+  /** @default {the `evsim.ocpp` logger} */
+  logger?: Logger;
+}
+
+/** What a charge point did. */
+export interface ChargePointStats {
+  /** Calls answered with a result, by action. */
+  answered: Record<string, number>;
+  /** Calls answered with a CALLERROR. */
+  callErrors: number;
+  /** Calls with no answer in time. */
+  timeouts: number;
+  /** Calls given up: refused again and again, or their transaction unknown. */
+  abandoned: number;
+  /** Calls given up because the outbox was full. */
+  dropped: number;
+  /** Authorize calls not made because the charge point was offline (it authorizes locally). */
+  offlineAuthorizations: number;
+  /** Authorize or StartTransaction answers that did not accept the driver's token. */
+  refusedTokens: number;
+  /** BootNotifications sent, and the times the connection came back. */
+  boots: number;
+  reconnects: number;
+  /** Calls from the central system, by action. */
+  commands: Record<string, number>;
+}
+
+/** One station speaking OCPP. */
+export class ChargePoint implements AsyncDisposable {
+  readonly spec: StationSpec;
+  readonly version: OcppVersion;
+  readonly stats: ChargePointStats = {
+    answered: {},
+    callErrors: 0,
+    timeouts: 0,
+    abandoned: 0,
+    dropped: 0,
+    offlineAuthorizations: 0,
+    refusedTokens: 0,
+    boots: 0,
+    reconnects: 0,
+    commands: {},
+  };
+  #state: StationState;
+  #settings: Settings;
+  readonly #transport: OcppTransport;
+  readonly #outbox: Outbox;
+  readonly #log: Logger;
+  readonly #options: ChargePointOptions;
+  readonly #closer = new AbortController();
+  /** 1.6: the central system's transaction ID of each session, once StartTransaction is answered. */
+  readonly #transactionIds = new Map<string, number>();
+  #accepted = false;
+  #booting = false;
+  #draining = false;
+  #bootReason = "PowerUp";
+  #lastEventMs = -Infinity;
+  #heartbeat?: ReturnType<typeof setTimeout>;
+  #timers = new Set<ReturnType<typeof setTimeout>>();
+  #idle: (() => void)[] = [];
+  #resetOnIdle = false;
+  #rebooting?: Promise<void>;
+  #started = false;
+
+  constructor(spec: StationSpec, options: ChargePointOptions) {
+    this.spec = spec;
+    this.version = options.version;
+    this.#options = options;
+    this.#transport = options.transport;
+    this.#settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    this.#state = initialState(spec, options.registersWh);
+    this.#outbox = new Outbox(options.outboxLimit ?? 10_000);
+    this.#log = options.logger ?? getLogger(["evsim", "ocpp"]);
+    this.#transport.on((e) => {
+      if (e.type === "open") {
+        if (e.reconnect) {
+          this.stats.reconnects++;
+          this.#log.info("{identity}: connected again; {queued} messages to send", {
+            identity: spec.stationId,
+            queued: this.#outbox.length,
+          });
+        }
+        if (this.#accepted) this.#drain();
+        else this.#boot();
+      } else if (e.type === "disconnect") {
+        this.#stopHeartbeat();
+        // Authorize means nothing once offline: the charge point authorizes locally.
+        const gone = this.#outbox.removeWhere((c) => c.kind === "online");
+        this.stats.offlineAuthorizations += gone;
+        this.#log.warn("{identity}: connection lost ({code} {reason}); {queued} messages wait", {
+          identity: spec.stationId,
+          code: e.code,
+          reason: e.reason,
+          queued: this.#outbox.length,
+        });
+      } else if (e.type === "bad_message") {
+        this.#log.warn("{identity}: the central system sent a bad frame ({error}): {message}", {
+          identity: spec.stationId,
+          error: e.error,
+          message: e.message.slice(0, 200),
+        });
+      } else if (e.type === "schema_violation") {
+        this.#log.warn("{identity}: {action} {part} breaks the {version} schema: {error}", {
+          identity: spec.stationId,
+          action: e.action,
+          part: e.outbound ? `(sent) ${e.part}` : `(received) ${e.part}`,
+          version: this.version,
+          error: e.error,
+        });
+      }
+    });
+    this.#registerHandlers();
+  }
+
+  /** The station's state now. */
+  get state(): StationState {
+    return this.#state;
+  }
+
+  /** The settings now (the central system may change them). */
+  get settings(): Settings {
+    return this.#settings;
+  }
+
+  /** Whether the central system accepted the boot. */
+  get accepted(): boolean {
+    return this.#accepted;
+  }
+
+  /** Calls waiting to be sent. */
+  get queued(): number {
+    return this.#outbox.length;
+  }
+
+  /** Connects and boots; resolves once the first connection attempt is over (boot or not). */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    const start = this.#options.start;
+    if (start !== undefined) this.#lastEventMs = start;
+    this.#enqueueBootStatuses(start);
+    try {
+      await this.#transport.connect(this.#closer.signal);
+    } catch (error) {
+      // The transport keeps trying; the charge point boots when it gets through.
+      this.#log.warn("{identity}: cannot connect yet ({error}); retrying", {
+        identity: this.spec.stationId,
+        error: (error as Error).message,
+      });
+    }
+  }
+
+  /** Takes one evsim event of this station. */
+  handle(event: SimEvent): void {
+    if (this.#closer.signal.aborted) return;
+    const ms = Date.parse(event.time);
+    if (ms > this.#lastEventMs) this.#lastEventMs = ms;
+    if (!this.#started) this.start();
+    this.#apply(
+      this.version === "1.6"
+        ? step16(this.spec, this.#state, this.#settings, event)
+        : step201(this.spec, this.#state, this.#settings, event),
+    );
+    if (this.#resetOnIdle && this.#state.ports.every((p) => !p.tx)) {
+      this.#resetOnIdle = false;
+      this.#reboot("ScheduledReset");
+    }
+  }
+
+  /** Resolves once the boot is accepted and every call made so far is answered or given up. */
+  idle(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /** Stops: drops the connection (what is still queued is not sent). */
+  async close(): Promise<void> {
+    if (this.#closer.signal.aborted) return;
+    this.#closer.abort();
+    this.#stopHeartbeat();
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    await this.#transport.close({ force: true }).catch(() => {});
+    for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #isIdle(): boolean {
+    return this.#accepted && this.#outbox.length === 0 && !this.#draining;
+  }
+
+  #settle(): void {
+    if (this.#isIdle()) { for (const resolve of this.#idle.splice(0)) resolve(); }
+  }
+
+  #now(): string {
+    const now = Math.max(this.#options.now?.() ?? -Infinity, this.#lastEventMs);
+    return new Date(Number.isFinite(now) ? now : Date.now()).toISOString();
+  }
+
+  #apply(step: Step): void {
+    this.#state = step.state;
+    for (const call of step.calls) this.#enqueue(call);
+    this.#drain();
+  }
+
+  #enqueue(call: OutCall): void {
+    const online = this.#transport.connected && this.#accepted;
+    if (call.kind === "online" && !online) {
+      this.stats.offlineAuthorizations++;
+      return;
+    }
+    if (call.action === "TransactionEvent" && !this.#transport.connected) {
+      call = { ...call, payload: { ...call.payload, offline: true } };
+    }
+    const dropped = this.#outbox.push(call);
+    if (dropped) {
+      this.stats.dropped++;
+      if (this.stats.dropped === 1 || this.stats.dropped % 1000 === 0) {
+        this.#log.warn("{identity}: outbox full; {dropped} messages given up so far", {
+          identity: this.spec.stationId,
+          dropped: this.stats.dropped,
+        });
+      }
+    }
+  }
+
+  #enqueueBootStatuses(at?: number): void {
+    const time = at !== undefined ? new Date(at).toISOString() : this.#now();
+    this.#apply(
+      this.version === "1.6"
+        ? statusCalls16(this.spec, this.#state, time)
+        : statusCalls201(this.spec, this.#state, time),
+    );
+  }
+
+  /** Waits `ms` unless the charge point closes; resolves false if it did. */
+  #sleep(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (this.#closer.signal.aborted) return resolve(false);
+      const t = setTimeout(() => {
+        this.#timers.delete(t);
+        resolve(!this.#closer.signal.aborted);
+      }, ms);
+      this.#timers.add(t);
+      this.#closer.signal.addEventListener("abort", () => resolve(false), { once: true });
+    });
+  }
+
+  #bootPayload(): Payload {
+    const hw = hardwareOf({
+      stationId: this.spec.stationId,
+      network: this.spec.network,
+      hasDc: this.spec.ports.some((p) => p.level === "DCFC"),
+    });
+    if (this.version === "1.6") {
+      return {
+        chargePointVendor: hw.vendor,
+        chargePointModel: hw.model,
+        chargePointSerialNumber: hw.serialNumber,
+        firmwareVersion: hw.firmwareVersion,
+      };
+    }
+    return {
+      reason: this.#bootReason,
+      chargingStation: {
+        vendorName: hw.vendor,
+        model: hw.model,
+        serialNumber: hw.serialNumber,
+        firmwareVersion: hw.firmwareVersion,
+      },
+    };
+  }
+
+  async #boot(): Promise<void> {
+    if (this.#booting || this.#accepted) return;
+    this.#booting = true;
+    const retrySec = this.#options.bootRetrySec ?? 30;
+    try {
+      while (!this.#accepted && this.#transport.connected && !this.#closer.signal.aborted) {
+        let answer: Payload;
+        try {
+          this.stats.boots++;
+          answer = await this.#transport.call("BootNotification", this.#bootPayload());
+        } catch (error) {
+          if (error instanceof OcppTransportError && error.failure !== "timeout") return;
+          this.#log.warn("{identity}: BootNotification failed ({error}); again in {seconds} s", {
+            identity: this.spec.stationId,
+            error: describe(error),
+            seconds: retrySec,
+          });
+          if (!await this.#sleep(retrySec * 1000)) return;
+          continue;
+        }
+        this.#count("BootNotification");
+        const interval = typeof answer.interval === "number" ? answer.interval : 0;
+        if (answer.status === "Accepted") {
+          this.#accepted = true;
+          if (interval > 0) this.#settings = { ...this.#settings, heartbeatIntervalSec: interval };
+          this.#log.info("{identity}: boot accepted; heartbeat every {interval} s", {
+            identity: this.spec.stationId,
+            interval: this.#settings.heartbeatIntervalSec,
+          });
+          this.#startHeartbeat();
+          break;
+        }
+        const wait = interval > 0 ? interval : retrySec;
+        this.#log.warn("{identity}: boot {status}; BootNotification again in {seconds} s", {
+          identity: this.spec.stationId,
+          status: answer.status,
+          seconds: wait,
+        });
+        if (!await this.#sleep(wait * 1000)) return;
+      }
+    } finally {
+      this.#booting = false;
+    }
+    if (this.#accepted) this.#drain();
+  }
+
+  #startHeartbeat(): void {
+    this.#stopHeartbeat();
+    const every = this.#settings.heartbeatIntervalSec * 1000;
+    if (!(every > 0) || this.#closer.signal.aborted) return;
+    this.#heartbeat = setTimeout(async () => {
+      this.#heartbeat = undefined;
+      if (this.#transport.connected && this.#accepted) {
+        await this.#sendHeartbeat();
+        if (this.#transport.connected) this.#startHeartbeat();
+      }
+    }, every);
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#heartbeat !== undefined) clearTimeout(this.#heartbeat);
+    this.#heartbeat = undefined;
+  }
+
+  async #sendHeartbeat(): Promise<void> {
+    try {
+      await this.#transport.call("Heartbeat", {});
+      this.#count("Heartbeat");
+    } catch (error) {
+      this.#failed("Heartbeat", error);
+    }
+  }
+
+  #count(action: string): void {
+    this.stats.answered[action] = (this.stats.answered[action] ?? 0) + 1;
+  }
+
+  #failed(action: string, error: unknown): void {
+    if (error instanceof OcppCallError) this.stats.callErrors++;
+    else if (error instanceof OcppTransportError && error.failure === "timeout") {
+      this.stats.timeouts++;
+    }
+    this.#log.warn("{identity}: {action} failed: {error}", {
+      identity: this.spec.stationId,
+      action,
+      error: describe(error),
+    });
+  }
+
+  /** The payload to send for `call`: 1.6 transaction messages take their transaction's ID. */
+  #payloadOf(call: Pending): Payload | undefined {
+    if (call.session === undefined || call.action === "StartTransaction") return call.payload;
+    const id = this.#transactionIds.get(call.session);
+    if (id === undefined) return undefined;
+    return { ...call.payload, transactionId: id };
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      while (this.#accepted && this.#transport.connected && !this.#closer.signal.aborted) {
+        const call = this.#outbox.peek();
+        if (!call) break;
+        const payload = this.#payloadOf(call);
+        if (payload === undefined) {
+          this.#outbox.shift();
+          this.stats.abandoned++;
+          this.#log.warn(
+            "{identity}: {action} of session {session} not sent: its transaction was never started",
+            {
+              identity: this.spec.stationId,
+              action: call.action,
+              session: call.session,
+            },
+          );
+          continue;
+        }
+        let answer: Payload;
+        try {
+          answer = await this.#transport.call(call.action, payload);
+        } catch (error) {
+          if (error instanceof OcppTransportError) {
+            if (error.failure !== "timeout") break; // back once connected again
+            this.#failed(call.action, error);
+            if (call.kind !== "transaction") this.#take(call);
+            else if (!await this.#sleep(this.#settings.transactionRetrySec * 1000)) break;
+            continue;
+          }
+          this.#failed(call.action, error);
+          call.attempts++;
+          const again = call.kind === "transaction" &&
+            call.attempts < this.#settings.transactionAttempts;
+          if (again) {
+            if (!await this.#sleep(this.#settings.transactionRetrySec * 1000 * call.attempts)) {
+              break;
+            }
+          } else {
+            this.#take(call);
+            this.stats.abandoned++;
+          }
+          continue;
+        }
+        this.#take(call);
+        this.#count(call.action);
+        this.#answered(call, answer);
+      }
+    } finally {
+      this.#draining = false;
+    }
+    this.#settle();
+  }
+
+  #take(call: Pending): void {
+    if (this.#outbox.peek() === call) this.#outbox.shift();
+  }
+
+  #answered(call: Pending, answer: Payload): void {
+    const token = (answer.idTagInfo ?? answer.idTokenInfo) as { status?: string } | undefined;
+    if (token?.status !== undefined && token.status !== "Accepted") {
+      this.stats.refusedTokens++;
+      this.#log.info("{identity}: {action} answered {status} for the driver's token", {
+        identity: this.spec.stationId,
+        action: call.action,
+        status: token.status,
+      });
+    }
+    if (call.action === "StartTransaction" && call.session) {
+      this.#transactionIds.set(call.session, answer.transactionId as number);
+    } else if (call.action === "StopTransaction" && call.session) {
+      this.#transactionIds.delete(call.session);
+    }
+  }
+
+  async #reboot(reason: string): Promise<void> {
+    if (this.#rebooting) return;
+    this.#rebooting = (async () => {
+      this.#log.info("{identity}: resetting ({reason})", {
+        identity: this.spec.stationId,
+        reason,
+      });
+      this.#accepted = false;
+      this.#stopHeartbeat();
+      this.#bootReason = reason;
+      await this.#transport.close().catch(() => {});
+      if (this.#closer.signal.aborted) return;
+      this.#enqueueBootStatuses();
+      await this.#transport.connect(this.#closer.signal).catch(() => {});
+    })().finally(() => this.#rebooting = undefined);
+    await this.#rebooting;
+  }
+
+  /** Runs `make` after the answer to the current call has gone out. */
+  #afterAnswer(make: () => void): void {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      if (!this.#closer.signal.aborted) make();
+    }, 0);
+    this.#timers.add(t);
+  }
+
+  #registerHandlers(): void {
+    const handled = new Set<string>();
+    const transport = this.#transport;
+    const t = {
+      handle(action: string, handler: OcppHandler) {
+        handled.add(action);
+        transport.handle(action, handler);
+      },
+    };
+    const count = (action: string) => {
+      this.stats.commands[action] = (this.stats.commands[action] ?? 0) + 1;
+    };
+    const busy = () => this.#state.ports.some((p) => p.tx);
+    const ports = this.spec.ports.length;
+
+    t.handle("ClearCache", () => (count("ClearCache"), { status: "Accepted" }));
+    if (this.version === "1.6") {
+      t.handle("Reset", (p) => {
+        count("Reset");
+        if (busy()) return { status: "Rejected" };
+        this.#afterAnswer(() => this.#reboot(`${p.type}Reset`));
+        return { status: "Accepted" };
+      });
+      t.handle("GetConfiguration", (p) => {
+        count("GetConfiguration");
+        return getConfiguration(this.#settings, ports, p.key as string[] | undefined);
+      });
+      t.handle("ChangeConfiguration", (p) => {
+        count("ChangeConfiguration");
+        const r = changeConfiguration(this.#settings, p.key as string, p.value as string);
+        this.#changed(r.settings);
+        return { status: r.status };
+      });
+      t.handle("TriggerMessage", (p) => {
+        count("TriggerMessage");
+        const connector = p.connectorId as number | undefined;
+        if (connector !== undefined && (connector < 0 || connector > ports)) {
+          return { status: "Rejected" };
+        }
+        const what = p.requestedMessage as string;
+        const make = this.#trigger16(what, connector);
+        if (!make) return { status: "NotImplemented" };
+        this.#afterAnswer(make);
+        return { status: "Accepted" };
+      });
+    } else {
+      t.handle("Reset", (p) => {
+        count("Reset");
+        if (p.evseId !== undefined) return { status: "Rejected" };
+        if (busy()) {
+          if (p.type !== "OnIdle") return { status: "Rejected" };
+          this.#resetOnIdle = true;
+          return { status: "Scheduled" };
+        }
+        this.#afterAnswer(() => this.#reboot("RemoteReset"));
+        return { status: "Accepted" };
+      });
+      t.handle("GetVariables", (p) => {
+        count("GetVariables");
+        return getVariables(this.#settings, ports, p.getVariableData as never);
+      });
+      t.handle("SetVariables", (p) => {
+        count("SetVariables");
+        const r = setVariables(this.#settings, p.setVariableData as never);
+        this.#changed(r.settings);
+        return r.answer;
+      });
+      t.handle("TriggerMessage", (p) => {
+        count("TriggerMessage");
+        const evse = (p.evse as { id: number } | undefined)?.id;
+        if (evse !== undefined && (evse < 1 || evse > ports)) return { status: "Rejected" };
+        const what = p.requestedMessage as string;
+        if (what === "BootNotification" && this.#accepted) return { status: "Rejected" };
+        const make = this.#trigger201(what, evse);
+        if (!make) return { status: "NotImplemented" };
+        this.#afterAnswer(make);
+        return { status: "Accepted" };
+      });
+    }
+    // The version's other actions are known but not supported; ocpp-rpc answers any other
+    // action NotImplemented (a handler for every action would make its strict mode answer
+    // those with ProtocolError instead).
+    for (const action of schemaCheck(this.version).actions) {
+      if (handled.has(action)) continue;
+      transport.handle(action, () => {
+        count(action);
+        throw new OcppCallError("NotSupported", `${action} is not supported by this charge point`);
+      });
+    }
+  }
+
+  #changed(settings: Settings): void {
+    const heartbeat = settings.heartbeatIntervalSec !== this.#settings.heartbeatIntervalSec;
+    this.#settings = settings;
+    if (heartbeat && this.#accepted) this.#startHeartbeat();
+  }
+
+  #trigger16(what: string, connector?: number): (() => void) | undefined {
+    switch (what) {
+      case "StatusNotification":
+        return () => this.#apply(statusCalls16(this.spec, this.#state, this.#now(), connector));
+      case "MeterValues":
+        return () => {
+          const calls = meterCalls16(
+            this.spec,
+            this.#state,
+            this.#settings,
+            this.#now(),
+            connector,
+          );
+          this.#apply({ state: this.#state, calls });
+        };
+      case "Heartbeat":
+        return () => void this.#sendHeartbeat();
+      case "BootNotification":
+        return () => void this.#triggeredBoot();
+    }
+    return undefined;
+  }
+
+  #trigger201(what: string, evse?: number): (() => void) | undefined {
+    switch (what) {
+      case "StatusNotification":
+        return () => this.#apply(statusCalls201(this.spec, this.#state, this.#now(), evse));
+      case "MeterValues":
+      case "TransactionEvent":
+        return () =>
+          this.#apply(
+            meterCalls201(this.spec, this.#state, this.#settings, this.#now(), what, evse),
+          );
+      case "Heartbeat":
+        return () => void this.#sendHeartbeat();
+      case "BootNotification":
+        return () => {
+          this.#bootReason = "Triggered";
+          void this.#boot();
+        };
+    }
+    return undefined;
+  }
+
+  /** 1.6: a BootNotification the central system asked for, once booted (its answer changes nothing but the interval). */
+  async #triggeredBoot(): Promise<void> {
+    if (!this.#accepted) return void this.#boot();
+    try {
+      this.stats.boots++;
+      const answer = await this.#transport.call("BootNotification", this.#bootPayload());
+      this.#count("BootNotification");
+      if (
+        answer.status === "Accepted" && typeof answer.interval === "number" && answer.interval > 0
+      ) {
+        this.#changed({ ...this.#settings, heartbeatIntervalSec: answer.interval });
+      }
+    } catch (error) {
+      this.#failed("BootNotification", error);
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof OcppCallError) return `CALLERROR ${error.code}: ${error.message}`;
+  return (error as Error).message ?? String(error);
+}

@@ -1,0 +1,167 @@
+/**
+ * Every station of a network as a charge point of one central system, fed by
+ * evsim's events: a sink (see `core/sink.ts`) that hands each event to its
+ * station's charge point. The command line's `--ocpp URL` builds on it.
+ *
+ * @module
+ */
+import { getLogger, type Logger } from "@logtape/logtape";
+import type { DisposableSink } from "../core/sink.ts";
+import { ChargePoint, type ChargePointStats } from "./charge_point.ts";
+import { getRpcTransport } from "./rpc_transport.ts";
+import type { Settings } from "./settings.ts";
+import type { StationSpec } from "./station.ts";
+import type { OcppVersion, TransportFactory } from "./transport.ts";
+
+/** Options of {@link getOcppFleet}. */
+export interface OcppFleetOptions {
+  /** The central system's URL; each charge point connects to `url/stationId`. */
+  url: string;
+  version: OcppVersion;
+  /** Checks what is sent and received against the schemas. @default {true} */
+  strict?: boolean;
+  /** Makes each charge point's transport. @default {getRpcTransport} */
+  transport?: TransportFactory;
+  /** The Basic auth password of a charge point, if any. @default {none} */
+  password?: (stationId: string) => string | undefined;
+  /** Settings every charge point starts from. @default {DEFAULT_SETTINGS} */
+  settings?: Partial<Settings>;
+  /** Simulated time at the start, epoch ms. @default {the first event's} */
+  start?: number;
+  /** Simulated time now, epoch ms. @default {the latest event's} */
+  now?: () => number;
+  /** Calls each charge point's outbox holds. @default {10000} */
+  outboxLimit?: number;
+  /** How long a call waits for its answer. @default {30000} */
+  callTimeoutMs?: number;
+  /** Reconnect delays. @default {{ initialMs: 1000, maxMs: 30000 }} */
+  backoff?: { initialMs: number; maxMs: number };
+  /** WebSocket ping interval; 0 for none. @default {30000} */
+  pingIntervalMs?: number;
+  /** Seconds before booting again when the boot fails without an interval. @default {30} */
+  bootRetrySec?: number;
+  /** Charge points connecting at once while starting. @default {100} */
+  connectConcurrency?: number;
+  logger?: Logger;
+}
+
+/** The charge points of a network, as one sink. */
+export interface OcppFleet extends DisposableSink {
+  /** Connects every charge point (a few at a time); resolves once each has tried. */
+  start(): Promise<void>;
+  /** Resolves once every charge point is booted and has sent or given up everything so far. */
+  idle(): Promise<void>;
+  readonly chargePoints: ReadonlyMap<string, ChargePoint>;
+  /** Events whose station is not one of the fleet's. */
+  readonly unknownStations: number;
+  /** The charge points' counters, added up. */
+  totals(): ChargePointStats & { chargePoints: number; accepted: number; queued: number };
+}
+
+/** The charge points of `stations`, talking to `options.url`. */
+export function getOcppFleet(
+  stations: readonly StationSpec[],
+  options: OcppFleetOptions,
+): OcppFleet {
+  const make = options.transport ?? getRpcTransport;
+  const logger = options.logger ?? getLogger(["evsim", "ocpp"]);
+  const chargePoints = new Map<string, ChargePoint>();
+  for (const spec of stations) {
+    const transport = make({
+      url: options.url,
+      identity: spec.stationId,
+      version: options.version,
+      password: options.password?.(spec.stationId),
+      strict: options.strict,
+      callTimeoutMs: options.callTimeoutMs,
+      pingIntervalMs: options.pingIntervalMs,
+      backoff: options.backoff,
+    });
+    chargePoints.set(
+      spec.stationId,
+      new ChargePoint(spec, {
+        version: options.version,
+        transport,
+        settings: options.settings,
+        start: options.start,
+        now: options.now,
+        outboxLimit: options.outboxLimit,
+        bootRetrySec: options.bootRetrySec,
+        logger,
+      }),
+    );
+  }
+  let unknown = 0;
+  let started: Promise<void> | undefined;
+
+  const start = () =>
+    started ??= (async () => {
+      const all = [...chargePoints.values()];
+      const concurrency = options.connectConcurrency ?? 100;
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(concurrency, all.length) }, async () => {
+          while (next < all.length) await all[next++].start();
+        }),
+      );
+    })();
+
+  const sink = Object.assign(
+    (event: Parameters<DisposableSink>[0]) => {
+      const cp = chargePoints.get(event.stationId);
+      if (cp) cp.handle(event);
+      else unknown++;
+    },
+    {
+      flush: () => Promise.resolve(),
+      checkpoint: () => fleet.idle(),
+    },
+  );
+  const fleet: OcppFleet = Object.assign(sink, {
+    start,
+    async idle() {
+      await Promise.all([...chargePoints.values()].map((cp) => cp.idle()));
+    },
+    chargePoints,
+    get unknownStations() {
+      return unknown;
+    },
+    totals() {
+      const t = {
+        answered: {} as Record<string, number>,
+        callErrors: 0,
+        timeouts: 0,
+        abandoned: 0,
+        dropped: 0,
+        offlineAuthorizations: 0,
+        refusedTokens: 0,
+        boots: 0,
+        reconnects: 0,
+        commands: {} as Record<string, number>,
+        chargePoints: chargePoints.size,
+        accepted: 0,
+        queued: 0,
+      };
+      for (const cp of chargePoints.values()) {
+        const s = cp.stats;
+        for (const [k, n] of Object.entries(s.answered)) t.answered[k] = (t.answered[k] ?? 0) + n;
+        for (const [k, n] of Object.entries(s.commands)) t.commands[k] = (t.commands[k] ?? 0) + n;
+        t.callErrors += s.callErrors;
+        t.timeouts += s.timeouts;
+        t.abandoned += s.abandoned;
+        t.dropped += s.dropped;
+        t.offlineAuthorizations += s.offlineAuthorizations;
+        t.refusedTokens += s.refusedTokens;
+        t.boots += s.boots;
+        t.reconnects += s.reconnects;
+        if (cp.accepted) t.accepted++;
+        t.queued += cp.queued;
+      }
+      return t;
+    },
+    async [Symbol.asyncDispose]() {
+      await Promise.all([...chargePoints.values()].map((cp) => cp.close()));
+    },
+  });
+  return fleet;
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
 import type { SimEvent } from "../core/event.ts";
-import { simulate } from "./_fixtures.ts";
+import { simulate } from "../tests/_ocpp.ts";
 import { ChargePoint, type ChargePointOptions } from "./charge_point.ts";
 import { type CsmsOptions, startCsms } from "./csms.ts";
 import { getRpcTransport } from "./rpc_transport.ts";

@@ -4,7 +4,7 @@
  * connection to the last answer, and 1,000 charge points connecting and
  * booting.
  */
-import { simulate } from "../ocpp/_fixtures.ts";
+import { simulate } from "./_ocpp.ts";
 import { startCsms } from "../ocpp/csms.ts";
 import { getOcppFleet } from "../ocpp/fleet.ts";
 import type { StationSpec } from "../ocpp/station.ts";

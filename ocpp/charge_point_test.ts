@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
 import type { SimEvent } from "../core/event.ts";
-import { simulate } from "./_fixtures.ts";
+import { simulate } from "../tests/_ocpp.ts";
 import { ChargePoint, type ChargePointOptions } from "./charge_point.ts";
 import { type CsmsOptions, startCsms } from "./csms.ts";
 import { getRpcTransport } from "./rpc_transport.ts";
@@ -272,3 +272,86 @@ for (const version of ["1.6", "2.0.1"] as const) {
     });
   });
 }
+
+Deno.test("a central system that sends malformed frames, answers late, or is not there yet: logged, nothing crashes", async () => {
+  await withLog(async (records) => {
+    // A raw WebSocket server: it sends garbage, lets a Heartbeat time out, then behaves.
+    const frames: unknown[] = [];
+    let sockets = 0;
+    const ac = new AbortController();
+    const listening = Promise.withResolvers<number>();
+    const server = Deno.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      signal: ac.signal,
+      onListen: ({ port }) => listening.resolve(port),
+    }, (req) => {
+      const { socket, response } = Deno.upgradeWebSocket(req, { protocol: "ocpp1.6" });
+      sockets++;
+      socket.onmessage = (m) => {
+        const [type, id, action] = JSON.parse(m.data);
+        frames.push([type, action ?? id]);
+        if (type !== 2) return;
+        if (action === "BootNotification") {
+          socket.send("this is not JSON");
+          socket.send(JSON.stringify([7, "x"]));
+          socket.send(JSON.stringify([3, "no-such-call", {}]));
+          socket.send(JSON.stringify([2, "c1", "Reset", { type: "Sideways" }]));
+          socket.send(JSON.stringify([
+            3,
+            id,
+            { status: "Accepted", interval: 300, currentTime: new Date().toISOString() },
+          ]));
+        } else if (action === "StatusNotification" && frames.length < 8) {
+          // No answer: the call times out.
+        } else {
+          socket.send(JSON.stringify([3, id, {}]));
+        }
+      };
+      return response;
+    });
+    const port = await listening.promise;
+    const transport = getRpcTransport({
+      url: `ws://127.0.0.1:${port}`,
+      identity: station.stationId,
+      version: "1.6",
+      pingIntervalMs: 0,
+      callTimeoutMs: 200,
+      backoff: { initialMs: 20, maxMs: 100 },
+    });
+    await using cp = new ChargePoint(station, { version: "1.6", transport, start: day.start });
+    await cp.start();
+    await cp.idle();
+    assert.equal(cp.accepted, true);
+    assert.ok(cp.stats.timeouts >= 1);
+    assert.ok(frames.some((f) => (f as unknown[])[0] === 4), "the bad CALL got a CALLERROR");
+    assert.equal(sockets, 1);
+    await cp.close();
+    ac.abort();
+    await server.finished;
+    const log = text(records);
+    assert.match(log, /bad frame/);
+    assert.match(log, /StatusNotification failed: StatusNotification: no answer in time/);
+  });
+
+  // Nobody listens yet: the charge point keeps trying and says so.
+  await withLog(async (records) => {
+    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (probe.addr as Deno.NetAddr).port;
+    probe.close();
+    const transport = getRpcTransport({
+      url: `ws://127.0.0.1:${port}`,
+      identity: station.stationId,
+      version: "2.0.1",
+      pingIntervalMs: 0,
+      backoff: { initialMs: 20, maxMs: 50 },
+    });
+    await using cp = new ChargePoint(station, { version: "2.0.1", transport, start: day.start });
+    await cp.start();
+    feed(cp, eventsOf(station).slice(0, 20));
+    assert.equal(cp.accepted, false);
+    assert.ok(cp.queued > 0);
+    await cp.close();
+    assert.match(text(records), /cannot connect yet/);
+  });
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { SessionEndedEvent, SessionEndEvent, SimEvent } from "../core/event.ts";
-import { buildAll, simulate } from "./_fixtures.ts";
+import { buildAll, simulate } from "../tests/_ocpp.ts";
 import { StationRules } from "./csms_rules.ts";
 import { step16 } from "./messages_16.ts";
 import { schemaCheck } from "./rpc_transport.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { SessionEndedEvent } from "../core/event.ts";
-import { buildAll, simulate } from "./_fixtures.ts";
+import { buildAll, simulate } from "../tests/_ocpp.ts";
 import { StationRules } from "./csms_rules.ts";
 import { step201 } from "./messages_201.ts";
 import { schemaCheck } from "./rpc_transport.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { networkOf } from "./_fixtures.ts";
+import { networkOf } from "../tests/_ocpp.ts";
 import { stationsOf } from "./station.ts";
 
 Deno.test("stationsOf() makes each station one charge point, its ports numbered 1..n in ID order", () => {

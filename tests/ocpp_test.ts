@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { SessionEndedEvent, SimEvent } from "../core/event.ts";
-import { buildAll, simulate } from "../ocpp/_fixtures.ts";
+import { buildAll, simulate } from "./_ocpp.ts";
 import { startCsms } from "../ocpp/csms.ts";
 import { getOcppFleet } from "../ocpp/fleet.ts";
 import { step16 } from "../ocpp/messages_16.ts";

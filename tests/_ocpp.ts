@@ -1,5 +1,5 @@
 /**
- * Events for the OCPP tests: a small real network (the stations of one city,
+ * Events for the OCPP tests and benchmarks: a small real network (the stations of one city,
  * every port of each station) run by the engine, with faults, interruptions
  * and failed starts made common so that a day shows each of them.
  *
@@ -9,9 +9,9 @@ import type { SimEvent } from "../core/event.ts";
 import type { Network } from "../core/network.ts";
 import { Simulation } from "../core/simulation.ts";
 import { defaults, regionNetwork } from "../data/mod.ts";
-import { DEFAULT_SETTINGS, type Settings } from "./settings.ts";
-import { stationsOf, type StationSpec } from "./station.ts";
-import { initialState, type OutCall, type StationState, type Step } from "./station_state.ts";
+import { DEFAULT_SETTINGS, type Settings } from "../ocpp/settings.ts";
+import { stationsOf, type StationSpec } from "../ocpp/station.ts";
+import { initialState, type OutCall, type StationState, type Step } from "../ocpp/station_state.ts";
 
 const networks = new Map<string, Network>();
 

@@ -28,7 +28,7 @@ import { newSimulationStats, Simulation, type SimulationStats } from "../core/si
 import { fanOut, type Sink, type SinkStats } from "../core/sink.ts";
 import { formatResumedSummary, formatSinkStats, formatSummary } from "../core/summary.ts";
 import { getLogSink } from "../sinks/log.ts";
-import { getMetricsSink, type MetricsServer, serveMetrics } from "../sinks/metrics.ts";
+import type { MetricsServer, MetricsSink } from "../sinks/metrics.ts";
 import { createSinks, type ResolvedSink } from "../sinks/registry.ts";
 import { loadRunInputs, type RunInputs, type RunInputsOptions } from "./inputs.ts";
 import { shardNetwork } from "./shard.ts";
@@ -200,6 +200,8 @@ export async function runPrepared(
   options.signal?.addEventListener("abort", stop, { once: true });
   if (options.signal?.aborted) stop();
   let closed = false;
+  // prom-client is loaded only for a run that serves metrics: a plain run does not pay for it.
+  const metricsModule = metrics ? await import("../sinks/metrics.ts") : undefined;
   const outputs: Sink[] = await createSinks(prepared.sinks, {
     positions: state?.positions,
     backfill: plan.mode === "backfill",
@@ -212,7 +214,9 @@ export async function runPrepared(
     },
   });
   if (logger.isEnabledFor("debug")) outputs.push(getLogSink(logger.getChild("sessions")));
-  const metricsSink = metrics ? getMetricsSink(outputs, { start: plan.start }) : undefined;
+  const metricsSink: MetricsSink | undefined = metricsModule?.getMetricsSink(outputs, {
+    start: plan.start,
+  });
   const sink = fanOut(metricsSink ? [metricsSink, ...outputs] : outputs);
 
   const sim = new Simulation({
@@ -249,7 +253,7 @@ export async function runPrepared(
   let metricsServer: MetricsServer | undefined;
   try {
     if (metricsSink) {
-      metricsServer = serveMetrics(metricsSink.registry, {
+      metricsServer = metricsModule!.serveMetrics(metricsSink.registry, {
         port: metrics!.port,
         hostname: metrics!.hostname,
       });

@@ -26,7 +26,7 @@ import { getLogger } from "@logtape/logtape";
 import * as v from "valibot";
 import type { SimEvent } from "../core/event.ts";
 import { type DisposableSink, newSinkStats, type SinkStats } from "../core/sink.ts";
-import { createEchoApp, type EchoAppOptions, SlowClientError } from "./echo_app.ts";
+import type { EchoAppOptions } from "./echo_app.ts";
 import { EventStore } from "./event_store.ts";
 import { AddressInUseError, SinkError } from "../core/errors.ts";
 import { defineSinkType, secretAccess, secretOption } from "../core/sink_type.ts";
@@ -84,9 +84,13 @@ export type ServerSink = DisposableSink & {
  * once they have written what they hold, waits for the responses in flight
  * (at most `shutdownTimeoutMs`), then closes every connection.
  */
-export function serveEcho(options: EchoServerOptions = {}): Promise<EchoServer> {
+export async function serveEcho(options: EchoServerOptions = {}): Promise<EchoServer> {
   const { signal } = options;
-  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (signal?.aborted) throw signal.reason;
+  // Loaded here, not at start-up: the app brings Hono and prom-client, which a run without
+  // an echo server does not need.
+  const { createEchoApp, SlowClientError } = await import("./echo_app.ts");
+  if (signal?.aborted) throw signal.reason;
   const hostname = options.hostname ?? "127.0.0.1";
   const store = options.store ?? new EventStore();
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 5000;
@@ -131,11 +135,9 @@ export function serveEcho(options: EchoServerOptions = {}): Promise<EchoServer> 
     const message = `echo server: cannot listen on ${where}: ${
       error instanceof Error ? error.message : String(error)
     }`;
-    return Promise.reject(
-      error instanceof Deno.errors.AddrInUse
-        ? new AddressInUseError(message, { hostname, port: options.port ?? 0, cause: error })
-        : new SinkError(message, { cause: error }),
-    );
+    throw error instanceof Deno.errors.AddrInUse
+      ? new AddressInUseError(message, { hostname, port: options.port ?? 0, cause: error })
+      : new SinkError(message, { cause: error });
   }
   const { port } = server.addr;
   const host = server.addr.hostname.includes(":")
@@ -178,14 +180,14 @@ export function serveEcho(options: EchoServerOptions = {}): Promise<EchoServer> 
   };
   signal?.addEventListener("abort", onAbort, { once: true });
 
-  return Promise.resolve({
+  return {
     url,
     port,
     store,
     finished: server.finished,
     publish: (event) => store.add(event),
     [Symbol.asyncDispose]: stop,
-  });
+  };
 }
 
 /**

@@ -1,0 +1,16 @@
+/**
+ * A receiver that does nothing, for benchmarks: a `Deno.serve` on 127.0.0.1
+ * port 0 that reads each request's body and answers 200. It prints its URL
+ * on stdout once it listens.
+ *
+ *     deno run --allow-net=127.0.0.1 tests/_null_receiver.ts
+ */
+// deno-lint-ignore-file no-console
+Deno.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  onListen: ({ hostname, port }) => console.log(`listening on http://${hostname}:${port}`),
+}, async (request) => {
+  await request.arrayBuffer();
+  return new Response(null, { status: 200 });
+});

@@ -18,6 +18,7 @@ import type { SimEvent } from "../core/event.ts";
 import { Simulation } from "../core/simulation.ts";
 import { defaults } from "../data/mod.ts";
 import { getHttpSink } from "../sinks/http.ts";
+import { startListening } from "./_listening.ts";
 
 const { values } = parseArgs({
   options: {
@@ -34,57 +35,39 @@ const BATCHES = [1, 100];
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
-/** A receiver that reads each body and answers 204 after `delayMs`, keeping nothing. */
-const PLAIN_RECEIVER = `
-const delay = Number(Deno.args[0]);
-const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: (a) => console.error("listening on http://127.0.0.1:" + a.port) }, async (request) => {
-  await request.arrayBuffer();
-  if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-  return new Response(null, { status: 204 });
-});
-`;
-
-interface Child {
-  name: string;
-  url: string;
-  stop(): void;
-}
-
-async function start(name: string, args: string[]): Promise<Child> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: await Deno.makeTempDir({ prefix: "evsim-bench-" }),
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/listening on (\S+)/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`${name} did not start: ${text}`);
-    text += value;
-  }
-  reader.releaseLock();
-  const url = /listening on (\S+)/.exec(text)![1].replace(/\/$/, "");
-  return { name, url: `${url}/events`, stop: () => child.kill("SIGKILL") };
-}
-
+const NULL_RECEIVER = new URL("./_null_receiver.ts", import.meta.url).pathname;
+const dir = await Deno.makeTempDir({ prefix: "evsim-bench-" });
 const receivers = [
-  await start("evsim serve", [
-    "run",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-net=127.0.0.1",
-    MAIN,
-    "serve",
-    "--port",
-    "0",
-  ]),
-  await start("reads the body", ["eval", PLAIN_RECEIVER, "0"]),
-  await start(`answers after ${DELAY_MS} ms`, ["eval", PLAIN_RECEIVER, String(DELAY_MS)]),
+  {
+    name: "evsim serve",
+    ...await startListening(
+      [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-net=127.0.0.1",
+        MAIN,
+        "serve",
+        "--port",
+        "0",
+      ],
+      "stderr",
+      dir,
+    ),
+  },
+  {
+    name: "reads the body",
+    ...await startListening(["run", "--allow-net=127.0.0.1", NULL_RECEIVER], "stdout", dir),
+  },
+  {
+    name: `answers after ${DELAY_MS} ms`,
+    ...await startListening(
+      ["run", "--allow-net=127.0.0.1", NULL_RECEIVER, String(DELAY_MS)],
+      "stdout",
+      dir,
+    ),
+  },
 ];
 
 const sim = new Simulation({ seed: 1, start: Date.UTC(2026, 0, 5), ...defaults });
@@ -124,7 +107,7 @@ for (let round = 0; round < ROUNDS; round++) {
   }
   console.error(`round ${round + 1} of ${ROUNDS} done`);
 }
-for (const r of receivers) r.stop();
+for (const r of receivers) await r.stop();
 
 console.log(`| receiver | batch | ${CONCURRENCIES.map((c) => `concurrency ${c}`).join(" | ")} |`);
 console.log(`|---|---|${CONCURRENCIES.map(() => "---").join("|")}|`);

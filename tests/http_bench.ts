@@ -8,13 +8,15 @@ import { defaults } from "../data/mod.ts";
 import type { SimEvent } from "../core/event.ts";
 import { Simulation } from "../core/simulation.ts";
 import { getHttpSink } from "../sinks/http.ts";
+import { startListening } from "./_listening.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
-/** Starts `evsim serve --port 0` and returns its URL. */
-async function startServer(): Promise<{ url: string; stop: () => void }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
+/** Starts `evsim serve --port 0`, in its own process. */
+async function startServer() {
+  const dir = await Deno.makeTempDir({ prefix: "evsim-bench-" });
+  return await startListening(
+    [
       "run",
       "--allow-read",
       "--allow-write",
@@ -25,24 +27,9 @@ async function startServer(): Promise<{ url: string; stop: () => void }> {
       "--port",
       "0",
     ],
-    cwd: await Deno.makeTempDir({ prefix: "evsim-bench-" }),
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/listening on (\S+)/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`evsim serve did not start: ${text}`);
-    text += value;
-  }
-  const url = /listening on (\S+)/.exec(text)![1];
-  return {
-    url: `${url}/events`,
-    stop: () => child.kill("SIGKILL"),
-  };
+    "stderr",
+    dir,
+  );
 }
 
 const server = await startServer();

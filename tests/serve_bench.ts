@@ -23,45 +23,10 @@ import type { SimEvent } from "../core/event.ts";
 import { getHttpSink } from "../sinks/http.ts";
 import { MAIN } from "./_evsim.ts";
 import { simEvents } from "./_events.ts";
+import { type ListeningServer, startListening } from "./_listening.ts";
 import { loadAverage } from "./_proc.ts";
 
 const NULL_RECEIVER = new URL("./_null_receiver.ts", import.meta.url).pathname;
-
-interface Server {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** Starts `args` (a `deno` command line) and waits for "listening on URL" on `stream`. */
-async function start(args: string[], stream: "stdout" | "stderr", cwd: string): Promise<Server> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    cwd,
-    stdin: "null",
-    stdout: stream === "stdout" ? "piped" : "null",
-    stderr: stream === "stderr" ? "piped" : "null",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const reader = child[stream].pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/listening on (\S+)/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`${args.join(" ")} did not start: ${text}`);
-    text += value;
-  }
-  // Keep reading, so that the child never blocks on a full pipe.
-  const drained = (async () => {
-    while (!(await reader.read()).done);
-  })();
-  return {
-    url: `${/listening on (\S+)/.exec(text)![1]}/events`,
-    async stop() {
-      child.kill("SIGKILL");
-      await child.status;
-      await drained.catch(() => {});
-    },
-  };
-}
 
 /**
  * Delivers `events` through evsim's HTTP sink, as a run would (it serializes
@@ -146,7 +111,7 @@ async function main(): Promise<void> {
   );
   const dir = await Deno.makeTempDir({ prefix: "evsim-serve-bench-" });
   const serve = (main: string) => () =>
-    start(
+    startListening(
       [
         "run",
         "--allow-read",
@@ -161,9 +126,9 @@ async function main(): Promise<void> {
       "stderr",
       dir,
     );
-  const receivers: Record<string, () => Promise<Server>> = {
+  const receivers: Record<string, () => Promise<ListeningServer>> = {
     "do-nothing receiver": () =>
-      start(["run", "--allow-net=127.0.0.1", NULL_RECEIVER], "stdout", dir),
+      startListening(["run", "--allow-net=127.0.0.1", NULL_RECEIVER], "stdout", dir),
     "evsim serve": serve(MAIN),
   };
   if (values.compare) receivers[`evsim serve of ${values.compare}`] = serve(values.compare);

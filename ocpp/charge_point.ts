@@ -82,11 +82,9 @@ export interface ChargePointStats {
   commands: Record<string, number>;
 }
 
-/** One station speaking OCPP. */
-export class ChargePoint implements AsyncDisposable {
-  readonly spec: StationSpec;
-  readonly version: OcppVersion;
-  readonly stats: ChargePointStats = {
+/** Stats of a charge point that has done nothing yet. */
+export function newChargePointStats(): ChargePointStats {
+  return {
     answered: {},
     callErrors: 0,
     timeouts: 0,
@@ -98,6 +96,25 @@ export class ChargePoint implements AsyncDisposable {
     reconnects: 0,
     commands: {},
   };
+}
+
+/** Adds `from` to `into`: counts add up, and so do the counts by action. */
+export function addChargePointStats(into: ChargePointStats, from: ChargePointStats): void {
+  for (const key of Object.keys(from) as (keyof ChargePointStats)[]) {
+    const value = from[key];
+    if (typeof value === "number") (into[key] as number) += value;
+    else {
+      const sum = into[key] as Record<string, number>;
+      for (const [action, n] of Object.entries(value)) sum[action] = (sum[action] ?? 0) + n;
+    }
+  }
+}
+
+/** One station speaking OCPP. */
+export class ChargePoint implements AsyncDisposable {
+  readonly spec: StationSpec;
+  readonly version: OcppVersion;
+  readonly stats: ChargePointStats = newChargePointStats();
   #state: StationState;
   #settings: Settings;
   readonly #transport: OcppTransport;

@@ -7,7 +7,12 @@
  */
 import { getLogger, type Logger } from "@logtape/logtape";
 import type { DisposableSink } from "../core/sink.ts";
-import { ChargePoint, type ChargePointStats } from "./charge_point.ts";
+import {
+  addChargePointStats,
+  ChargePoint,
+  type ChargePointStats,
+  newChargePointStats,
+} from "./charge_point.ts";
 import { getRpcTransport } from "./rpc_transport.ts";
 import type { Settings } from "./settings.ts";
 import type { StationSpec } from "./station.ts";
@@ -128,32 +133,13 @@ export function getOcppFleet(
     },
     totals() {
       const t = {
-        answered: {} as Record<string, number>,
-        callErrors: 0,
-        timeouts: 0,
-        abandoned: 0,
-        dropped: 0,
-        offlineAuthorizations: 0,
-        refusedTokens: 0,
-        boots: 0,
-        reconnects: 0,
-        commands: {} as Record<string, number>,
+        ...newChargePointStats(),
         chargePoints: chargePoints.size,
         accepted: 0,
         queued: 0,
       };
       for (const cp of chargePoints.values()) {
-        const s = cp.stats;
-        for (const [k, n] of Object.entries(s.answered)) t.answered[k] = (t.answered[k] ?? 0) + n;
-        for (const [k, n] of Object.entries(s.commands)) t.commands[k] = (t.commands[k] ?? 0) + n;
-        t.callErrors += s.callErrors;
-        t.timeouts += s.timeouts;
-        t.abandoned += s.abandoned;
-        t.dropped += s.dropped;
-        t.offlineAuthorizations += s.offlineAuthorizations;
-        t.refusedTokens += s.refusedTokens;
-        t.boots += s.boots;
-        t.reconnects += s.reconnects;
+        addChargePointStats(t, cp.stats);
         if (cp.accepted) t.accepted++;
         t.queued += cp.queued;
       }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { configure, type LogRecord, reset } from "@logtape/logtape";
+import type { LogRecord } from "@logtape/logtape";
+import { withLogs } from "../tests/_logs.ts";
 import type { SimEvent } from "../core/event.ts";
 import { simulate } from "../tests/_ocpp.ts";
 import { ChargePoint, type ChargePointOptions } from "./charge_point.ts";
@@ -15,22 +16,6 @@ const busy = day.stations.filter((s) =>
 );
 const station: StationSpec = busy[0];
 const eventsOf = (s: StationSpec) => day.events.filter((e) => e.stationId === s.stationId);
-
-async function withLog<T>(fn: (records: LogRecord[]) => Promise<T>): Promise<T> {
-  const records: LogRecord[] = [];
-  await configure({
-    sinks: { mem: (record) => records.push(record) },
-    loggers: [
-      { category: ["evsim"], sinks: ["mem"], lowestLevel: "debug" },
-      { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
-    ],
-  });
-  try {
-    return await fn(records);
-  } finally {
-    await reset();
-  }
-}
 
 const text = (records: LogRecord[]) =>
   records.map((r) => r.message.map((m) => typeof m === "string" ? m : JSON.stringify(m)).join(""))
@@ -64,7 +49,7 @@ const feed = (cp: ChargePoint, events: SimEvent[]) => events.forEach((e) => cp.h
 
 for (const version of ["1.6", "2.0.1"] as const) {
   Deno.test(`${version}: a boot Rejected, then Pending, is tried again after the interval; nothing else is sent before it is accepted`, async () => {
-    await withLog(async (records) => {
+    await withLogs(async (records) => {
       const answers = ["Rejected", "Pending", "Accepted"];
       await run(version, {
         boot: (_, attempt) => ({ status: answers[attempt - 1], interval: 1 }),
@@ -90,7 +75,7 @@ for (const version of ["1.6", "2.0.1"] as const) {
   });
 
   Deno.test(`${version}: a transaction message answered with a CALLERROR is sent again; nothing is lost or doubled`, async () => {
-    await withLog(async (records) => {
+    await withLogs(async (records) => {
       let refused = 0;
       const transactional = version === "1.6"
         ? ["MeterValues", "StopTransaction"]
@@ -123,7 +108,7 @@ for (const version of ["1.6", "2.0.1"] as const) {
   });
 
   Deno.test(`${version}: a central system that refuses one action for good: the charge point gives up on it, says so, and goes on`, async () => {
-    await withLog(async (records) => {
+    await withLogs(async (records) => {
       const refusedAction = version === "1.6" ? "StartTransaction" : "NotifyEvent";
       const spec = version === "1.6"
         ? station
@@ -151,7 +136,7 @@ for (const version of ["1.6", "2.0.1"] as const) {
   });
 
   Deno.test(`${version}: the central system dropping the connection: the charge point reconnects without booting again, loses and doubles nothing`, async () => {
-    await withLog(async (records) => {
+    await withLogs(async (records) => {
       await run(version, {}, async (cp, csms) => {
         await cp.idle();
         const events = eventsOf(station);
@@ -274,7 +259,7 @@ for (const version of ["1.6", "2.0.1"] as const) {
 }
 
 Deno.test("a central system that sends malformed frames, answers late, or is not there yet: logged, nothing crashes", async () => {
-  await withLog(async (records) => {
+  await withLogs(async (records) => {
     // A raw WebSocket server: it sends garbage, lets a Heartbeat time out, then behaves.
     const frames: unknown[] = [];
     let sockets = 0;
@@ -335,7 +320,7 @@ Deno.test("a central system that sends malformed frames, answers late, or is not
   });
 
   // Nobody listens yet: the charge point keeps trying and says so.
-  await withLog(async (records) => {
+  await withLogs(async (records) => {
     const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = (probe.addr as Deno.NetAddr).port;
     probe.close();

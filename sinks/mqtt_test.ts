@@ -7,7 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { configure, type LogRecord, reset } from "@logtape/logtape";
+import type { LogRecord } from "@logtape/logtape";
+import { withLogs } from "../tests/_logs.ts";
 import { connectAsync, type MqttClient } from "mqtt";
 import * as v from "valibot";
 import type { SessionEvent, SimEvent } from "../core/event.ts";
@@ -113,23 +114,6 @@ async function subscribe(url: string, filter: string) {
       await client.endAsync();
     },
   };
-}
-
-/** Captures every `evsim` log record, debug and up, while `fn` runs. */
-async function withLogs<T>(fn: (records: LogRecord[]) => Promise<T>): Promise<T> {
-  const records: LogRecord[] = [];
-  await configure({
-    sinks: { mem: (record) => records.push(record) },
-    loggers: [
-      { category: ["evsim"], sinks: ["mem"], lowestLevel: "debug" },
-      { category: ["logtape", "meta"], sinks: [], lowestLevel: "warning" },
-    ],
-  });
-  try {
-    return await fn(records);
-  } finally {
-    await reset();
-  }
 }
 
 /** A log record as text, properties and errors included. */

@@ -42,7 +42,7 @@ const OPTION_LINES: Record<OptionName, string> = {
   "update-interval":
     "    --update-interval S      simulated seconds between session.updated events (default 60)",
   "warm-up": `    --warm-up D              simulate D before the start without output, so the first
-${INDENT}events come from a busy network, e.g. --realtime --warm-up 1d`,
+${INDENT}events come from a busy network (default 7d; 0: start idle)`,
   region: `    --region R               the real stations to simulate (repeatable): us, a state code
 ${INDENT}(CO), a city ("Boulder, CO"), bbox:WEST,SOUTH,EAST,NORTH or
 ${INDENT}top50; default: the 50 most populous US cities`,

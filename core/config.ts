@@ -86,9 +86,16 @@ export const ConfigSchema = v.strictObject({
       speed: v.optional(v.pipe(v.number(), v.gtValue(0))),
       /**
        * Simulate this long before the start without emitting anything, so the
-       * network is already busy when the first event goes out.
+       * network is already busy when the first event goes out (default 7d;
+       * "0" starts from an idle network).
        */
-      warmUp: v.optional(Duration),
+      warmUp: v.optional(
+        v.union(
+          [v.literal("0"), Duration],
+          (i) =>
+            `expected a duration such as 7d, 12h or 1d12h, or "0", got ${JSON.stringify(i.input)}`,
+        ),
+      ),
     }),
     {},
   ),

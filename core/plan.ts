@@ -14,6 +14,14 @@ export const DEFAULT_START = Date.UTC(2026, 0, 5);
 export const DEFAULT_BACKFILL_MS = 86_400_000;
 /** Speed of accelerated mode when nothing says. */
 export const DEFAULT_SPEED = 60;
+/**
+ * How long a run is simulated silently before its start when nothing says:
+ * a week, so that the first events come from the network as it would be at
+ * that moment: sessions in progress, a week's pattern of use behind it, and
+ * the faults of the last days still being repaired (a site visit takes 30 h
+ * at the median, 4.7 days at p95: data/model.json `faults.siteVisitHours`).
+ */
+export const DEFAULT_WARM_UP_MS = 7 * 86_400_000;
 
 export type TimeMode = "realtime" | "accelerated" | "backfill";
 
@@ -40,7 +48,7 @@ export interface RunPlan {
   /** Simulated seconds per wall second; Infinity for backfill. */
   speed: number;
   updateIntervalSeconds: number;
-  /** Simulated milliseconds run silently before `start` (0 for none). */
+  /** Simulated milliseconds run silently before `start` (0: the network starts idle). */
   warmUpMs: number;
 }
 
@@ -141,11 +149,12 @@ export function planRun(config: Config, flags: Overrides, now: number): RunPlan 
       })`,
     );
   }
+  const warmUp = (text: string, where: string) => text.trim() === "0" ? 0 : duration(text, where);
   const warmUpMs = flags.warmUp !== undefined
-    ? duration(flags.warmUp, "--warm-up")
+    ? warmUp(flags.warmUp, "--warm-up")
     : time.warmUp !== undefined
-    ? duration(time.warmUp, "config time.warmUp")
-    : 0;
+    ? warmUp(time.warmUp, "config time.warmUp")
+    : DEFAULT_WARM_UP_MS;
   return { mode, seed, start, end, speed, updateIntervalSeconds, warmUpMs };
 }
 

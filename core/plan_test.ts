@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as v from "valibot";
 import { type ConfigInput, ConfigSchema } from "./config.ts";
 import { ConfigError } from "./errors.ts";
-import { DEFAULT_START, planRun } from "./plan.ts";
+import { DEFAULT_START, DEFAULT_WARM_UP_MS, planRun } from "./plan.ts";
 
 const NOW = Date.UTC(2030, 5, 1, 12);
 const config = (input: ConfigInput = {}) => v.parse(ConfigSchema, input);
@@ -16,7 +16,7 @@ Deno.test("planRun() runs in realtime from now by default, like the original too
     end: Infinity,
     speed: 1,
     updateIntervalSeconds: 60,
-    warmUpMs: 0,
+    warmUpMs: DEFAULT_WARM_UP_MS,
   });
 });
 
@@ -76,8 +76,10 @@ Deno.test("planRun() lets flags override the config", () => {
   assert.deepEqual([plan.mode, plan.seed, plan.updateIntervalSeconds], ["backfill", 4, 15]);
 });
 
-Deno.test("planRun() takes a warm-up from the flag or the config, none by default", () => {
-  assert.equal(planRun(config(), {}, NOW).warmUpMs, 0);
+Deno.test("planRun() takes a warm-up from the flag or the config, a week by default, 0 for none", () => {
+  assert.equal(planRun(config(), {}, NOW).warmUpMs, DEFAULT_WARM_UP_MS);
+  assert.equal(planRun(config(), { warmUp: "0" }, NOW).warmUpMs, 0);
+  assert.equal(planRun(config({ time: { warmUp: "0" } }), {}, NOW).warmUpMs, 0);
   assert.equal(planRun(config({ time: { warmUp: "2h" } }), {}, NOW).warmUpMs, 7_200_000);
   const plan = planRun(config({ time: { warmUp: "2h" } }), { realtime: true, warmUp: "1d" }, NOW);
   assert.deepEqual([plan.mode, plan.start, plan.warmUpMs], ["realtime", NOW, 86_400_000]);

@@ -48,18 +48,17 @@ export interface RunOptions {
 }
 
 /**
- * Runs `sim` silently until `until` (epoch ms): its events are dropped and its
- * counters start again from zero, so that the run proper starts from a busy
- * network instead of an empty one.
+ * Runs `sim` silently until `until` (epoch ms), then starts its counters again
+ * from zero, so that the run proper starts from a busy network instead of an
+ * empty one. Energy, too, counts from `until`: the sessions plugged in by then
+ * have their energy so far subtracted, so that what they take counts, not what
+ * they took.
  */
 export function warmUp(sim: Simulation, until: number): void {
-  const out: SimEvent[] = [];
-  while (sim.peek() < until) {
-    out.length = 0;
-    sim.step(out);
-  }
+  sim.advance(until);
   const stats: Record<string, number> = sim.stats as unknown as Record<string, number>;
   for (const key of Object.keys(stats)) stats[key] = 0;
+  sim.stats.energyKwh = -sim.pluggedInEnergyKwh();
 }
 
 /** How a run ended. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { defaults } from "../data/mod.ts";
 import type { Clock } from "./clock.ts";
 import type { SimEvent } from "./event.ts";
-import { runSimulation } from "./run.ts";
+import { runSimulation, warmUp } from "./run.ts";
 import { Simulation } from "./simulation.ts";
 import { fanOut, type Sink } from "./sink.ts";
 import { testNetwork } from "../tests/_events.ts";
@@ -140,4 +140,37 @@ Deno.test("runSimulation() saves checkpoints between steps, after flushing the s
   });
   assert.ok(saves.length >= 2, `${saves.length} saves`);
   for (let i = 1; i < saves.length; i++) assert.ok(saves[i] > saves[i - 1]);
+});
+
+Deno.test("warmUp() leaves a busy network whose counters, energy too, start at its end", async () => {
+  const sim = new Simulation({
+    seed: 1,
+    start: START - 2 * 86_400_000,
+    network,
+    model: defaults.model,
+  });
+  warmUp(sim, START);
+  assert.ok(sim.pluggedInEnergyKwh() > 0, "sessions are plugged in at the start");
+  const { energyKwh, ...counters } = sim.stats;
+  assert.ok(Object.values(counters).every((n) => n === 0), JSON.stringify(counters));
+  assert.ok(Math.abs(energyKwh + sim.pluggedInEnergyKwh()) < 1e-9);
+  const events: SimEvent[] = [];
+  await runSimulation(sim, (e) => void events.push(e), { end: START + HOUR });
+  assert.equal(sim.stats.events, events.length);
+  // What the sessions took in the hour: the growth of each session's energy over its events.
+  const first = new Map<string, number>();
+  const last = new Map<string, number>();
+  for (const e of events) {
+    if (!("sessionId" in e)) continue;
+    if (!first.has(e.sessionId)) {
+      // A session that began before the start took its first event's energy before it.
+      first.set(e.sessionId, e.startTime < new Date(START).toISOString() ? e.energyKwh : 0);
+    }
+    last.set(e.sessionId, e.energyKwh);
+  }
+  let taken = 0;
+  for (const [id, kwh] of last) taken += kwh - first.get(id)!;
+  const total = sim.stats.energyKwh + sim.pluggedInEnergyKwh();
+  assert.ok(total > 0);
+  assert.ok(Math.abs(total - taken) / taken < 0.05, `${total} vs ${taken}`);
 });

@@ -58,6 +58,8 @@ const PLANNED = 3;
 const KINDS = 4;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+/** Where {@link Simulation.advance} steps to: nothing is ever appended. */
+const NO_EVENTS: SimEvent[] = [];
 
 /** Options of a {@link Simulation}. */
 export interface SimulationOptions {
@@ -202,6 +204,11 @@ export class Simulation {
   readonly #curves = new Map<string, ChargeCurve>();
   #now: number;
   #seq = 0;
+  /**
+   * Set by {@link Simulation.advance} to where it stops: until then, timers run
+   * and count their events without building them.
+   */
+  #quietUntil = -Infinity;
   /** Names this simulated history in every `eventId` (see {@link historyKey}). */
   readonly #history: string;
 
@@ -362,6 +369,27 @@ export class Simulation {
     return out.length - before;
   }
 
+  /**
+   * Runs every timer due before `until` (epoch ms) without building events:
+   * the state afterwards is the one {@link Simulation.step} would reach (the
+   * same sessions, statuses, counters and event numbers), only much sooner,
+   * as a session's updates between two changes are counted, not run. Timers
+   * of different chargers due at the same millisecond may run in another order.
+   */
+  advance(until: number): void {
+    this.#quietUntil = until;
+    try {
+      while (this.peek() < until) this.step(NO_EVENTS);
+    } finally {
+      this.#quietUntil = -Infinity;
+    }
+  }
+
+  /** Whether events are only counted (see {@link Simulation.advance}). */
+  get #quiet(): boolean {
+    return this.#now < this.#quietUntil;
+  }
+
   #schedule(c: ChargerState, kind: typeof FAULT | typeof ARRIVAL | typeof PLANNED, time: number) {
     this.#timers.push(c, time * KINDS + kind);
   }
@@ -479,8 +507,21 @@ export class Simulation {
   }
 
   #scheduleStep(s: Session, time: number) {
-    const next = Math.min(time + this.#updateMs, s.completeAt, s.interruptAt, s.departAt);
-    this.#scheduleSession(s, Math.max(time, next));
+    const u = this.#updateMs;
+    const change = Math.min(s.completeAt, s.interruptAt, s.departAt);
+    if (this.#quiet && change > time + u) {
+      // Updates only say where a session is: those due before the advance stops are counted, not
+      // run. The session goes on at its next change, or at its first update after the advance.
+      const updates = Math.ceil((change - time) / u) - 1;
+      const skipped = Math.min(updates, Math.ceil((this.#quietUntil - time) / u) - 1);
+      if (skipped > 0) {
+        this.#count(s, skipped);
+        s.soc = s.curve.socAfter(s.segmentSoc, (time + skipped * u - s.segmentStart) / 1000);
+      }
+      this.#scheduleSession(s, skipped === updates ? change : time + (skipped + 1) * u);
+      return;
+    }
+    this.#scheduleSession(s, Math.max(time, Math.min(time + u, change)));
   }
 
   /** A drawn stay (at least 5 minutes), in ms. */
@@ -564,6 +605,7 @@ export class Simulation {
     status: Status,
     message: string,
   ) {
+    if (this.#quiet) return this.#count(s, 1);
     const e = this.#sessionEvent(s, time, type, status, message) as SessionEndEvent;
     e.endTime = e.time;
     e.actualChargingMinutes = round(s.chargedMs / 60_000, 1);
@@ -580,6 +622,15 @@ export class Simulation {
   ) {
     this.stats.energyKwh += s.curve.energyBetween(s.socStart, s.soc);
     this.stats.sessionsEnded++;
+    if (this.#quiet) this.#count(s, 1);
+    else this.#push(out, this.#endedEvent(s, time, reason), s);
+    const c = s.charger;
+    c.events = s.events; // the charger counts its own events again
+    c.session = null;
+    this.#free(out, c, time, "Available");
+  }
+
+  #endedEvent(s: Session, time: number, reason: keyof typeof UNPLUG_MESSAGES): SessionEndedEvent {
     const e = this.#sessionEvent(
       s,
       time,
@@ -595,11 +646,7 @@ export class Simulation {
     e.chargingMinutes = charging;
     e.idleMinutes = round(Math.max(0, connected - charging), 1);
     e.totalEnergyKwh = e.energyKwh;
-    this.#push(out, e, s);
-    const c = s.charger;
-    c.events = s.events; // the charger counts its own events again
-    c.session = null;
-    this.#free(out, c, time, "Available");
+    return e;
   }
 
   /** The charger is free again: a pending outage starts, or it is available. */
@@ -665,6 +712,7 @@ export class Simulation {
     reason: RejectReason,
   ) {
     this.stats.sessionsRejected++;
+    if (this.#quiet) return this.#count(c, 1);
     const e = eventHead(
       "session.rejected",
       time,
@@ -688,6 +736,7 @@ export class Simulation {
     repair?: Repair,
   ) {
     c.status = status;
+    if (this.#quiet) return this.#count(c.session ?? c, 1);
     const e: ChargerStatusEvent = eventHead("charger.status", time, c.fields, status, message);
     if (repair) e.repair = repair;
     this.#push(out, e, c.session ?? c);
@@ -726,7 +775,15 @@ export class Simulation {
     status: Status,
     message: string,
   ) {
+    if (this.#quiet) return this.#count(s, 1);
     this.#push(out, this.#sessionEvent(s, time, type, status, message) as SessionEvent, s);
+  }
+
+  /** Numbers `n` events that {@link Simulation.advance} does not build, as {@link #push} would. */
+  #count(counter: { events: number }, n: number) {
+    this.#seq += n;
+    counter.events += n;
+    this.stats.events += n;
   }
 
   /** Numbers and appends an event; `counter` is its charger, or the charger's running session. */

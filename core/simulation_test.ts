@@ -503,3 +503,54 @@ Deno.test("Simulation counts the energy of sessions still plugged in as their la
     assert.ok(Math.abs(all - sum([...latest])) < 0.001 * latest.size + 1e-9);
   }
 });
+
+Deno.test("Simulation.advance() reaches the state that stepping reaches, without building events", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 2 ** 31 }),
+      fc.uniqueArray(chargerArb, { minLength: 1, maxLength: 8, selector: (c) => c.id }),
+      fc.integer({ min: 10, max: 900 }),
+      fc.double({ min: 0, max: 0.3, noNaN: true }),
+      fc.integer({ min: 1, max: 3 * 86_400 }),
+      (seed, chargers, interval, interruption, advanceSeconds) => {
+        const options: SimulationOptions = {
+          seed,
+          start: START,
+          network: { ...testNetwork, chargers },
+          model: withModel((m) => {
+            m.interruption.probability = interruption;
+            m.faults.perChargerPerDay = { L2: 0.5, DCFC: 0.5 };
+            m.plannedMaintenance = { everyDays: 1, localHour: 3, hours: 2 };
+            m.sessionsPerChargerPerDay = { L2: 4, DCFC: 12 };
+          }),
+          updateIntervalSeconds: interval,
+        };
+        const until = START + advanceSeconds * 1000;
+        const end = until + DAY;
+        const stepped = new Simulation(options);
+        const skipped: SimEvent[] = [];
+        while (stepped.peek() < until) stepped.step(skipped);
+        const advanced = new Simulation(options);
+        advanced.advance(until);
+        assert.deepEqual(advanced.stats, stepped.stats);
+        assert.deepEqual(advanced.snapshot().chargers, stepped.snapshot().chargers);
+        assert.equal(advanced.pluggedInEnergyKwh(), stepped.pluggedInEnergyKwh());
+        assert.equal(advanced.stats.events, skipped.length);
+        const after = (sim: Simulation) => {
+          const out: SimEvent[] = [];
+          while (sim.peek() < end) sim.step(out);
+          return out;
+        };
+        // Timers of different chargers due at the same millisecond may run in another order.
+        const byCharger = (events: SimEvent[]) =>
+          events.map((e) => JSON.stringify({ ...e, seq: 0 })).sort();
+        const a = after(advanced);
+        const b = after(stepped);
+        assert.deepEqual(byCharger(a), byCharger(b));
+        assert.deepEqual(a.map((e) => e.seq), b.map((e) => e.seq));
+        assert.deepEqual(advanced.snapshot().chargers, stepped.snapshot().chargers);
+      },
+    ),
+    { numRuns: 60 },
+  );
+});

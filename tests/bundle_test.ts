@@ -123,7 +123,7 @@ Deno.test("deno bundle: the bundle runs alone and writes the same bytes as main.
       await Deno.remove(audit).catch(() => {});
       const { code, stderr } = await bundleCommand(
         script,
-        ["--duration", "1h", "--sink", "file:out/audit.ndjson"],
+        ["--duration", "15m", "--sink", "file:out/audit.ndjson"],
         alone,
         audit,
       ).output();

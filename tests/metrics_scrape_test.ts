@@ -116,6 +116,9 @@ Deno.test("evsim run --metrics-port 0 serves /metrics while the run lasts", asyn
       `${echo.url}/events`,
       "--metrics-port",
       "0",
+      // From an idle network, as the counts below start from zero.
+      "--warm-up",
+      "0",
       "-v",
     ], dir).spawn();
     const stderr: string[] = [];

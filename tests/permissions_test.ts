@@ -55,7 +55,7 @@ Deno.test("no task and no command in README.md grants every permission", async (
 Deno.test("with the permissions of deno task sim, a run writes in its working folder", async () => {
   await inWorkFolder(async ({ work }) => {
     const { code, stdout, stderr } = await evsim(
-      ["--duration", "1h", "--sink", "file:out/sessions.ndjson", "--sink", "stdout"],
+      ["--duration", "15m", "--sink", "file:out/sessions.ndjson", "--sink", "stdout"],
       work,
     );
     assert.equal(code, 0, stderr);

@@ -7,7 +7,7 @@
  */
 import { type Clock, systemClock } from "./clock.ts";
 import type { SimEvent } from "./event.ts";
-import type { Simulation } from "./simulation.ts";
+import { newSimulationStats, type Simulation } from "./simulation.ts";
 import type { Sink } from "./sink.ts";
 
 /** Progress of a run, for a status line. */
@@ -56,9 +56,7 @@ export interface RunOptions {
  */
 export function warmUp(sim: Simulation, until: number): void {
   sim.advance(until);
-  const stats: Record<string, number> = sim.stats as unknown as Record<string, number>;
-  for (const key of Object.keys(stats)) stats[key] = 0;
-  sim.stats.energyKwh = -sim.pluggedInEnergyKwh();
+  Object.assign(sim.stats, newSimulationStats(), { energyKwh: -sim.pluggedInEnergyKwh() });
 }
 
 /** How a run ended. */

@@ -788,9 +788,9 @@ export class Simulation {
 
   /** Numbers and appends an event; `counter` is its charger, or the charger's running session. */
   #push(out: SimEvent[], event: SimEvent, counter: { events: number }) {
-    event.seq = ++this.#seq;
-    event.eventId = `${event.chargerId}:${this.#history}:${++counter.events}`;
-    this.stats.events++;
+    this.#count(counter, 1);
+    event.seq = this.#seq;
+    event.eventId = `${event.chargerId}:${this.#history}:${counter.events}`;
     out.push(event);
   }
 }

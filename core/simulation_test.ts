@@ -39,6 +39,16 @@ const withModel = (patch: (m: Model) => void): Model => {
   return m;
 };
 
+/** The default model with faults, planned windows and sessions made common. */
+const busyModel = (interruption: number, failedStart: number, localHour: number): Model =>
+  withModel((m) => {
+    m.interruption.probability = interruption;
+    m.failedStartProbability = failedStart;
+    m.faults.perChargerPerDay = { L2: 0.5, DCFC: 0.5 };
+    m.plannedMaintenance = { everyDays: 1, localHour, hours: 2 };
+    m.sessionsPerChargerPerDay = { L2: 4, DCFC: 12 };
+  });
+
 const chargerArb = fc.constantFrom(...testNetwork.chargers.slice(0, 400));
 
 /** Checks every invariant of one run's event stream. */
@@ -148,13 +158,7 @@ Deno.test("Simulation keeps every physical and lifecycle invariant", () => {
       fc.integer({ min: 0, max: 23 }),
       (seed, chargers, interval, interruption, failedStart, hour) => {
         const network = { ...testNetwork, chargers };
-        const model = withModel((m) => {
-          m.interruption.probability = interruption;
-          m.failedStartProbability = failedStart;
-          m.faults.perChargerPerDay = { L2: 0.5, DCFC: 0.5 };
-          m.plannedMaintenance = { everyDays: 1, localHour: hour, hours: 2 };
-          m.sessionsPerChargerPerDay = { L2: 4, DCFC: 12 };
-        });
+        const model = busyModel(interruption, failedStart, hour);
         const events = simulate({ seed, network, model, days: 2, updateIntervalSeconds: interval });
         checkStream(events, chargers);
       },
@@ -517,12 +521,7 @@ Deno.test("Simulation.advance() reaches the state that stepping reaches, without
           seed,
           start: START,
           network: { ...testNetwork, chargers },
-          model: withModel((m) => {
-            m.interruption.probability = interruption;
-            m.faults.perChargerPerDay = { L2: 0.5, DCFC: 0.5 };
-            m.plannedMaintenance = { everyDays: 1, localHour: 3, hours: 2 };
-            m.sessionsPerChargerPerDay = { L2: 4, DCFC: 12 };
-          }),
+          model: busyModel(interruption, defaults.model.failedStartProbability, 3),
           updateIntervalSeconds: interval,
         };
         const until = START + advanceSeconds * 1000;

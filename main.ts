@@ -14,9 +14,13 @@ import {
   builtInSinks,
   checkHtmlOutput,
   collectStats,
+  csmsReport,
+  csmsSummary,
   type DeliveryCounts,
   jsonSchema,
   logReport,
+  ocppSettings,
+  ocppUndelivered,
   openInputFile,
   prepareRun,
   replayEvents,
@@ -130,6 +134,7 @@ async function run(o: cli.RunFlags): Promise<number> {
       sinks: builtInSinks(config, o.run),
       state: state?.path,
       metrics: metrics && { host: metrics.hostname, port: metrics.port },
+      ocpp: ocppSettings(config, o.run.ocpp),
     }),
   ]);
   await setUpLogging(config.log, { verbose: o.verbose, where: o.config });
@@ -151,7 +156,8 @@ async function run(o: cli.RunFlags): Promise<number> {
   ).catch(busyPort("--metrics-port", metrics?.port));
   if (result.end === "closed") return 0; // the reader went away (`evsim | head`): quietly
   print(runReport(result));
-  return deliveryCode(result.delivery);
+  const code = deliveryCode(result.delivery);
+  return code === 0 && result.ocpp && ocppUndelivered(result.ocpp) > 0 ? 3 : code;
 }
 
 async function replay(file: string, o: cli.ReplayFlags): Promise<number> {
@@ -192,6 +198,30 @@ async function serve(o: cli.ServeFlags): Promise<number> {
   logReport(report);
   print(report);
   return 0;
+}
+
+/** `evsim csms`: a test central system until Ctrl-C; exit 1 if anything broke a schema or a rule. */
+async function csms(o: cli.CsmsFlags): Promise<number> {
+  const config = await loadConfig(Deno.readTextFile, o.config);
+  permissions.requirePermissions(permissions.csmsNeeds(config, { host: o.host, port: o.port }));
+  await setUpLogging(config.log, { verbose: o.verbose, where: o.config });
+  // The OCPP library (ocpp-rpc, ws) loads only for the commands that speak OCPP.
+  const { startCsms } = await import("./ocpp/csms.ts");
+  const summary = await untilSignalled(async (signal) => {
+    const server = await startCsms({ host: o.host, port: o.port, record: false })
+      .catch(busyPort("--port", o.port));
+    console.error(
+      `evsim: central system listening on ${server.url} (OCPP 1.6 and 2.0.1, strict; Ctrl-C to stop)`,
+    );
+    await new Promise((resolve) => signal.addEventListener("abort", resolve));
+    await server.close();
+    return csmsSummary(server);
+  });
+  if (o.json) console.log(JSON.stringify(summary, null, 2));
+  const report = csmsReport(summary);
+  logReport(report);
+  print(report);
+  return summary.violations.length > 0 ? 1 : 0;
 }
 
 async function validate(o: cli.ValidateFlags): Promise<number> {
@@ -291,6 +321,8 @@ async function main(args: string[]): Promise<number> {
       return await replay(line.file, line.options);
     case "serve":
       return await serve(line.options);
+    case "csms":
+      return await csms(line.options);
     case "stats":
       return await stats(line.file, line.options);
     case "init":

@@ -7,6 +7,7 @@
  *
  * - a run: {@link prepareRun} (plugins and region, shard, state file, sinks)
  *   then {@link runPrepared}, or {@link runConfig} for both;
+ * - its OCPP charge points: {@link ocppSettings}, {@link startOcpp};
  * - {@link replayEvents}, {@link validateConfig}, {@link collectStats},
  *   {@link writeStarterFiles}, {@link jsonSchema};
  * - their parts: {@link loadRunInputs}, {@link chooseSinks},
@@ -14,12 +15,22 @@
  *
  * @module
  */
+export { csmsReport, csmsSummary } from "./csms.ts";
+export type { CsmsSummary } from "./csms.ts";
 export { inputLines, openInputFile } from "./input_file.ts";
 export type { InputFile, OpenInputOptions } from "./input_file.ts";
 export { writeStarterFiles } from "./init.ts";
 export type { StarterFiles } from "./init.ts";
 export { configBaseDir, loadRunInputs } from "./inputs.ts";
 export type { RunInputs, RunInputsOptions } from "./inputs.ts";
+export {
+  checkOcppPlan,
+  formatOcppCounts,
+  ocppSettings,
+  ocppUndelivered,
+  startOcpp,
+} from "./ocpp.ts";
+export type { OcppCounts, OcppFlags, OcppRun, StartOcppOptions } from "./ocpp.ts";
 export { replayEvents, replayReport } from "./replay.ts";
 export type { ReplayOptions, ReplayResult } from "./replay.ts";
 export { logReport, prepareRun, runConfig, runPrepared, runReport } from "./run.ts";

@@ -20,7 +20,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { Config } from "../core/config.ts";
+import type { Config, OcppConfig } from "../core/config.ts";
 import { describePlan, type RunPlan } from "../core/plan.ts";
 import { type Progress, type RunEnd, runSimulation, warmUp } from "../core/run.ts";
 import type { Shard } from "../core/shard.ts";
@@ -31,6 +31,14 @@ import { getLogSink } from "../sinks/log.ts";
 import type { MetricsServer, MetricsSink } from "../sinks/metrics.ts";
 import { createSinks, type ResolvedSink } from "../sinks/registry.ts";
 import { loadRunInputs, type RunInputs, type RunInputsOptions } from "./inputs.ts";
+import {
+  checkOcppPlan,
+  formatOcppCounts,
+  type OcppCounts,
+  type OcppFlags,
+  ocppSettings,
+  startOcpp,
+} from "./ocpp.ts";
 import { shardNetwork } from "./shard.ts";
 import { type DeliveryCounts, deliveryCounts, resolveRunSinks } from "./sinks.ts";
 import { openRunState, type RunState } from "./state_file.ts";
@@ -62,6 +70,12 @@ export interface PrepareRunOptions extends Omit<RunInputsOptions, "seed"> {
   authorizeSinks?: (sinks: readonly ResolvedSink[]) => void;
   /** Reads an environment variable, for sinks' tokens. @default {Deno.env.get} */
   env?: (name: string) => string | undefined;
+  /**
+   * `--ocpp URL` and `--ocpp-version`, over the config's `ocpp` block: every
+   * station becomes a charge point of that central system.
+   * @default {the config's `ocpp` block, if any}
+   */
+  ocpp?: OcppFlags;
 }
 
 /** A run ready to start: what it simulates, where its events go, where it resumes. */
@@ -74,6 +88,8 @@ export interface PreparedRun {
   readonly sinks: readonly ResolvedSink[];
   /** The opened state file, if any. */
   readonly state?: RunState;
+  /** The OCPP settings, if its stations are charge points of a central system. */
+  readonly ocpp?: OcppConfig;
   readonly options: PrepareRunOptions;
 }
 
@@ -87,6 +103,8 @@ export async function prepareRun(
   plan: RunPlan,
   options: PrepareRunOptions = {},
 ): Promise<PreparedRun> {
+  const ocpp = ocppSettings(config, options.ocpp);
+  if (ocpp) checkOcppPlan(plan, { state: options.state !== undefined });
   const inputs = await loadRunInputs(config, { ...options, seed: plan.seed });
   const sinks = resolveRunSinks(config, inputs.sinkTypes, options);
   options.authorizeSinks?.(sinks);
@@ -94,7 +112,7 @@ export async function prepareRun(
   const state = options.state
     ? await openRunState(options.state.path, { ...inputs, plan })
     : undefined;
-  return { config, plan: state?.plan ?? plan, inputs, sinks, state, options };
+  return { config, plan: state?.plan ?? plan, inputs, sinks, state, ocpp, options };
 }
 
 /** Options of {@link runPrepared}. */
@@ -132,6 +150,8 @@ export interface RunResult {
   /** Each sink's counters (of sinks that keep them). */
   sinks: SinkStats[];
   delivery: DeliveryCounts;
+  /** What the OCPP charge points did, if the run had them. */
+  ocpp?: OcppCounts;
   /** Wall milliseconds the run took, from its first event. */
   elapsedMs: number;
 }
@@ -157,6 +177,7 @@ export function runReport(result: RunResult): Report {
         ? formatResumedSummary(result.stats, result.resumed)
         : [formatSummary(result.stats)]),
       ...result.sinks.map(formatSinkStats),
+      ...(result.ocpp ? [formatOcppCounts(result.ocpp)] : []),
     ],
   };
 }
@@ -199,26 +220,6 @@ export async function runPrepared(
   const stop = () => controller.abort();
   options.signal?.addEventListener("abort", stop, { once: true });
   if (options.signal?.aborted) stop();
-  let closed = false;
-  // prom-client is loaded only for a run that serves metrics: a plain run does not pay for it.
-  const metricsModule = metrics ? await import("../sinks/metrics.ts") : undefined;
-  const outputs: Sink[] = await createSinks(prepared.sinks, {
-    positions: state?.positions,
-    backfill: plan.mode === "backfill",
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
-    shutdown: controller.signal,
-    env,
-    stopRun: () => {
-      closed = true;
-      controller.abort();
-    },
-  });
-  if (logger.isEnabledFor("debug")) outputs.push(getLogSink(logger.getChild("sessions")));
-  const metricsSink: MetricsSink | undefined = metricsModule?.getMetricsSink(outputs, {
-    start: plan.start,
-  });
-  const sink = fanOut(metricsSink ? [metricsSink, ...outputs] : outputs);
-
   const sim = new Simulation({
     seed: plan.seed,
     start: plan.start - plan.warmUpMs,
@@ -247,6 +248,39 @@ export async function runPrepared(
     warmUp(sim, plan.start);
   }
   logger.info("Simulating {plan}", { plan: describePlan(plan) });
+
+  // The charge points connect before the first event, with the ports as the warm-up left them.
+  const ocpp = prepared.ocpp
+    ? await startOcpp(prepared.ocpp, inputs.network, {
+      sim,
+      start: plan.start,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      env,
+    })
+    : undefined;
+  let closed = false;
+  // prom-client is loaded only for a run that serves metrics: a plain run does not pay for it.
+  const metricsModule = metrics ? await import("../sinks/metrics.ts") : undefined;
+  const outputs: Sink[] = await createSinks(prepared.sinks, {
+    positions: state?.positions,
+    backfill: plan.mode === "backfill",
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    shutdown: controller.signal,
+    env,
+    stopRun: () => {
+      closed = true;
+      controller.abort();
+    },
+  }).catch(async (error) => {
+    await ocpp?.[Symbol.asyncDispose]();
+    throw error;
+  });
+  if (ocpp) outputs.push(ocpp);
+  if (logger.isEnabledFor("debug")) outputs.push(getLogSink(logger.getChild("sessions")));
+  const metricsSink: MetricsSink | undefined = metricsModule?.getMetricsSink(outputs, {
+    start: plan.start,
+  });
+  const sink = fanOut(metricsSink ? [metricsSink, ...outputs] : outputs);
 
   const started = performance.now();
   let end: RunEnd;
@@ -290,6 +324,7 @@ export async function runPrepared(
     resumed,
     sinks: outputs.flatMap((o) => (o.stats ? [o.stats] : [])),
     delivery: deliveryCounts(outputs),
+    ocpp: ocpp?.counts(),
     elapsedMs: performance.now() - started,
   };
   if (!closed) logReport(runReport(result));

@@ -1,6 +1,8 @@
 /**
  * A run's slice of the network (`--shard I/N`): its chargers only, logged.
- * See `core/shard.ts` for how chargers are assigned to slices.
+ * A station's ports stay together (its `stationId` picks the slice; a
+ * charger without one goes by its own ID), so that each slice holds whole
+ * stations, as OCPP charge points need. See `core/shard.ts`.
  *
  * @module
  */
@@ -12,7 +14,7 @@ const logger = getLogger(["evsim"]);
 
 /** `network` with only the chargers of `shard`; warns if there are none. */
 export function shardNetwork(network: Network, shard: Shard): Network {
-  const chargers = network.chargers.filter((c) => inShard(c.id, shard));
+  const chargers = network.chargers.filter((c) => inShard(c.stationId ?? c.id, shard));
   logger.info("Shard {index}/{count}: {mine} of {all} chargers", {
     ...shard,
     mine: chargers.length,

@@ -20,6 +20,7 @@ export const COMMANDS = [
   "run",
   "replay",
   "serve",
+  "csms",
   "validate",
   "init",
   "schema",
@@ -50,6 +51,8 @@ export const OPTIONS = {
   plugin: { type: "string", multiple: true },
   region: { type: "string", multiple: true },
   "metrics-port": { type: "string" },
+  ocpp: { type: "string" },
+  "ocpp-version": { type: "string" },
   shard: { type: "string" },
   state: { type: "string" },
   "state-interval": { type: "string" },
@@ -165,6 +168,8 @@ const RunSchema = v.pipe(
     "state-interval": v.optional(Seconds, "30"),
     "metrics-port": v.optional(Port),
     host: v.optional(v.string(), "127.0.0.1"),
+    ocpp: text,
+    "ocpp-version": text,
     verbose: flag,
   }),
   v.transform((f) => ({
@@ -181,6 +186,9 @@ const RunSchema = v.pipe(
       metrics: f["metrics-port"] === undefined
         ? undefined
         : { port: f["metrics-port"], hostname: f.host },
+      ocpp: f.ocpp === undefined && f["ocpp-version"] === undefined
+        ? undefined
+        : { url: f.ocpp, version: f["ocpp-version"] },
     },
   })),
 );
@@ -211,6 +219,16 @@ const ServeSchema = v.object({
 /** `evsim serve`. */
 export type ServeFlags = v.InferOutput<typeof ServeSchema>;
 
+const CsmsSchema = v.object({
+  config: text,
+  port: v.optional(Port, "9000"),
+  host: v.optional(v.string(), "127.0.0.1"),
+  json: flag,
+  verbose: flag,
+});
+/** `evsim csms`. */
+export type CsmsFlags = v.InferOutput<typeof CsmsSchema>;
+
 const StatsSchema = v.object({ json: flag, html: text, reference: References });
 /** `evsim stats [FILE]`. */
 export type StatsFlags = v.InferOutput<typeof StatsSchema>;
@@ -223,6 +241,7 @@ export type CommandLine =
   | { command: "validate"; options: ValidateFlags }
   | { command: "replay"; file: string; options: ReplayFlags }
   | { command: "serve"; options: ServeFlags }
+  | { command: "csms"; options: CsmsFlags }
   | { command: "stats"; file: string; options: StatsFlags }
   | { command: "init"; dir: string }
   | { command: "schema"; which: "event" | "config" };
@@ -325,6 +344,9 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     case "serve":
       expectArgs(0);
       return { command, options: check(ServeSchema, values) };
+    case "csms":
+      expectArgs(0);
+      return { command, options: check(CsmsSchema, values) };
     case "stats":
       expectArgs(1);
       return { command, file: rest[0] ?? "-", options: check(StatsSchema, values, "stats: ") };

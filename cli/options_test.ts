@@ -22,6 +22,7 @@ Deno.test("parseCommandLine() runs by default, with the flags' defaults", () => 
     shard: undefined,
     state: undefined,
     metrics: undefined,
+    ocpp: undefined,
   });
 });
 
@@ -74,6 +75,29 @@ Deno.test("parseCommandLine() types each command's flags", async (t) => {
   await t.step("flags another command reads are accepted and ignored", () => {
     assert.equal(parseCommandLine(["serve", "--shard", "nonsense"]).command, "serve");
   });
+});
+
+Deno.test("parseCommandLine() reads --ocpp for run, and csms with its own port default", () => {
+  const line = parseCommandLine([
+    "--speed",
+    "60",
+    "--ocpp",
+    "ws://127.0.0.1:9000",
+    "--ocpp-version",
+    "2.0.1",
+  ]);
+  assert.equal(line.command, "run");
+  if (line.command === "run") {
+    assert.deepEqual(line.options.run.ocpp, { url: "ws://127.0.0.1:9000", version: "2.0.1" });
+  }
+  assert.deepEqual(parseCommandLine(["csms"]), {
+    command: "csms",
+    options: { port: 9000, host: "127.0.0.1", json: false, verbose: false },
+  });
+  const json = parseCommandLine(["csms", "--port", "0", "--host", "::1", "--json"]);
+  assert.ok(json.command === "csms" && json.options.port === 0 && json.options.json);
+  usageError(["csms", "--port", "x"], /^--port: expected a port number/);
+  usageError(["csms", "extra"], /^csms: unexpected argument "extra"/);
 });
 
 Deno.test("parseCommandLine() answers --help with the help of the command named", () => {

@@ -208,6 +208,8 @@ export interface RunNeedsOptions {
   state?: string;
   /** Where `--metrics-port` serves. */
   metrics?: { host: string; port: number };
+  /** The central system of `--ocpp` (or the config's `ocpp` block). */
+  ocpp?: { url: string; passwordEnv?: string };
 }
 
 /**
@@ -225,6 +227,23 @@ export function runNeeds(config: Config, options: RunNeedsOptions): Need[] {
       writeNeed(`${state}.tmp`, "--state: its temporary file"),
     ]),
     ...(metrics ? [netNeed(metrics.host, metrics.port, "--metrics-port")] : []),
+    ...(options.ocpp ? ocppNeeds(options.ocpp) : []),
+  ];
+}
+
+/** The two variables the WebSocket library under OCPP (`ws`) reads as it loads. */
+export function webSocketNeeds(why: string): Need[] {
+  return ["WS_NO_BUFFER_UTIL", "WS_NO_UTF_8_VALIDATE"].map((name) => envNeed(name, why));
+}
+
+/** The central system's address, the variable holding its password, the WebSocket library's. */
+function ocppNeeds(ocpp: { url: string; passwordEnv?: string }): Need[] {
+  const url = new URL(ocpp.url);
+  const port = url.port || (url.protocol === "wss:" ? 443 : 80);
+  return [
+    netNeed(url.hostname.replace(/^\[|\]$/g, ""), port, "ocpp.url"),
+    ...webSocketNeeds("ocpp: its WebSocket library"),
+    ...(ocpp.passwordEnv === undefined ? [] : [envNeed(ocpp.passwordEnv, "ocpp.passwordEnv")]),
   ];
 }
 
@@ -245,6 +264,11 @@ export function replayNeeds(config: Config, options: ReplayNeedsOptions): Need[]
 /** `evsim serve`: the log and the port it listens on. */
 export function serveNeeds(config: Config, listen: { host: string; port: number }): Need[] {
   return [...logNeeds(config), netNeed(listen.host, listen.port, "--port")];
+}
+
+/** `evsim csms`: what `serve` needs, and the WebSocket library's variables. */
+export function csmsNeeds(config: Config, listen: { host: string; port: number }): Need[] {
+  return [...serveNeeds(config, listen), ...webSocketNeeds("csms: its WebSocket library")];
 }
 
 /** `evsim stats FILE --html PAGE`: reading the stream (unless stdin), writing the page. */

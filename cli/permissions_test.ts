@@ -70,6 +70,7 @@ Deno.test("inputNeeds() and runNeeds() name every file, endpoint, port and varia
       sinks: resolveSinks(sinkConfigs(c)),
       state: "run.state",
       metrics: { host: "0.0.0.0", port: 9464 },
+      ocpp: { url: "wss://csms.example/ocpp", passwordEnv: "CP_PASSWORD" },
     }),
   ];
   assert.deepEqual(shown(needs), [
@@ -96,6 +97,10 @@ Deno.test("inputNeeds() and runNeeds() name every file, endpoint, port and varia
     "--allow-write=run.state (--state)",
     "--allow-write=run.state.tmp (--state: its temporary file)",
     "--allow-net=0.0.0.0:9464 (--metrics-port)",
+    "--allow-net=csms.example:443 (ocpp.url)",
+    "--allow-env=WS_NO_BUFFER_UTIL (ocpp: its WebSocket library)",
+    "--allow-env=WS_NO_UTF_8_VALIDATE (ocpp: its WebSocket library)",
+    "--allow-env=CP_PASSWORD (ocpp.passwordEnv)",
   ]);
   assert.ok(!shown(needs).some((line) => line.includes("secret")), "credentials in a flag");
 });

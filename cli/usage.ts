@@ -20,6 +20,8 @@ const COMMAND_LINES: Record<CommandName, string> = {
   replay:
     "evsim replay FILE|- [options] send an NDJSON file of events (or a dead-letter file) again",
   serve: "evsim serve [options]        run the webhook echo server alone",
+  csms: `evsim csms [options]         run a strict test OCPP central system (1.6 and 2.0.1) and
+${INDENT}report what it received and every violation`,
   validate:
     "evsim validate [options]     check the config, data files and plugins; print every problem",
   init: "evsim init [DIR]             write a starter config.json and a plugin template",
@@ -58,13 +60,18 @@ ${INDENT}exit, and continue from it when started again`,
   "metrics-port":
     `    --metrics-port N         run: serve Prometheus metrics at http://HOST:N/metrics while
 ${INDENT}the run lasts (0 for any port; the address is logged)`,
-  port: "    --port N                 serve: port of the echo server (default 8787; 0 for any)",
-  host: `    --host HOST              serve, and run with --metrics-port: address to bind
+  ocpp: `    --ocpp URL               run: every station is also an OCPP charge point of the
+${INDENT}central system at URL (ws:// or wss://); realtime or --speed`,
+  "ocpp-version": "    --ocpp-version V         run: OCPP 1.6 (the default) or 2.0.1",
+  port: `    --port N                 serve: port of the echo server (default 8787); csms: of the
+${INDENT}central system (default 9000); 0 for any`,
+  host: `    --host HOST              serve, csms, and run with --metrics-port: address to bind
 ${INDENT}(default 127.0.0.1)`,
   token:
     `    --token TOKEN            serve: bearer token clients must send (or set EVSIM_SERVE_TOKEN,
 ${INDENT}which ps does not show)`,
-  json: "    --json                   stats: print the report as JSON instead of tables",
+  json: `    --json                   stats: print the report as JSON instead of tables; csms:
+${INDENT}print what it received as JSON when it stops`,
   html: "    --html FILE              stats: also write the report with charts as an HTML page",
   reference: `    --reference REF          stats: the real sessions a site type is compared with:
 ${INDENT}NAME for NAME's own site type, SITE=NAME for site type
@@ -99,11 +106,14 @@ const COMMAND_OPTIONS: Record<CommandName, OptionName[]> = {
     "state-interval",
     "metrics-port",
     "host",
+    "ocpp",
+    "ocpp-version",
     "verbose",
     "help",
   ],
   replay: ["config", "sink", "plugin", "verbose", "help"],
   serve: ["config", "port", "host", "token", "verbose", "help"],
+  csms: ["config", "port", "host", "json", "verbose", "help"],
   validate: ["config", ...TIME_FLAGS, "region", "sink", "plugin", "help"],
   init: ["help"],
   schema: ["help"],
@@ -146,6 +156,12 @@ const EXAMPLES: { command: CommandName; text: string; global?: boolean }[] = [
     text: "evsim --duration 30d --state run.state   # again after a stop: resumes",
   },
   { command: "serve", text: "evsim serve --port 8787", global: true },
+  {
+    command: "csms",
+    text:
+      'evsim csms --port 9000 & evsim --region "Boulder, CO" --speed 60 --ocpp ws://127.0.0.1:9000',
+    global: true,
+  },
   {
     command: "replay",
     text: "evsim replay evsim-dead-letter.ndjson --sink http://127.0.0.1:8787/events",

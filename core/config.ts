@@ -35,6 +35,53 @@ const HttpUrl = v.pipe(
   ),
 );
 
+const WsUrl = v.pipe(
+  v.string(),
+  v.check(
+    (s) => /^wss?:\/\/[^/\s]+/.test(s) && URL.canParse(s),
+    (i) => `expected a ws:// or wss:// URL, got ${JSON.stringify(i.input)}`,
+  ),
+);
+
+/**
+ * `ocpp`: every station as an OCPP charge point of one central system (see
+ * `ocpp/`). A charge point connects to `url/IDENTITY`.
+ */
+export const OcppConfigSchema = v.strictObject({
+  /** The central system, `ws://` or `wss://`. */
+  url: WsUrl,
+  version: v.optional(v.picklist(["1.6", "2.0.1"]), "1.6"),
+  /** Each charge point's identity: `{stationId}` is replaced by its station ID. */
+  identity: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/\{stationId\}/, "expected a pattern holding {stationId}"),
+      v.regex(
+        /^[A-Za-z0-9._~:@!$&'()*+,;={}-]+$/,
+        "expected URL path characters only (no / or spaces)",
+      ),
+    ),
+    "{stationId}",
+  ),
+  /** Basic auth password of every charge point (security profile 1, or 2 over wss://). */
+  password: v.optional(v.string()),
+  /** The environment variable holding that password, instead of `password`. */
+  passwordEnv: v.optional(v.string()),
+  /** Seconds between Heartbeats until the central system sets its own in the boot answer. */
+  heartbeatIntervalSeconds: v.optional(v.pipe(Int, v.minValue(1)), 300),
+  /** Simulated seconds between a transaction's periodic meter values; 0 for none. */
+  sampleIntervalSeconds: v.optional(v.pipe(Int, v.minValue(0)), 60),
+  /** Checks every message sent and received against the official schemas. */
+  strict: v.optional(v.boolean(), true),
+  /** Charge points connecting at once while the run starts. */
+  connectConcurrency: v.optional(v.pipe(Int, v.minValue(1)), 100),
+  /** Calls each charge point keeps while offline before giving the oldest up. */
+  outboxLimit: v.optional(v.pipe(Int, v.minValue(1)), 10_000),
+  /** How long a call waits for its answer. */
+  callTimeoutSeconds: v.optional(v.pipe(v.number(), v.gtValue(0)), 30),
+});
+export type OcppConfig = v.InferOutput<typeof OcppConfigSchema>;
+
 /**
  * One entry of `sinks`: its `type` names a sink type (built in, `sinks/`, or
  * added by a plugin), whose own schema validates the rest.
@@ -144,6 +191,8 @@ export const ConfigSchema = v.strictObject({
       tokenEnv: v.optional(v.string()),
     }),
   ),
+  /** Every station as an OCPP charge point of a central system (`--ocpp URL`). */
+  ocpp: v.optional(OcppConfigSchema),
   /** Where events go. */
   sinks: v.optional(v.array(SinkEntrySchema), [{ type: "stdout" }]),
   /** On shutdown, how long sinks may keep delivering before the rest is dead-lettered. */

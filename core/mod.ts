@@ -13,11 +13,12 @@ export type { Clock } from "./clock.ts";
 export {
   ConfigSchema,
   DataFilesSchema,
+  OcppConfigSchema,
   PeakHoursSchema,
   PluginConfigSchema,
   SinkEntrySchema,
 } from "./config.ts";
-export type { Config, ConfigInput, SinkEntry } from "./config.ts";
+export type { Config, ConfigInput, OcppConfig, SinkEntry } from "./config.ts";
 export {
   AddressInUseError,
   ConfigError,

@@ -1,7 +1,8 @@
 /**
  * Sharding: a run can simulate one of `n` disjoint slices of the network, so
- * that `n` machines share one big run. A charger's slice follows from its ID
- * alone, and every charger draws from its own random stream (seed + ID), so
+ * that `n` machines share one big run. A charger's slice follows from an ID
+ * alone (its station's: see `app/shard.ts`), and every charger draws from
+ * its own random stream (seed + ID), so
  * the union of all slices' events is the unsharded run's events (apart from
  * `seq`, which numbers each run's own events).
  *
@@ -27,17 +28,17 @@ export function parseShard(text: string): Shard | undefined {
   return { index, count };
 }
 
-/** The slice (0 … count − 1) a charger belongs to: FNV-1a of its ID, modulo `count`. */
-export function shardOf(chargerId: string, count: number): number {
+/** The slice (0 … count − 1) of an ID: FNV-1a of it, modulo `count`. */
+export function shardOf(id: string, count: number): number {
   let hash = 0x811c9dc5;
-  for (let i = 0; i < chargerId.length; i++) {
-    hash ^= chargerId.charCodeAt(i);
+  for (let i = 0; i < id.length; i++) {
+    hash ^= id.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
   return (hash >>> 0) % count;
 }
 
-/** Whether a charger belongs to `shard`. */
-export function inShard(chargerId: string, shard: Shard): boolean {
-  return shardOf(chargerId, shard.count) === shard.index;
+/** Whether an ID belongs to `shard`. */
+export function inShard(id: string, shard: Shard): boolean {
+  return shardOf(id, shard.count) === shard.index;
 }

@@ -24,7 +24,13 @@ import {
   setVariables,
 } from "./settings.ts";
 import type { StationSpec } from "./station.ts";
-import { initialState, type OutCall, type StationState, type Step } from "./station_state.ts";
+import {
+  initialState,
+  type OutCall,
+  type PortStart,
+  type StationState,
+  type Step,
+} from "./station_state.ts";
 import {
   OcppCallError,
   type OcppHandler,
@@ -49,8 +55,8 @@ export interface ChargePointOptions {
    * accord (a triggered message). @default {the time of the latest event}
    */
   now?: () => number;
-  /** The energy register of each port at the start, Wh. @default {0 each} */
-  registersWh?: readonly number[];
+  /** Each port at the start (by index): its register, a vehicle plugged in, an outage. @default {idle, registers at 0} */
+  ports?: readonly PortStart[];
   /** Calls the outbox holds before it gives some up. @default {10000} */
   outboxLimit?: number;
   /** Seconds before booting again when the central system sets no interval or fails the boot. @default {30} */
@@ -142,7 +148,7 @@ export class ChargePoint implements AsyncDisposable {
     this.#options = options;
     this.#transport = options.transport;
     this.#settings = { ...DEFAULT_SETTINGS, ...options.settings };
-    this.#state = initialState(spec, options.registersWh);
+    this.#state = initialState(spec, options.ports);
     this.#outbox = new Outbox(options.outboxLimit ?? 10_000);
     this.#log = options.logger ?? getLogger(["evsim", "ocpp"]);
     this.#transport.on((e) => {
@@ -158,6 +164,7 @@ export class ChargePoint implements AsyncDisposable {
         else this.#boot();
       } else if (e.type === "disconnect") {
         this.#stopHeartbeat();
+        if (this.#closer.signal.aborted) return; // closed on purpose
         // Authorize means nothing once offline: the charge point authorizes locally.
         const gone = this.#outbox.removeWhere((c) => c.kind === "online");
         this.stats.offlineAuthorizations += gone;

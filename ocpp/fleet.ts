@@ -16,6 +16,7 @@ import {
 import { getRpcTransport } from "./rpc_transport.ts";
 import type { Settings } from "./settings.ts";
 import type { StationSpec } from "./station.ts";
+import type { PortStart } from "./station_state.ts";
 import type { OcppVersion, TransportFactory } from "./transport.ts";
 
 /** Options of {@link getOcppFleet}. */
@@ -27,6 +28,10 @@ export interface OcppFleetOptions {
   strict?: boolean;
   /** Makes each charge point's transport. @default {getRpcTransport} */
   transport?: TransportFactory;
+  /** The identity a station connects as. @default {its station ID} */
+  identity?: (stationId: string) => string;
+  /** How a port (by charger ID) is at the start: plugged in, out of service. @default {idle} */
+  portStart?: (chargerId: string) => PortStart | undefined;
   /** The Basic auth password of a charge point, if any. @default {none} */
   password?: (stationId: string) => string | undefined;
   /** Settings every charge point starts from. @default {DEFAULT_SETTINGS} */
@@ -74,7 +79,7 @@ export function getOcppFleet(
   for (const spec of stations) {
     const transport = make({
       url: options.url,
-      identity: spec.stationId,
+      identity: options.identity?.(spec.stationId) ?? spec.stationId,
       version: options.version,
       password: options.password?.(spec.stationId),
       strict: options.strict,
@@ -90,6 +95,7 @@ export function getOcppFleet(
         settings: options.settings,
         start: options.start,
         now: options.now,
+        ports: options.portStart && spec.ports.map((p) => options.portStart!(p.chargerId) ?? {}),
         outboxLimit: options.outboxLimit,
         bootRetrySec: options.bootRetrySec,
         logger,

@@ -64,7 +64,14 @@ export type { Measurand, Settings } from "./settings.ts";
 export { stationsOf } from "./station.ts";
 export type { PortSpec, StationSpec } from "./station.ts";
 export { initialState } from "./station_state.ts";
-export type { OutCall, PortState, StationState, Step, Transaction } from "./station_state.ts";
+export type {
+  OutCall,
+  PortStart,
+  PortState,
+  StationState,
+  Step,
+  Transaction,
+} from "./station_state.ts";
 export { OcppCallError, OcppTransportError, SUBPROTOCOLS, versionOf } from "./transport.ts";
 export type {
   OcppHandler,

@@ -91,10 +91,21 @@ export interface Step {
   calls: OutCall[];
 }
 
-/** A station with nothing plugged in and every register at 0 (or as given). */
-export function initialState(spec: StationSpec, registersWh: readonly number[] = []): StationState {
+/**
+ * How a port is when its charge point starts: a vehicle may already be
+ * plugged in (a session that began before the charge point connected is not
+ * a transaction of it), or the port may be out of service.
+ */
+export type PortStart = Partial<Pick<PortState, "registerWh" | "plugged" | "outage">>;
+
+/** A station with nothing plugged in and every register at 0, or as `ports` (by index) say. */
+export function initialState(spec: StationSpec, ports: readonly PortStart[] = []): StationState {
   return {
-    ports: spec.ports.map((_, i) => ({ registerWh: registersWh[i] ?? 0, plugged: false })),
+    ports: spec.ports.map((_, i) => ({
+      registerWh: ports[i]?.registerWh ?? 0,
+      plugged: ports[i]?.plugged ?? false,
+      ...(ports[i]?.outage && { outage: ports[i].outage }),
+    })),
     notifySeq: 0,
     eventId: 1,
   };

@@ -106,7 +106,7 @@ Deno.test("deno bundle: the bundle runs alone and writes the same bytes as main.
       assert.ok(expected.length > 100_000, `only ${expected.length} bytes`);
       assert.ok(bytesEqual(actual, expected), "the files differ");
       for (const line of decode(actual).trimEnd().split("\n")) {
-        assert.equal(shardOf(JSON.parse(line).chargerId, 3), 1, line);
+        assert.equal(shardOf(JSON.parse(line).stationId, 3), 1, line);
       }
       assert.equal(untimed(fromBundle.stderr), untimed(fromSources.stderr));
     });

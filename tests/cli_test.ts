@@ -88,7 +88,11 @@ Deno.test("evsim stops cleanly on SIGTERM and SIGINT with a summary", async (t) 
         const child = evsimCommand(["--speed", "3600"], cwd).spawn();
         const reader = child.stdout.getReader();
         let seen = 0;
-        while (seen < 2000) seen += (await reader.read()).value?.length ?? 0;
+        while (seen < 2000) {
+          const { value, done } = await reader.read();
+          assert.ok(!done, "evsim stopped before it was signalled");
+          seen += value.length;
+        }
         child.kill(signal);
         while (!(await reader.read()).done);
         const [status, stderr] = await Promise.all([

@@ -217,7 +217,7 @@ Deno.test("examples/kubernetes: each Job is Indexed, one pod per shard, one seed
 
 /** What a local stand-in for the HTTP endpoint received. */
 interface Received {
-  events: { chargerId: string }[];
+  events: { stationId: string }[];
   authorizations: Set<string>;
 }
 
@@ -340,7 +340,7 @@ async function pod(
 }
 
 /** The NDJSON events of a file. */
-async function eventsIn(path: string): Promise<{ chargerId: string }[]> {
+async function eventsIn(path: string): Promise<{ stationId: string }[]> {
   const text = await Deno.readTextFile(path);
   return text.trimEnd().split("\n").map((line) => JSON.parse(line));
 }
@@ -376,7 +376,9 @@ Deno.test("examples/kubernetes: each pod's command runs evsim on its own shard",
           assert.match(stderr, /seed 2026/);
           const events = await eventsIn(`${out}/sessions.ndjson`);
           assert.ok(events.length > 1_000, `only ${events.length} events`);
-          for (const event of events) assert.equal(shardOf(event.chargerId, n), index);
+          for (const event of events) {
+            assert.equal(shardOf(event.stationId, n), index);
+          }
           assert.match(await Deno.readTextFile(`${out}/evsim.log`), /Shard \d+\/\d+/);
           // The shards' folders are apart on the shared volume.
           assert.ok(out.endsWith(`/claim-evsim-output/shard-${index}`), out);
@@ -395,7 +397,9 @@ Deno.test("examples/kubernetes: each pod's command runs evsim on its own shard",
         assert.equal(code, 0, stderr);
         assert.match(stderr, new RegExp(`Shard 3/${n}: \\d+ of 101340 chargers`));
         assert.ok(received.events.length > 1_000, `only ${received.events.length} events`);
-        for (const event of received.events) assert.equal(shardOf(event.chargerId, n), 3);
+        for (const event of received.events) {
+          assert.equal(shardOf(event.stationId, n), 3);
+        }
         assert.deepEqual([...received.authorizations], ["Bearer secret-evsim-ingest-token"]);
         const deadLetters = await Deno.readTextFile(`${p.host("/out")}/dead-letter.ndjson`)
           .catch(() => "");

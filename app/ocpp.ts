@@ -1,0 +1,237 @@
+/**
+ * A run's OCPP charge points (`--ocpp URL`, or the config's `ocpp` block):
+ * every station of the simulated network connects to one central system as a
+ * charge point and tells it what the simulation does, beside the event sinks.
+ * See `ocpp/` for what each charge point sends and answers.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import * as v from "valibot";
+import type { OcppConfig } from "../core/config.ts";
+import { OcppConfigSchema } from "../core/config.ts";
+import { ConfigError, formatIssues } from "../core/errors.ts";
+import type { Network } from "../core/network.ts";
+import type { RunPlan } from "../core/plan.ts";
+import type { Simulation } from "../core/simulation.ts";
+import type { DisposableSink } from "../core/sink.ts";
+import type { ChargePointStats } from "../ocpp/charge_point.ts";
+import type { OcppFleet } from "../ocpp/fleet.ts";
+import { stationsOf } from "../ocpp/station.ts";
+import type { PortStart } from "../ocpp/station_state.ts";
+
+const logger = getLogger(["evsim", "ocpp"]);
+
+/** The command line's OCPP flags: they override the config's `ocpp` block, or make one. */
+export interface OcppFlags {
+  /** `--ocpp URL`. */
+  url?: string;
+  /** `--ocpp-version`. */
+  version?: string;
+}
+
+/**
+ * The OCPP settings of a run: the config's `ocpp` block with `flags` over
+ * it, checked; undefined when neither asks for OCPP. A wrong flag value is a
+ * `ConfigError` naming the flag.
+ */
+export function ocppSettings(
+  config: { ocpp?: OcppConfig },
+  flags: OcppFlags = {},
+): OcppConfig | undefined {
+  if (!config.ocpp && flags.url === undefined) {
+    if (flags.version !== undefined) {
+      throw new ConfigError("--ocpp-version: needs --ocpp URL or an ocpp block in the config");
+    }
+    return undefined;
+  }
+  const input = {
+    ...config.ocpp,
+    ...(flags.url !== undefined && { url: flags.url }),
+    ...(flags.version !== undefined && { version: flags.version }),
+  };
+  const result = v.safeParse(OcppConfigSchema, input);
+  if (result.success) return result.output;
+  const [issue] = result.issues;
+  const key = issue.path?.[0]?.key;
+  const flag = key === "url" && flags.url !== undefined
+    ? "--ocpp"
+    : key === "version" && flags.version !== undefined
+    ? "--ocpp-version"
+    : undefined;
+  if (flag) throw new ConfigError(`${flag}: ${issue.message}`);
+  throw new ConfigError(formatIssues("", result.issues, "ocpp"));
+}
+
+/**
+ * Refuses a plan a live central system cannot follow: a backfill (its time
+ * runs as fast as the machine can, not on a clock) and a resumed state file
+ * (the charge points' transactions and registers are not in it).
+ */
+export function checkOcppPlan(plan: RunPlan, options: { state?: boolean } = {}): void {
+  if (plan.mode === "backfill") {
+    throw new ConfigError(
+      "--ocpp: a central system lives on a clock, and a backfill has none: run in " +
+        "realtime (--realtime) or accelerated (--speed N) mode, or drop --ocpp",
+    );
+  }
+  if (options.state) {
+    throw new ConfigError(
+      "--ocpp: a run with charge points cannot use --state yet (their transactions and " +
+        "meter registers are not saved in it)",
+    );
+  }
+}
+
+/** What the charge points of a run did. */
+export interface OcppCounts extends ChargePointStats {
+  chargePoints: number;
+  /** Charge points whose boot the central system accepted. */
+  accepted: number;
+  /** Calls still waiting in the outboxes when the run stopped: never sent. */
+  unsent: number;
+  /** Events about a station no charge point speaks for. */
+  unknownStations: number;
+}
+
+/** The charge points of a run, as one sink; their counters once disposed. */
+export interface OcppRun extends DisposableSink {
+  readonly fleet: OcppFleet;
+  counts(): OcppCounts;
+}
+
+/** Options of {@link startOcpp}. */
+export interface StartOcppOptions {
+  /** The simulation, warmed up: the charge points start with its ports as they are now. */
+  sim: Simulation;
+  /** Simulated start of the run, epoch ms: the time of the first status reports. */
+  start: number;
+  /** How long disposing waits for the charge points to send what they hold. */
+  shutdownTimeoutMs: number;
+  env: (name: string) => string | undefined;
+}
+
+/**
+ * Connects a charge point for every station of `network` and boots it (a
+ * few at a time: `connectConcurrency`); resolves once each has tried, booted
+ * or not (those not connected keep trying, and keep what they are to send).
+ */
+export async function startOcpp(
+  settings: OcppConfig,
+  network: Network,
+  options: StartOcppOptions,
+): Promise<OcppRun> {
+  let password = settings.password;
+  if (password === undefined && settings.passwordEnv !== undefined) {
+    password = options.env(settings.passwordEnv);
+    if (password === undefined) {
+      throw new ConfigError(`ocpp.passwordEnv: ${settings.passwordEnv} is not set`);
+    }
+  }
+  // The OCPP library (ocpp-rpc, ws) loads only for a run that speaks OCPP.
+  const { getOcppFleet } = await import("../ocpp/fleet.ts");
+  const ports = portsNow(options.sim);
+  const stations = stationsOf(network);
+  const fleet = getOcppFleet(stations, {
+    url: settings.url,
+    version: settings.version,
+    strict: settings.strict,
+    identity: (id) => settings.identity.replaceAll("{stationId}", id),
+    password: password === undefined ? undefined : () => password,
+    portStart: (id) => ports.get(id),
+    settings: {
+      heartbeatIntervalSec: settings.heartbeatIntervalSeconds,
+      sampleIntervalSec: settings.sampleIntervalSeconds,
+    },
+    start: options.start,
+    now: () => options.sim.now,
+    outboxLimit: settings.outboxLimit,
+    callTimeoutMs: settings.callTimeoutSeconds * 1000,
+    connectConcurrency: settings.connectConcurrency,
+    logger,
+  });
+  logger.info("Connecting {n} charge points (OCPP {version}) to {url}", {
+    n: stations.length,
+    version: settings.version,
+    url: settings.url,
+  });
+  const began = performance.now();
+  await fleet.start();
+  const booted = fleet.totals().accepted;
+  logger.info("{booted} of {n} charge points booted in {ms} ms", {
+    booted,
+    n: stations.length,
+    ms: Math.round(performance.now() - began),
+  });
+  if (booted < stations.length) {
+    logger.info("{n} charge points are not booted yet: they keep at it, holding their messages", {
+      n: stations.length - booted,
+    });
+  }
+
+  let unsent = 0;
+  let closed = false;
+  const counts = (): OcppCounts => {
+    const { queued, ...totals } = fleet.totals();
+    return { ...totals, unsent: closed ? unsent : queued, unknownStations: fleet.unknownStations };
+  };
+  const run: OcppRun = Object.assign((event: Parameters<DisposableSink>[0]) => fleet(event), {
+    fleet,
+    counts,
+    flush: () => Promise.resolve(),
+    async [Symbol.asyncDispose]() {
+      if (closed) return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), options.shutdownTimeoutMs);
+      });
+      const timedOut = await Promise.race([fleet.idle().then(() => false), late]);
+      clearTimeout(timer);
+      unsent = fleet.totals().queued;
+      closed = true;
+      if (timedOut) {
+        logger.warn("Stopping the charge points after {ms} ms with {unsent} calls not sent", {
+          ms: options.shutdownTimeoutMs,
+          unsent,
+        });
+      }
+      await fleet[Symbol.asyncDispose]();
+    },
+  });
+  return run;
+}
+
+/** Each port's state in the simulation now: a vehicle plugged in, or out of service. */
+function portsNow(sim: Simulation): Map<string, PortStart> {
+  const ports = new Map<string, PortStart>();
+  for (const c of sim.snapshot().chargers) {
+    if (c.status === "Faulted" || c.status === "Maintenance") {
+      ports.set(c.id, { plugged: c.session !== null, outage: { kind: c.status, message: "" } });
+    } else if (c.session !== null || c.status === "In Use") {
+      ports.set(c.id, { plugged: true });
+    }
+  }
+  return ports;
+}
+
+/** One line of what the charge points did, for the run's summary. */
+export function formatOcppCounts(c: OcppCounts): string {
+  const answered = Object.values(c.answered).reduce((a, b) => a + b, 0);
+  const commands = Object.values(c.commands).reduce((a, b) => a + b, 0);
+  const n = (x: number) => x.toLocaleString("en-US");
+  return [
+    `ocpp: ${n(c.accepted)} of ${n(c.chargePoints)} charge points booted`,
+    `${n(answered)} calls answered`,
+    `${n(c.callErrors)} CALLERRORs`,
+    `${n(c.timeouts)} timeouts`,
+    `${n(c.abandoned + c.dropped)} given up`,
+    `${n(c.unsent)} unsent`,
+    `${n(c.reconnects)} reconnects`,
+    `${n(commands)} commands received`,
+  ].join(", ");
+}
+
+/** Calls the central system never got: given up, dropped from a full outbox, or never sent. */
+export function ocppUndelivered(c: OcppCounts): number {
+  return c.abandoned + c.dropped + c.unsent;
+}

@@ -32,7 +32,10 @@ export interface Session {
   socStart: number;
   socTarget: number;
   estimatedMinutes: number;
-  /** SoC and time at which the current charging stretch began. */
+  /**
+   * SoC and time at which the current charging stretch began (`segmentStart`
+   * Infinity: held at no power by a cap of 0 kW).
+   */
   segmentSoc: number;
   segmentStart: number;
   /** Charging milliseconds before the current stretch. */
@@ -51,6 +54,8 @@ export interface Session {
   completed: boolean;
   /** Which kind of stay of the site's dwell mixture the driver has. */
   dwellPart: number;
+  /** When its pending step is due: a queued step at another time is stale, and skipped. */
+  stepAt: number;
 }
 
 /** A charger's state. */
@@ -74,6 +79,12 @@ export interface ChargerState {
   plannedPending: boolean;
   /** When the current or next planned window was due. */
   plannedAt: number;
+  /** A planned maintenance window is under way. */
+  windowOpen: boolean;
+  /** A power cap set from outside (a central system's charging profile), kW; 0 holds the charge. */
+  capKw: number | undefined;
+  /** Taken out of service from outside: Maintenance once free, until released. */
+  held: boolean;
   /** Position in the network's charger list. */
   index: number;
   sessions: number;

@@ -43,6 +43,7 @@ import {
 import { deriveState, Random } from "./random.ts";
 import {
   type EngineState,
+  KINDS,
   loadSession,
   restoreSimulation,
   saveSimulation,
@@ -50,12 +51,11 @@ import {
 import { type SimulationSnapshot, toTime } from "./snapshot.ts";
 import { isoTime } from "./time.ts";
 
-/** Timer kinds, in the order they run when due at the same millisecond. */
+/** Timer kinds, in the order they run when due at the same millisecond (`KINDS` of them). */
 const SESSION = 0;
 const FAULT = 1;
 const ARRIVAL = 2;
 const PLANNED = 3;
-const KINDS = 4;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 /** Where {@link Simulation.advance} steps to: nothing is ever appended. */
@@ -181,6 +181,7 @@ const START_FAILURES: RejectReason[] = [
   "connector_error",
   "vehicle_communication",
 ];
+const HELD_MESSAGE = "Unavailable: taken out of service by the central system";
 const REJECT_MESSAGES: Record<RejectReason, string> = {
   out_of_service: "Charger out of service",
   authorization_failed: "Start failed: authorization declined",
@@ -202,6 +203,8 @@ export class Simulation {
   /** Each site type's kinds of stay and their shares. */
   readonly #dwell: Record<SiteType, DwellMixture>;
   readonly #curves = new Map<string, ChargeCurve>();
+  /** Chargers by ID, made at the first command. */
+  #byId?: Map<string, ChargerState>;
   #now: number;
   #seq = 0;
   /**
@@ -277,6 +280,9 @@ export class Simulation {
         faultPending: false,
         plannedPending: false,
         plannedAt: 0,
+        windowOpen: false,
+        capKw: undefined,
+        held: false,
         index,
         sessions: 0,
       };
@@ -353,7 +359,12 @@ export class Simulation {
     const before = out.length;
     // Keys differ by kind, so a session step and a charger timer never tie.
     if (key === this.#steps.peekValue()) {
-      this.#sessionStep(out, this.#steps.pop()!, time);
+      const s = this.#steps.pop()!;
+      // A step moved by a command (see `limitPower`) leaves its old entry behind: skipped.
+      if (s.stepAt === time) {
+        s.stepAt = NaN;
+        this.#sessionStep(out, s, time);
+      }
     } else {
       const c = this.#timers.pop()!;
       const kind = key % KINDS;
@@ -385,6 +396,95 @@ export class Simulation {
     }
   }
 
+  /**
+   * Caps the power of charger `chargerId` at `kw` from `time` on, as a
+   * central system's charging profile does (undefined: only its rating and
+   * the vehicle limit it again; 0 holds the charge at no power). A session
+   * there goes on from its state of charge at `time` at the new power, so it
+   * takes longer or less long, and a `session.updated` at `time` says so.
+   * `time` must lie between {@link Simulation.now} and {@link Simulation.peek}.
+   */
+  limitPower(chargerId: string, kw: number | undefined, time: number, out: SimEvent[]): void {
+    if (kw !== undefined && !(kw >= 0)) throw new RangeError(`kw must be ≥ 0, got ${kw}`);
+    const c = this.#at(chargerId, time);
+    if (c.capKw === kw) return;
+    c.capKw = kw;
+    const s = c.session;
+    if (!s || s.completed) return;
+    if (!s.interrupted && time > s.segmentStart) {
+      // What it charged so far, at the old power.
+      s.soc = s.curve.socAfter(s.segmentSoc, (time - s.segmentStart) / 1000);
+      s.chargedMs += time - s.segmentStart;
+      s.segmentStart = time;
+    }
+    s.curve = this.#curve(s.vehicle, c, s.drawPercent);
+    // Paused by a fault, it charges at the new power once the fault clears.
+    if (s.interrupted) return;
+    // Still waiting to start (`segmentStart` ahead), it keeps its start.
+    this.#startSegment(s, Number.isFinite(s.segmentStart) ? s.segmentStart : time);
+    if (s.completeAt < s.stepAt) this.#scheduleSession(s, Math.max(time, s.completeAt));
+    const message = kw === 0
+      ? "Charging held by the central system"
+      : "Charging power limit changed by the central system";
+    this.#emitSession(out, s, time, "session.updated", "In Use", message);
+  }
+
+  /**
+   * Takes charger `chargerId` out of service (`available` false) or back in,
+   * from `time` on, as a central system's ChangeAvailability does: out of
+   * service, it is Maintenance and its arrivals are lost (`session.rejected`,
+   * out of service). Returns `"scheduled"` when that waits for the charger to
+   * be free (a session, a fault or a planned window under way), else
+   * `"accepted"`.
+   */
+  setAvailable(
+    chargerId: string,
+    available: boolean,
+    time: number,
+    out: SimEvent[],
+  ): "accepted" | "scheduled" {
+    const c = this.#at(chargerId, time);
+    if (c.held === !available) return "accepted";
+    c.held = !available;
+    if (!available) {
+      if (c.status !== "Idle") return "scheduled";
+      this.#chargerStatus(out, c, time, "Maintenance", HELD_MESSAGE);
+      return "accepted";
+    }
+    // Out of service only by its hold (not by a fault or a planned window), it is free again.
+    if (c.status === "Maintenance" && !c.windowOpen) this.#free(out, c, time, "Back in service");
+    return "accepted";
+  }
+
+  /** The state of charger `chargerId`, the simulation moved to `time` for a command. */
+  #at(chargerId: string, time: number): ChargerState {
+    if (!(time >= this.#now && time <= this.peek())) {
+      throw new RangeError(
+        `a command's time must lie between now (${this.#now}) and the next timer (${this.peek()}), got ${time}`,
+      );
+    }
+    this.#byId ??= new Map(this.#chargers.map((c) => [c.fields.chargerId, c]));
+    const c = this.#byId.get(chargerId);
+    if (!c) throw new RangeError(`no charger ${chargerId} in the network`);
+    this.#now = time;
+    return c;
+  }
+
+  /**
+   * A charging stretch of `s` from `time` at its state of charge: when it
+   * reaches the target, or, held by a cap of 0 kW, never (no power flows).
+   */
+  #startSegment(s: Session, time: number) {
+    s.segmentSoc = s.soc;
+    if (s.charger.capKw === 0) {
+      s.segmentStart = Infinity;
+      s.completeAt = Infinity;
+    } else {
+      s.segmentStart = time;
+      s.completeAt = time + Math.ceil(s.curve.secondsBetween(s.soc, s.socTarget) * 1000);
+    }
+  }
+
   /** Whether events are only counted (see {@link Simulation.advance}). */
   get #quiet(): boolean {
     return this.#now < this.#quietUntil;
@@ -395,6 +495,8 @@ export class Simulation {
   }
 
   #scheduleSession(s: Session, time: number) {
+    if (s.stepAt === time) return; // already due then
+    s.stepAt = time;
     this.#steps.push(s, time * KINDS + SESSION);
   }
 
@@ -478,7 +580,9 @@ export class Simulation {
       dwellPart: 0,
       interrupted: false,
       events: c.events,
+      stepAt: NaN,
     });
+    if (c.capKw === 0) this.#startSegment(s, from);
     const dwell = this.#dwell[c.siteType];
     if (dwell.parts.length > 1) s.dwellPart = r.weighted(dwell.shares, dwell.total);
     s.departAt = time + this.#dwellMs(c, dwell.parts[s.dwellPart].connectionMinutes);
@@ -495,11 +599,14 @@ export class Simulation {
    */
   #curve(vehicle: Vehicle, c: ChargerState, percent: number): ChargeCurve {
     const dc = c.level === "DCFC";
-    const key = `${vehicle.name}|${c.level}|${c.powerKw}|${percent}`;
+    // A cap of 0 holds the charge (see `#startSegment`): the curve is the uncapped one.
+    const cap = c.capKw || Infinity;
+    const key = `${vehicle.name}|${c.level}|${c.powerKw}|${percent}|${cap}`;
     let curve = this.#curves.get(key);
     if (!curve) {
       // A vehicle without a DC inlet never arrives at a DC charger (see `compatibility`).
-      const limit = Math.min(c.powerKw, dc ? vehicle.maxDcKw! : vehicle.maxAcKw) * percent / 100;
+      const rated = Math.min(c.powerKw, dc ? vehicle.maxDcKw! : vehicle.maxAcKw) * percent / 100;
+      const limit = Math.min(rated, cap);
       curve = new ChargeCurve(vehicle.batteryKwh, limit, dc ? vehicle.dcCurve : undefined);
       this.#curves.set(key, curve);
     }
@@ -516,7 +623,10 @@ export class Simulation {
       const skipped = Math.min(updates, Math.ceil((this.#quietUntil - time) / u) - 1);
       if (skipped > 0) {
         this.#count(s, skipped);
-        s.soc = s.curve.socAfter(s.segmentSoc, (time + skipped * u - s.segmentStart) / 1000);
+        const at = time + skipped * u;
+        if (at > s.segmentStart) {
+          s.soc = s.curve.socAfter(s.segmentSoc, (at - s.segmentStart) / 1000);
+        }
       }
       this.#scheduleSession(s, skipped === updates ? change : time + (skipped + 1) * u);
       return;
@@ -538,9 +648,7 @@ export class Simulation {
       const c = s.charger;
       if (c.random.chance(m.resolveProbability)) {
         s.interrupted = false;
-        s.segmentStart = time;
-        s.segmentSoc = s.soc;
-        s.completeAt = time + Math.ceil(s.curve.secondsBetween(s.soc, s.socTarget) * 1000);
+        this.#startSegment(s, time);
         this.#chargerStatus(out, c, time, "In Use", "Fault cleared");
         this.#emitSession(out, s, time, "session.resumed", "In Use", "Charging resumed");
         this.#scheduleStep(s, time);
@@ -575,7 +683,9 @@ export class Simulation {
       else this.#scheduleSession(s, s.departAt);
       return;
     }
-    s.soc = s.curve.socAfter(s.segmentSoc, (time - s.segmentStart) / 1000);
+    if (time > s.segmentStart) {
+      s.soc = s.curve.socAfter(s.segmentSoc, (time - s.segmentStart) / 1000);
+    }
     if (time >= s.departAt) {
       s.chargedMs += Math.max(0, time - s.segmentStart);
       return this.#unplug(out, s, time, "departed");
@@ -584,7 +694,7 @@ export class Simulation {
       const c = s.charger;
       s.interrupted = true;
       s.interruptAt = Infinity;
-      s.chargedMs += time - s.segmentStart;
+      s.chargedMs += Math.max(0, time - s.segmentStart);
       this.stats.interruptions++;
       const reason = INTERRUPTION_REASONS[c.random.int(0, INTERRUPTION_REASONS.length - 1)];
       this.#chargerStatus(out, c, time, "Interruption", reason);
@@ -649,9 +759,10 @@ export class Simulation {
     return e;
   }
 
-  /** The charger is free again: a pending outage starts, or it is available. */
+  /** The charger is free again: it stays out of service, a pending outage starts, or it is available. */
   #free(out: SimEvent[], c: ChargerState, time: number, message: string) {
-    if (c.faultPending) this.#startFault(out, c, time);
+    if (c.held) this.#chargerStatus(out, c, time, "Maintenance", HELD_MESSAGE);
+    else if (c.faultPending) this.#startFault(out, c, time);
     else if (c.plannedPending) this.#startPlanned(out, c, time);
     else this.#chargerStatus(out, c, time, "Idle", message);
   }
@@ -684,9 +795,11 @@ export class Simulation {
 
   /** A planned-window timer: a window starts (or waits for the charger to be free), or ends. */
   #planned(out: SimEvent[], c: ChargerState, time: number) {
-    if (c.status === "Maintenance") {
+    if (c.windowOpen) {
+      c.windowOpen = false;
       this.#schedulePlanned(c, c.plannedAt + this.#model.plannedMaintenance.everyDays * DAY_MS);
-      this.#free(out, c, time, "Maintenance complete");
+      // Out of service meanwhile, it says so only once.
+      if (!c.held) this.#free(out, c, time, "Maintenance complete");
     } else if (c.status === "Idle") {
       this.#startPlanned(out, c, time);
     } else {
@@ -696,6 +809,7 @@ export class Simulation {
 
   #startPlanned(out: SimEvent[], c: ChargerState, time: number) {
     c.plannedPending = false;
+    c.windowOpen = true;
     this.stats.plannedMaintenances++;
     this.#chargerStatus(out, c, time, "Maintenance", "Scheduled maintenance");
     this.#schedule(c, PLANNED, time + this.#model.plannedMaintenance.hours * HOUR_MS);

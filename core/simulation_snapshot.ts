@@ -12,6 +12,9 @@ import { Random } from "./random.ts";
 import type { SimulationStats } from "./simulation.ts";
 import { fromTime, type SessionSnapshot, type SimulationSnapshot, toTime } from "./snapshot.ts";
 
+/** Timer kinds per millisecond of a queue key (`time · KINDS + kind`; see `simulation.ts`). */
+export const KINDS = 4;
+
 /** What of the engine a snapshot holds. */
 export interface EngineState {
   /** Simulated time reached. */
@@ -46,9 +49,9 @@ function saveSession(s: Session): SessionSnapshot {
     socTarget: s.socTarget,
     estimatedMinutes: s.estimatedMinutes,
     segmentSoc: s.segmentSoc,
-    segmentStart: s.segmentStart,
+    segmentStart: toTime(s.segmentStart),
     chargedMs: s.chargedMs,
-    completeAt: s.completeAt,
+    completeAt: toTime(s.completeAt),
     interruptAt: toTime(s.interruptAt),
     checks: s.checks,
     soc: s.soc,
@@ -58,6 +61,7 @@ function saveSession(s: Session): SessionSnapshot {
     dwellPart: s.dwellPart,
     interrupted: s.interrupted,
     events: s.events,
+    stepAt: s.stepAt,
   };
 }
 
@@ -86,9 +90,9 @@ export function loadSession(
     socTarget: saved.socTarget,
     estimatedMinutes: saved.estimatedMinutes,
     segmentSoc: saved.segmentSoc,
-    segmentStart: saved.segmentStart,
+    segmentStart: fromTime(saved.segmentStart),
     chargedMs: saved.chargedMs,
-    completeAt: saved.completeAt,
+    completeAt: fromTime(saved.completeAt),
     interruptAt: fromTime(saved.interruptAt),
     checks: saved.checks,
     soc: saved.soc,
@@ -96,6 +100,7 @@ export function loadSession(
     departAt: fromTime(saved.departAt),
     completed: saved.completed,
     dwellPart: saved.dwellPart,
+    stepAt: saved.stepAt ?? NaN,
   };
 }
 
@@ -114,6 +119,9 @@ export function saveSimulation(state: EngineState): SimulationSnapshot {
       faultPending: c.faultPending,
       plannedPending: c.plannedPending,
       plannedAt: c.plannedAt,
+      windowOpen: c.windowOpen,
+      capKw: c.capKw ?? null,
+      held: c.held,
       session: c.session && saveSession(c.session),
     })),
     // The queues in their array order: pushed back in this order, they come back identical,
@@ -164,6 +172,9 @@ export function restoreSimulation(
     c.faultPending = saved.faultPending;
     c.plannedPending = saved.plannedPending;
     c.plannedAt = saved.plannedAt;
+    c.windowOpen = saved.windowOpen ?? saved.status === "Maintenance";
+    c.capKw = saved.capKw ?? undefined;
+    c.held = saved.held;
     if (saved.session) {
       const vehicle = vehicles.get(saved.session.vehicle);
       if (!vehicle) {
@@ -182,6 +193,8 @@ export function restoreSimulation(
   for (const [i, key] of snapshot.steps) {
     const session = charger(i).session;
     if (!session) throw new RangeError(`the snapshot's queue has a step for idle charger ${i}`);
+    // A snapshot without `stepAt` holds one step per session: that one is due.
+    if (Number.isNaN(session.stepAt)) session.stepAt = Math.floor(key / KINDS);
     state.steps.push(session, key);
   }
 }

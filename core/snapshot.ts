@@ -25,9 +25,10 @@ export const SessionSnapshotSchema = v.strictObject({
   socTarget: v.number(),
   estimatedMinutes: v.number(),
   segmentSoc: v.number(),
-  segmentStart: v.number(),
+  /** null: held at no power. */
+  segmentStart: Time,
   chargedMs: v.number(),
-  completeAt: v.number(),
+  completeAt: Time,
   interruptAt: Time,
   checks: Int,
   soc: v.number(),
@@ -38,6 +39,8 @@ export const SessionSnapshotSchema = v.strictObject({
   dwellPart: v.optional(Int, 0),
   interrupted: v.boolean(),
   events: Int,
+  /** When its pending step is due (absent: its one queued step). */
+  stepAt: v.optional(v.number()),
 });
 export type SessionSnapshot = v.InferOutput<typeof SessionSnapshotSchema>;
 
@@ -51,6 +54,12 @@ export const ChargerSnapshotSchema = v.strictObject({
   faultPending: v.boolean(),
   plannedPending: v.boolean(),
   plannedAt: v.number(),
+  /** A planned window is under way (absent: whether the status is Maintenance). */
+  windowOpen: v.optional(v.boolean()),
+  /** A power cap set from outside, kW. */
+  capKw: v.optional(v.nullable(v.number()), null),
+  /** Taken out of service from outside. */
+  held: v.optional(v.boolean(), false),
   session: v.nullable(SessionSnapshotSchema),
 });
 export type ChargerSnapshot = v.InferOutput<typeof ChargerSnapshotSchema>;

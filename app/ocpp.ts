@@ -13,6 +13,7 @@ import { OcppConfigSchema } from "../core/config.ts";
 import { ConfigError, formatIssues } from "../core/errors.ts";
 import type { Network } from "../core/network.ts";
 import type { RunPlan } from "../core/plan.ts";
+import { CommandInbox } from "../core/command.ts";
 import type { Simulation } from "../core/simulation.ts";
 import type { DisposableSink } from "../core/sink.ts";
 import type { ChargePointStats } from "../ocpp/charge_point.ts";
@@ -97,6 +98,8 @@ export interface OcppCounts extends ChargePointStats {
 /** The charge points of a run, as one sink; their counters once disposed. */
 export interface OcppRun extends DisposableSink {
   readonly fleet: OcppFleet;
+  /** The central system's commands, for the run loop to apply (`runSimulation`'s `commands`). */
+  readonly commands: CommandInbox;
   counts(): OcppCounts;
 }
 
@@ -132,7 +135,9 @@ export async function startOcpp(
   const { getOcppFleet } = await import("../ocpp/fleet.ts");
   const ports = portsNow(options.sim);
   const stations = stationsOf(network);
+  const commands = new CommandInbox();
   const fleet = getOcppFleet(stations, {
+    commands,
     url: settings.url,
     version: settings.version,
     strict: settings.strict,
@@ -177,6 +182,7 @@ export async function startOcpp(
   };
   const run: OcppRun = Object.assign((event: Parameters<DisposableSink>[0]) => fleet(event), {
     fleet,
+    commands,
     counts,
     flush: () => Promise.resolve(),
     async [Symbol.asyncDispose]() {

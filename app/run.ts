@@ -307,6 +307,7 @@ export async function runPrepared(
         ? { everyMs: prepared.options.state?.everyMs ?? 30_000, save: () => state.save(sim, false) }
         : undefined,
       onProgress: options.onProgress,
+      commands: ocpp?.commands,
     });
     options.onEnd?.(end);
   } finally {

@@ -9,6 +9,8 @@ export type { DefaultDemandOptions, DemandModel, DemandProfile, PeakHours } from
 export { ChargeCurve } from "./charge_curve.ts";
 export type { CurvePoint } from "./charge_curve.ts";
 export { systemClock } from "./clock.ts";
+export { applyCommand, CommandInbox } from "./command.ts";
+export type { Command, CommandOutcome } from "./command.ts";
 export type { Clock } from "./clock.ts";
 export {
   ConfigSchema,

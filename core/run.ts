@@ -6,6 +6,7 @@
  * @module
  */
 import { type Clock, systemClock } from "./clock.ts";
+import type { CommandInbox } from "./command.ts";
 import type { SimEvent } from "./event.ts";
 import { newSimulationStats, type Simulation } from "./simulation.ts";
 import type { Sink } from "./sink.ts";
@@ -45,6 +46,12 @@ export interface RunOptions {
    * the moment to save the simulation's state.
    */
   checkpoint?: { everyMs: number; save: () => Promise<void> };
+  /**
+   * Commands from outside (a central system's), applied between two steps at
+   * the simulated time of the moment they are taken; a wait for the next
+   * event ends early when one comes. Those still waiting at the end are refused.
+   */
+  commands?: CommandInbox;
 }
 
 /**
@@ -70,7 +77,7 @@ export async function runSimulation(
 ): Promise<RunEnd> {
   const { end, speed = Infinity, clock = systemClock, signal, onProgress } = options;
   const progressMs = options.progressIntervalMs ?? 1000;
-  const { checkpoint } = options;
+  const { checkpoint, commands } = options;
   const wallStart = clock.now();
   const anchor = options.anchor ?? { wallMs: wallStart, simMs: sim.now };
   let lastProgress = wallStart;
@@ -85,8 +92,23 @@ export async function runSimulation(
     lastSave = clock.now();
   };
   const out: SimEvent[] = [];
+  const deliver = async () => {
+    for (let i = 0; i < out.length; i++) {
+      const r = sink(out[i]);
+      if (r) await r;
+    }
+  };
   try {
     while (!signal?.aborted) {
+      if (commands?.size) {
+        // Now in simulated time: the clock's, between the last step and the next timer.
+        const clockSim = speed === Infinity
+          ? sim.now
+          : anchor.simMs + (clock.now() - anchor.wallMs) * speed;
+        out.length = 0;
+        commands.applyAll(sim, Math.min(Math.max(clockSim, sim.now), sim.peek(), end), out);
+        await deliver();
+      }
       const next = sim.peek();
       if (next >= end) return "finished";
       if (speed !== Infinity) {
@@ -94,16 +116,16 @@ export async function runSimulation(
         if (wait > 0) {
           await sink.flush?.();
           if (checkpoint && clock.now() - lastSave >= checkpoint.everyMs) await save();
-          await clock.sleep(wait, signal);
+          const woken = commands && signal
+            ? AbortSignal.any([signal, commands.signal])
+            : commands?.signal ?? signal;
+          await clock.sleep(wait, woken);
           continue;
         }
       }
       out.length = 0;
       sim.step(out);
-      for (let i = 0; i < out.length; i++) {
-        const r = sink(out[i]);
-        if (r) await r;
-      }
+      await deliver();
       if ((++steps & 1023) === 0 && (onProgress || checkpoint)) {
         const t = clock.now();
         if (onProgress && t - lastProgress >= progressMs) {
@@ -115,6 +137,7 @@ export async function runSimulation(
     }
     return "stopped";
   } finally {
+    commands?.close();
     await sink.flush?.();
   }
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { defaults } from "../data/mod.ts";
 import type { Clock } from "./clock.ts";
 import type { SimEvent } from "./event.ts";
+import { CommandInbox } from "./command.ts";
 import { runSimulation, warmUp } from "./run.ts";
 import { Simulation } from "./simulation.ts";
 import { fanOut, type Sink } from "./sink.ts";
@@ -173,4 +174,53 @@ Deno.test("warmUp() leaves a busy network whose counters, energy too, start at i
   const total = sim.stats.energyKwh + sim.pluggedInEnergyKwh();
   assert.ok(total > 0);
   assert.ok(Math.abs(total - taken) / taken < 0.05, `${total} vs ${taken}`);
+});
+
+Deno.test("runSimulation() applies a command at the simulated time it comes, waking from a wait", async () => {
+  const charger = network.chargers[0];
+  const sim = new Simulation({
+    seed: 1,
+    start: START,
+    network: { ...network, chargers: [charger] },
+    model: defaults.model,
+  });
+  const commands = new CommandInbox();
+  const seen: SimEvent[] = [];
+  const wallStart = Date.now();
+  let sentAt = 0;
+  const outcome = new Promise<string>((resolve) => {
+    setTimeout(() => {
+      sentAt = Date.now();
+      resolve(commands.send({ type: "availability", chargerId: charger.id, available: false }));
+    }, 200);
+  });
+  let seenAt = 0;
+  const stop = new AbortController();
+  await runSimulation(sim, (e) => {
+    if (e.type === "charger.status" && e.status === "Maintenance" && !seenAt) {
+      seenAt = Date.now();
+      stop.abort();
+    }
+    seen.push(e);
+  }, { end: Infinity, speed: 1200, commands, signal: stop.signal });
+  assert.equal(await outcome, "accepted");
+  const held = seen.find((e) => e.type === "charger.status" && e.status === "Maintenance");
+  assert.ok(held, "the charger went out of service");
+  // At the simulated time of its wall time (±1 simulated minute), and at once.
+  const expected = START + (sentAt - wallStart) * 1200;
+  assert.ok(
+    Math.abs(Date.parse(held.time) - expected) < 60_000,
+    `${held.time} vs ${new Date(expected).toISOString()}`,
+  );
+  assert.ok(seenAt - sentAt < 100, `${seenAt - sentAt} ms after it was sent`);
+});
+
+Deno.test("runSimulation() refuses the commands still waiting when it ends", async () => {
+  const commands = new CommandInbox();
+  const sim = newSim();
+  const late = commands.send({ type: "limit", chargerId: network.chargers[0].id, kw: 3 });
+  const controller = new AbortController();
+  controller.abort();
+  await runSimulation(sim, () => {}, { end: START + HOUR, signal: controller.signal, commands });
+  await assert.rejects(late, /the simulation has stopped/);
 });

@@ -40,6 +40,17 @@ import {
   type Payload,
 } from "./transport.ts";
 import { hardwareOf } from "./vendors.ts";
+import type { Command, CommandOutcome } from "../core/command.ts";
+import { voltageOf, wiringOf } from "./electrical.ts";
+import { ChargingProfiles, type Limit, profileOf, type TransactionRef } from "./smart_charging.ts";
+
+/** The purposes of ClearChargingProfile, both versions' names. */
+const PURPOSE_OF: Record<string, "max" | "txDefault" | "tx"> = {
+  ChargePointMaxProfile: "max",
+  ChargingStationMaxProfile: "max",
+  TxDefaultProfile: "txDefault",
+  TxProfile: "tx",
+};
 
 /** Options of a {@link ChargePoint}. */
 export interface ChargePointOptions {
@@ -61,6 +72,13 @@ export interface ChargePointOptions {
   outboxLimit?: number;
   /** Seconds before booting again when the central system sets no interval or fails the boot. @default {30} */
   bootRetrySec?: number;
+  /**
+   * Where the central system's commands go into the simulation (power caps,
+   * availability): the closed loop. Without it, ChangeAvailability is
+   * rejected and charging profiles are kept and reported but change nothing.
+   * @default {none: open loop}
+   */
+  commands?: { send(command: Command): Promise<CommandOutcome> };
   /** @default {the `evsim.ocpp` logger} */
   logger?: Logger;
 }
@@ -141,6 +159,9 @@ export class ChargePoint implements AsyncDisposable {
   #resetOnIdle = false;
   #rebooting?: Promise<void>;
   #started = false;
+  readonly #profiles = new ChargingProfiles();
+  /** The power cap each port (by index) last asked the simulation for, kW. */
+  readonly #caps: (number | undefined)[] = [];
 
   constructor(spec: StationSpec, options: ChargePointOptions) {
     this.spec = spec;
@@ -237,11 +258,19 @@ export class ChargePoint implements AsyncDisposable {
     const ms = Date.parse(event.time);
     if (ms > this.#lastEventMs) this.#lastEventMs = ms;
     if (!this.#started) this.start();
+    const port = this.spec.ports.findIndex((p) => p.chargerId === event.chargerId);
+    const before = port < 0 ? undefined : this.#transactionOf(port);
     this.#apply(
       this.version === "1.6"
         ? step16(this.spec, this.#state, this.#settings, event)
         : step201(this.spec, this.#state, this.#settings, event),
     );
+    if (port >= 0) {
+      if (before && this.#transactionOf(port)?.id !== before.id) {
+        this.#profiles.endTransaction(before.id);
+      }
+      this.#syncCap(port, ms);
+    }
     if (this.#resetOnIdle && this.#state.ports.every((p) => !p.tx)) {
       this.#resetOnIdle = false;
       this.#reboot("ScheduledReset");
@@ -590,6 +619,55 @@ export class ChargePoint implements AsyncDisposable {
         this.#changed(r.settings);
         return { status: r.status };
       });
+      t.handle("SetChargingProfile", (p) => {
+        count("SetChargingProfile");
+        const r = this.#setProfile(p.connectorId as number, p.csChargingProfiles as Payload);
+        if (r.why) {
+          this.#log.info("{identity}: SetChargingProfile rejected: {why}", {
+            identity: this.spec.stationId,
+            why: r.why,
+          });
+        }
+        return { status: r.status };
+      });
+      t.handle("ClearChargingProfile", (p) => {
+        count("ClearChargingProfile");
+        const n = this.#profiles.clear({
+          id: p.id as number | undefined,
+          connector: p.connectorId as number | undefined,
+          purpose: p.chargingProfilePurpose === undefined
+            ? undefined
+            : PURPOSE_OF[p.chargingProfilePurpose as string] ?? "none" as never,
+          stackLevel: p.stackLevel as number | undefined,
+        });
+        if (n > 0) this.#afterAnswer(() => this.#syncCaps());
+        return { status: n > 0 ? "Accepted" : "Unknown" };
+      });
+      t.handle("GetCompositeSchedule", (p) => {
+        count("GetCompositeSchedule");
+        const connector = p.connectorId as number;
+        if (connector < 0 || connector > ports) return { status: "Rejected" };
+        const unit = (p.chargingRateUnit as "A" | "W" | undefined) ?? "W";
+        const c = this.#composite(connector, p.duration as number, unit);
+        return {
+          status: "Accepted",
+          connectorId: connector,
+          scheduleStart: c.start,
+          chargingSchedule: {
+            duration: p.duration,
+            startSchedule: c.start,
+            chargingRateUnit: unit,
+            chargingSchedulePeriod: c.periods,
+          },
+        };
+      });
+      t.handle("ChangeAvailability", async (p) => {
+        count("ChangeAvailability");
+        const connector = p.connectorId as number;
+        if (connector < 0 || connector > ports) return { status: "Rejected" };
+        const which = connector === 0 ? this.spec.ports.map((_, i) => i) : [connector - 1];
+        return { status: await this.#changeAvailability(which, p.type === "Operative") };
+      });
       t.handle("TriggerMessage", (p) => {
         count("TriggerMessage");
         const connector = p.connectorId as number | undefined;
@@ -624,6 +702,64 @@ export class ChargePoint implements AsyncDisposable {
         this.#changed(r.settings);
         return r.answer;
       });
+      t.handle("SetChargingProfile", (p) => {
+        count("SetChargingProfile");
+        const r = this.#setProfile(p.evseId as number, p.chargingProfile as Payload);
+        if (r.why) {
+          this.#log.info("{identity}: SetChargingProfile rejected: {why}", {
+            identity: this.spec.stationId,
+            why: r.why,
+          });
+        }
+        return r.why
+          ? {
+            status: r.status,
+            statusInfo: { reasonCode: "Rejected", additionalInfo: r.why.slice(0, 512) },
+          }
+          : { status: r.status };
+      });
+      t.handle("ClearChargingProfile", (p) => {
+        count("ClearChargingProfile");
+        const c = (p.chargingProfileCriteria ?? {}) as Payload;
+        const n = this.#profiles.clear({
+          id: p.chargingProfileId as number | undefined,
+          connector: c.evseId as number | undefined,
+          purpose: c.chargingProfilePurpose === undefined
+            ? undefined
+            : PURPOSE_OF[c.chargingProfilePurpose as string] ?? "none" as never,
+          stackLevel: c.stackLevel as number | undefined,
+        });
+        if (n > 0) this.#afterAnswer(() => this.#syncCaps());
+        return { status: n > 0 ? "Accepted" : "Unknown" };
+      });
+      t.handle("GetCompositeSchedule", (p) => {
+        count("GetCompositeSchedule");
+        const evse = p.evseId as number;
+        if (evse < 0 || evse > ports) return { status: "Rejected" };
+        const unit = (p.chargingRateUnit as "A" | "W" | undefined) ?? "W";
+        const c = this.#composite(evse, p.duration as number, unit);
+        return {
+          status: "Accepted",
+          schedule: {
+            evseId: evse,
+            duration: p.duration,
+            scheduleStart: c.start,
+            chargingRateUnit: unit,
+            chargingSchedulePeriod: c.periods,
+          },
+        };
+      });
+      t.handle("ChangeAvailability", async (p) => {
+        count("ChangeAvailability");
+        const evse = (p.evse as { id: number } | undefined)?.id;
+        if (evse !== undefined && (evse < 0 || evse > ports)) return { status: "Rejected" };
+        const which = evse === undefined || evse === 0
+          ? this.spec.ports.map((_, i) => i)
+          : [evse - 1];
+        return {
+          status: await this.#changeAvailability(which, p.operationalStatus === "Operative"),
+        };
+      });
       t.handle("TriggerMessage", (p) => {
         count("TriggerMessage");
         const evse = (p.evse as { id: number } | undefined)?.id;
@@ -646,6 +782,133 @@ export class ChargePoint implements AsyncDisposable {
         throw new OcppCallError("NotSupported", `${action} is not supported by this charge point`);
       });
     }
+  }
+
+  /** The transaction on port `i`, as profiles name it (1.6: once the central system gave its ID). */
+  #transactionOf(i: number): TransactionRef | undefined {
+    const tx = this.#state.ports[i].tx;
+    if (!tx) return undefined;
+    const id = this.version === "1.6"
+      ? this.#transactionIds.get(tx.sessionId)?.toString() ?? `session:${tx.sessionId}`
+      : tx.transactionId;
+    return { id, startMs: Date.parse(tx.begin.time) };
+  }
+
+  /** A limit in kW on port `i`: W as they are, A at the port's voltage and phases. */
+  #kw(i: number, limit: Limit): number {
+    if (limit.unit === "W") return limit.limit / 1000;
+    const port = this.spec.ports[i];
+    const tx = this.#state.ports[i].tx;
+    const volts = voltageOf(port, tx?.last.vehicleType ?? "", tx?.last.socPercent ?? 50);
+    return limit.limit * volts * (limit.phases ?? wiringOf(port).phases) / 1000;
+  }
+
+  /** The power cap of port `i` at `time` that the profiles make, kW (undefined: none). */
+  #capAt(i: number, time: number): number | undefined {
+    const { max, tx } = this.#profiles.limitsAt(
+      this.spec.ports[i].number,
+      time,
+      this.#transactionOf(i),
+    );
+    // The station's maximum is shared evenly by its ports.
+    const kw = Math.min(
+      max ? this.#kw(i, max) / this.spec.ports.length : Infinity,
+      tx ? this.#kw(i, tx) : Infinity,
+    );
+    return kw === Infinity ? undefined : Math.max(0, Math.round(kw * 1000) / 1000);
+  }
+
+  /** Asks the simulation for port `i`'s cap at `time` if it changed (closed loop only). */
+  #syncCap(i: number, time: number): void {
+    const commands = this.#options.commands;
+    if (!commands) return;
+    const kw = this.#capAt(i, time);
+    if (kw === this.#caps[i]) return;
+    this.#caps[i] = kw;
+    const chargerId = this.spec.ports[i].chargerId;
+    commands.send({ type: "limit", chargerId, kw }).catch((error) => {
+      this.#log.warn("{identity}: cannot limit {chargerId} to {kw} kW: {error}", {
+        identity: this.spec.stationId,
+        chargerId,
+        kw: kw ?? "none",
+        error: (error as Error).message,
+      });
+    });
+  }
+
+  #syncCaps(): void {
+    const time = Date.parse(this.#now());
+    for (let i = 0; i < this.spec.ports.length; i++) this.#syncCap(i, time);
+  }
+
+  /** SetChargingProfile on `connector` (0: the station): `Accepted`, or `Rejected` and why. */
+  #setProfile(connector: number, payload: Payload): { status: string; why?: string } {
+    if (connector < 0 || connector > this.spec.ports.length) {
+      return { status: "Rejected", why: `no connector ${connector}` };
+    }
+    const profile = profileOf(payload);
+    if (typeof profile === "string") return { status: "Rejected", why: profile };
+    if (profile.purpose === "max" && connector !== 0) {
+      return { status: "Rejected", why: "a station maximum goes on connector 0" };
+    }
+    if (profile.purpose === "tx") {
+      const tx = connector > 0 ? this.#transactionOf(connector - 1) : undefined;
+      if (!tx) {
+        return { status: "Rejected", why: "a TxProfile needs a transaction on its connector" };
+      }
+      if (profile.transactionId !== undefined && profile.transactionId !== tx.id) {
+        return {
+          status: "Rejected",
+          why: `transaction ${profile.transactionId} is not running there`,
+        };
+      }
+      profile.transactionId = tx.id;
+    }
+    this.#profiles.set(connector, profile);
+    this.#afterAnswer(() => this.#syncCaps());
+    return { status: "Accepted" };
+  }
+
+  /**
+   * The composite schedule of `connector` from now for `durationSec`, in
+   * `unit`: the caps the profiles make, each from its start offset.
+   */
+  #composite(connector: number, durationSec: number, unit: "A" | "W") {
+    const start = Date.parse(this.#now());
+    const end = start + durationSec * 1000;
+    const ports = connector === 0 ? this.spec.ports.map((_, i) => i) : [connector - 1];
+    const times = new Set<number>();
+    for (const i of ports) {
+      const tx = this.#transactionOf(i);
+      for (const t of this.#profiles.changesIn(this.spec.ports[i].number, start, end, tx)) {
+        times.add(t);
+      }
+    }
+    const periods: { startPeriod: number; limit: number }[] = [];
+    for (const t of [...times].sort((a, b) => a - b)) {
+      let kw = 0;
+      for (const i of ports) kw += this.#capAt(i, t) ?? this.spec.ports[i].ratedKw;
+      const i = ports[0];
+      const perUnit = unit === "W"
+        ? 1000
+        : 1000 / (voltageOf(this.spec.ports[i], "", 50) * wiringOf(this.spec.ports[i]).phases);
+      const limit = Math.round(kw * perUnit * 10) / 10;
+      if (periods.at(-1)?.limit === limit) continue;
+      periods.push({ startPeriod: Math.round((t - start) / 1000), limit });
+    }
+    return { start: new Date(start).toISOString(), periods };
+  }
+
+  /** ChangeAvailability of the ports given (all when undefined): the simulation's answer. */
+  async #changeAvailability(ports: number[], available: boolean): Promise<string> {
+    const commands = this.#options.commands;
+    if (!commands) return "Rejected";
+    const outcomes = await Promise.all(
+      ports.map((i) =>
+        commands.send({ type: "availability", chargerId: this.spec.ports[i].chargerId, available })
+      ),
+    );
+    return outcomes.includes("scheduled") ? "Scheduled" : "Accepted";
   }
 
   #changed(settings: Settings): void {

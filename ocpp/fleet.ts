@@ -10,6 +10,7 @@ import type { DisposableSink } from "../core/sink.ts";
 import {
   addChargePointStats,
   ChargePoint,
+  type ChargePointOptions,
   type ChargePointStats,
   newChargePointStats,
 } from "./charge_point.ts";
@@ -52,6 +53,8 @@ export interface OcppFleetOptions {
   bootRetrySec?: number;
   /** Charge points connecting at once while starting. @default {100} */
   connectConcurrency?: number;
+  /** Where the central system's commands go into the simulation (see `ChargePointOptions.commands`). @default {none: open loop} */
+  commands?: ChargePointOptions["commands"];
   logger?: Logger;
 }
 
@@ -98,6 +101,7 @@ export function getOcppFleet(
         ports: options.portStart && spec.ports.map((p) => options.portStart!(p.chargerId) ?? {}),
         outboxLimit: options.outboxLimit,
         bootRetrySec: options.bootRetrySec,
+        commands: options.commands,
         logger,
       }),
     );

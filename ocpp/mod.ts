@@ -61,6 +61,8 @@ export {
   setVariables,
 } from "./settings.ts";
 export type { Measurand, Settings } from "./settings.ts";
+export { ChargingProfiles, periodAt, profileOf } from "./smart_charging.ts";
+export type { Limit, Placed, Profile, Purpose, TransactionRef } from "./smart_charging.ts";
 export { stationsOf } from "./station.ts";
 export type { PortSpec, StationSpec } from "./station.ts";
 export { initialState } from "./station_state.ts";

@@ -1,0 +1,215 @@
+/**
+ * The closed loop: a central system's commands change the simulation. A
+ * charging profile lowers a session's power and lengthens it; ChangeAvailability
+ * takes a station out of service and back. Real WebSockets on loopback, the
+ * run paced at 3,600×, the run loop applying each command as it comes.
+ */
+import assert from "node:assert/strict";
+import * as v from "valibot";
+import { ocppSettings, startOcpp } from "../app/ocpp.ts";
+import { ConfigSchema } from "../core/config.ts";
+import type { SimEvent } from "../core/event.ts";
+import { runSimulation } from "../core/run.ts";
+import { Simulation } from "../core/simulation.ts";
+import { fanOut } from "../core/sink.ts";
+import { defaults, regionNetwork } from "../data/mod.ts";
+import { type Csms, startCsms } from "../ocpp/csms.ts";
+import type { OcppVersion } from "../ocpp/transport.ts";
+
+const network = regionNetwork("Boulder, CO");
+const START = Date.UTC(2026, 0, 5, 15); // 8 am in Boulder
+const HOURS = 4;
+const newSim = () => new Simulation({ ...defaults, network, seed: 5, start: START });
+
+/** Every event of the run without a central system: what the sessions do untouched. */
+function untouched(): SimEvent[] {
+  const sim = newSim();
+  const out: SimEvent[] = [];
+  while (sim.peek() < START + HOURS * 3_600_000) sim.step(out);
+  return out;
+}
+
+/** A run at 3,600× against `csms`, while `act` drives the central system; every event. */
+async function run(
+  version: OcppVersion,
+  csms: Csms,
+  act: (events: SimEvent[]) => Promise<void>,
+): Promise<SimEvent[]> {
+  const sim = newSim();
+  const settings = ocppSettings(v.parse(ConfigSchema, {}), { url: csms.url, version })!;
+  await using ocpp = await startOcpp(settings, network, {
+    sim,
+    start: START,
+    shutdownTimeoutMs: 5000,
+    env: () => undefined,
+  });
+  const events: SimEvent[] = [];
+  const done = runSimulation(sim, fanOut([ocpp, (e) => void events.push(e)]), {
+    end: START + HOURS * 3_600_000,
+    speed: 3600,
+    commands: ocpp.commands,
+  });
+  await act(events);
+  await done;
+  await ocpp.fleet.idle();
+  return events;
+}
+
+const profile = (version: OcppVersion, port: number, watts: number) =>
+  version === "1.6"
+    ? {
+      connectorId: port,
+      csChargingProfiles: {
+        chargingProfileId: 7,
+        stackLevel: 1,
+        chargingProfilePurpose: "TxDefaultProfile",
+        chargingProfileKind: "Relative",
+        chargingSchedule: {
+          chargingRateUnit: "W",
+          chargingSchedulePeriod: [{ startPeriod: 0, limit: watts }],
+        },
+      },
+    }
+    : {
+      evseId: port,
+      chargingProfile: {
+        id: 7,
+        stackLevel: 1,
+        chargingProfilePurpose: "TxDefaultProfile",
+        chargingProfileKind: "Relative",
+        chargingSchedule: [{
+          id: 1,
+          chargingRateUnit: "W",
+          chargingSchedulePeriod: [{ startPeriod: 0, limit: watts }],
+        }],
+      },
+    };
+
+for (const version of ["1.6", "2.0.1"] as const) {
+  Deno.test(`OCPP ${version} closed loop: a charging profile lowers a session's power and lengthens it`, async () => {
+    await using csms = await startCsms();
+    let target: { identity: string; port: number; sessionId: string; after: string } | undefined;
+    const events = await run(version, csms, async (events) => {
+      // The first session started in view and charging at more than 3 kW gets a 2 kW default profile.
+      const charging = () => {
+        const started = new Set(
+          events.flatMap((e) => e.type === "session.started" ? [e.sessionId] : []),
+        );
+        return events.find((e) =>
+          e.type === "session.updated" && e.powerKw > 3 && started.has(e.sessionId)
+        );
+      };
+      await csms.waitFor(() => charging() !== undefined, 20_000);
+      const started = charging()!;
+      const station = started.stationId;
+      const ports = network.chargers.filter((c) => (c.stationId ?? c.id) === station)
+        .map((c) => c.id).sort(new Intl.Collator("en", { numeric: true }).compare);
+      const port = ports.indexOf(started.chargerId) + 1;
+      const answer = await csms.call(station, "SetChargingProfile", profile(version, port, 2000));
+      assert.equal(answer.status, "Accepted");
+      target = {
+        identity: station,
+        port,
+        sessionId: (started as { sessionId: string }).sessionId,
+        after: events.at(-1)!.time,
+      };
+      const composite = await csms.call(
+        station,
+        "GetCompositeSchedule",
+        version === "1.6"
+          ? { connectorId: port, duration: 3600, chargingRateUnit: "W" }
+          : { evseId: port, duration: 3600, chargingRateUnit: "W" },
+      );
+      assert.equal(composite.status, "Accepted");
+      const schedule = (version === "1.6" ? composite.chargingSchedule : composite.schedule) as {
+        chargingSchedulePeriod: { limit: number }[];
+      };
+      assert.deepEqual(schedule.chargingSchedulePeriod.map((p) => p.limit), [2000]);
+    });
+    assert.ok(target);
+    assert.deepEqual(csms.violations, []);
+    const mine = events.filter((e) => "sessionId" in e && e.sessionId === target!.sessionId);
+    const later = mine.filter((e) => e.time > target!.after && e.type === "session.updated");
+    assert.ok(later.length > 3, `${later.length} updates after the profile`);
+    for (const e of later.slice(1)) {
+      assert.ok(
+        "powerKw" in e && e.powerKw <= 2.001,
+        `${e.time}: ${"powerKw" in e && e.powerKw} kW`,
+      );
+    }
+    // The untouched run's same session charged faster: more energy by the same time, or done sooner.
+    const free = untouched().filter((e) => "sessionId" in e && e.sessionId === target!.sessionId);
+    const at = (list: SimEvent[], time: string) =>
+      list.filter((e) => e.time <= time && "energyKwh" in e).at(-1) as
+        | { energyKwh: number }
+        | undefined;
+    const when = later.at(-1)!.time;
+    assert.ok(
+      at(free, when)!.energyKwh > at(mine, when)!.energyKwh,
+      "the capped session took less",
+    );
+    // And the central system saw it: meter values at no more than 2 kW once capped.
+    const powers = csms.received.filter((c) => c.identity === target!.identity).flatMap((c) => {
+      const values = (c.payload.meterValue ?? []) as {
+        timestamp: string;
+        sampledValue: { measurand?: string; value: string }[];
+      }[];
+      return values.filter((m) => m.timestamp > later[0].time).flatMap((m) =>
+        m.sampledValue.filter((s) => s.measurand === "Power.Active.Import").map((s) =>
+          Number(s.value)
+        )
+      );
+    });
+    assert.ok(powers.length > 0);
+    assert.ok(powers.every((w) => w <= 2000.5), `${Math.max(...powers)} W`);
+  });
+
+  Deno.test(`OCPP ${version} closed loop: ChangeAvailability takes a station out of service and back`, async () => {
+    await using csms = await startCsms();
+    const idle = network.chargers.find((c) => c.level === "L2")!;
+    const station = idle.stationId ?? idle.id;
+    let outAt = "";
+    let backAt = "";
+    const events = await run(version, csms, async (events) => {
+      await csms.waitFor(
+        () => (csms.stations.get(station)?.boots ?? 0) > 0 && events.length > 10,
+        20_000,
+      );
+      const inoperative = version === "1.6"
+        ? { connectorId: 0, type: "Inoperative" }
+        : { operationalStatus: "Inoperative" };
+      const answer = await csms.call(station, "ChangeAvailability", inoperative);
+      assert.ok(["Accepted", "Scheduled"].includes(answer.status as string), String(answer.status));
+      outAt = events.at(-1)!.time;
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // 90 simulated minutes
+      const operative = version === "1.6"
+        ? { connectorId: 0, type: "Operative" }
+        : { operationalStatus: "Operative" };
+      assert.equal((await csms.call(station, "ChangeAvailability", operative)).status, "Accepted");
+      backAt = events.at(-1)!.time;
+    });
+    assert.deepEqual(csms.violations, []);
+    const mine = events.filter((e) => e.stationId === station);
+    const held = mine.filter((e) =>
+      e.type === "charger.status" && e.statusMessage.includes("central system")
+    );
+    assert.ok(held.length > 0, "the station went out of service");
+    // Between the two commands, nothing started there.
+    assert.ok(
+      !mine.some((e) =>
+        e.type === "session.started" && e.time > held.at(-1)!.time && e.time < backAt
+      ),
+    );
+    assert.ok(
+      mine.some((e) =>
+        e.type === "charger.status" && e.statusMessage === "Back in service" && e.time >= outAt
+      ),
+    );
+    const statuses = csms.received.filter((c) =>
+      c.identity === station && c.action === "StatusNotification"
+    )
+      .map((c) => (c.payload.status ?? c.payload.connectorStatus) as string);
+    assert.ok(statuses.includes("Unavailable"), statuses.join());
+    assert.equal(statuses.at(-1), "Available");
+  });
+}

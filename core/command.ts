@@ -17,10 +17,14 @@ export type Command =
   /** Cap the charger's power at `kw` (undefined: no cap; 0: hold the charge). */
   | { type: "limit"; chargerId: string; kw: number | undefined }
   /** Take the charger out of service (false) or put it back (true). */
-  | { type: "availability"; chargerId: string; available: boolean };
+  | { type: "availability"; chargerId: string; available: boolean }
+  /** A driver starts a session there now (as with an app or a remote start). */
+  | { type: "start"; chargerId: string }
+  /** The driver of the session there ends it now and unplugs. */
+  | { type: "stop"; chargerId: string };
 
-/** What became of a command: done, or done once the charger is free. */
-export type CommandOutcome = "accepted" | "scheduled";
+/** What became of a command: done, done once the charger is free, or refused. */
+export type CommandOutcome = "accepted" | "scheduled" | "rejected";
 
 interface Waiting {
   command: Command;
@@ -90,5 +94,9 @@ export function applyCommand(
       return "accepted";
     case "availability":
       return sim.setAvailable(command.chargerId, command.available, time, out);
+    case "start":
+      return sim.startSession(command.chargerId, time, out) ? "accepted" : "rejected";
+    case "stop":
+      return sim.stopSession(command.chargerId, time, out) ? "accepted" : "rejected";
   }
 }

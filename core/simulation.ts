@@ -456,6 +456,42 @@ export class Simulation {
     return "accepted";
   }
 
+  /**
+   * A driver arrives at charger `chargerId` at `time` and starts a session
+   * there, as with an app or a central system's remote start (the start may
+   * still fail, as any start may: `session.rejected`). Returns whether a
+   * session started; false, with no event, when the charger is not free.
+   */
+  startSession(chargerId: string, time: number, out: SimEvent[]): boolean {
+    const c = this.#at(chargerId, time);
+    if (c.status !== "Idle" || c.held) return false;
+    this.#arrive(out, c, time);
+    return c.session !== null;
+  }
+
+  /**
+   * The driver of the session on charger `chargerId` ends it at `time` and
+   * unplugs (`session.ended`: target reached if it was, else departed), as
+   * with an app or a central system's remote stop. Returns whether there was
+   * a session.
+   */
+  stopSession(chargerId: string, time: number, out: SimEvent[]): boolean {
+    const c = this.#at(chargerId, time);
+    const s = c.session;
+    if (!s) return false;
+    s.stepAt = NaN; // its pending step is void
+    if (s.completed) {
+      this.#unplug(out, s, time, "target_reached");
+      return true;
+    }
+    if (!s.interrupted && time > s.segmentStart) {
+      s.soc = s.curve.socAfter(s.segmentSoc, (time - s.segmentStart) / 1000);
+      s.chargedMs += time - s.segmentStart;
+    }
+    this.#unplug(out, s, time, "departed");
+    return true;
+  }
+
   /** The state of charger `chargerId`, the simulation moved to `time` for a command. */
   #at(chargerId: string, time: number): ChargerState {
     if (!(time >= this.#now && time <= this.peek())) {
@@ -580,7 +616,6 @@ export class Simulation {
       dwellPart: 0,
       interrupted: false,
       events: c.events,
-      stepAt: NaN,
     });
     if (c.capKw === 0) this.#startSegment(s, from);
     const dwell = this.#dwell[c.siteType];

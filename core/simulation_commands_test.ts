@@ -239,3 +239,44 @@ Deno.test("the tests' simulations charge a session on most chargers", () => {
   for (const c of testNetwork.chargers.slice(0, 50)) if (untilCharging(one(c, 1))) charging++;
   assert.ok(charging >= 40, `${charging} of 50`);
 });
+
+Deno.test("startSession() starts a session on a free charger now, and refuses a busy one", () => {
+  const charger = testNetwork.chargers[0];
+  const sim = one(charger, 3);
+  const out: SimEvent[] = [];
+  sim.step(out);
+  out.length = 0;
+  const started = sim.startSession(charger.id, sim.now, out);
+  if (started) {
+    assert.ok(out.some((e) => e.type === "session.started" && Date.parse(e.time) === sim.now));
+    assert.equal(sim.startSession(charger.id, sim.now, []), false);
+  } else {
+    // A start can fail, as any start may.
+    assert.ok(out.some((e) => e.type === "session.rejected"));
+  }
+});
+
+Deno.test("stopSession() ends the session now: the driver unplugs, and its pending step is void", () => {
+  fc.assert(
+    fc.property(chargerArb, fc.integer({ min: 1, max: 10_000 }), (charger, seed) => {
+      const sim = one(charger, seed);
+      const e = untilCharging(sim);
+      if (!e) return;
+      const out: SimEvent[] = [];
+      assert.equal(sim.stopSession(charger.id, sim.now, out), true);
+      const ended = out.find((x) => x.type === "session.ended");
+      assert.ok(ended && ended.type === "session.ended" && ended.sessionId === e.sessionId);
+      assert.ok(ended.energyKwh >= e.energyKwh);
+      assert.equal(Date.parse(ended.time), sim.now);
+      // Nothing more of that session, and the snapshot holds no step of it.
+      const later: SimEvent[] = [];
+      const snapshot = sim.snapshot();
+      assert.equal(snapshot.steps.length, 0);
+      for (let i = 0; i < 50; i++) sim.step(later);
+      assert.ok(!later.some((x) => "sessionId" in x && x.sessionId === e.sessionId));
+      const busy = sim.snapshot().chargers[0].session !== null;
+      assert.equal(sim.stopSession(charger.id, sim.now, []), busy);
+    }),
+    { numRuns: 40 },
+  );
+});

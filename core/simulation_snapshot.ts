@@ -30,10 +30,21 @@ export interface EngineState {
   readonly steps: FlatQueue<Session>;
 }
 
-/** A queue's entries in array order, as [charger index, key] pairs. */
-function entries<T>(queue: FlatQueue<T>, index: (item: T) => number): [number, number][] {
+/**
+ * A queue's entries in array order, as [charger index, key] pairs, without
+ * those `keep` says are stale.
+ */
+function entries<T>(
+  queue: FlatQueue<T>,
+  index: (item: T) => number,
+  keep: (item: T, key: number) => boolean = () => true,
+): [number, number][] {
   const out: [number, number][] = [];
-  for (let i = 0; i < queue.length; i++) out.push([index(queue.ids[i]), queue.values[i]]);
+  for (let i = 0; i < queue.length; i++) {
+    const item = queue.ids[i];
+    const key = queue.values[i];
+    if (keep(item, key)) out.push([index(item), key]);
+  }
   return out;
 }
 
@@ -61,7 +72,6 @@ function saveSession(s: Session): SessionSnapshot {
     dwellPart: s.dwellPart,
     interrupted: s.interrupted,
     events: s.events,
-    stepAt: s.stepAt,
   };
 }
 
@@ -100,7 +110,7 @@ export function loadSession(
     departAt: fromTime(saved.departAt),
     completed: saved.completed,
     dwellPart: saved.dwellPart,
-    stepAt: saved.stepAt ?? NaN,
+    stepAt: NaN,
   };
 }
 
@@ -127,7 +137,12 @@ export function saveSimulation(state: EngineState): SimulationSnapshot {
     // The queues in their array order: pushed back in this order, they come back identical,
     // so that timers due at the same millisecond still run in the same order.
     timers: entries(state.timers, (c) => c.index),
-    steps: entries(state.steps, (s) => s.charger.index),
+    // A command can leave stale steps behind (see `Session.stepAt`): only due ones are saved.
+    steps: entries(
+      state.steps,
+      (s) => s.charger.index,
+      (s, key) => s.charger.session === s && Math.floor(key / KINDS) === s.stepAt,
+    ),
   };
 }
 
@@ -193,8 +208,7 @@ export function restoreSimulation(
   for (const [i, key] of snapshot.steps) {
     const session = charger(i).session;
     if (!session) throw new RangeError(`the snapshot's queue has a step for idle charger ${i}`);
-    // A snapshot without `stepAt` holds one step per session: that one is due.
-    if (Number.isNaN(session.stepAt)) session.stepAt = Math.floor(key / KINDS);
+    session.stepAt = Math.floor(key / KINDS);
     state.steps.push(session, key);
   }
 }

@@ -39,8 +39,6 @@ export const SessionSnapshotSchema = v.strictObject({
   dwellPart: v.optional(Int, 0),
   interrupted: v.boolean(),
   events: Int,
-  /** When its pending step is due (absent: its one queued step). */
-  stepAt: v.optional(v.number()),
 });
 export type SessionSnapshot = v.InferOutput<typeof SessionSnapshotSchema>;
 

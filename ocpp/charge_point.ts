@@ -28,6 +28,7 @@ import {
   initialState,
   type OutCall,
   type PortStart,
+  type PortState,
   type StationState,
   type Step,
 } from "./station_state.ts";
@@ -42,7 +43,14 @@ import {
 import { hardwareOf } from "./vendors.ts";
 import type { Command, CommandOutcome } from "../core/command.ts";
 import { voltageOf, wiringOf } from "./electrical.ts";
-import { ChargingProfiles, type Limit, profileOf, type TransactionRef } from "./smart_charging.ts";
+import {
+  ChargingProfiles,
+  type Limit,
+  type Profile,
+  profileOf,
+  type TransactionRef,
+} from "./smart_charging.ts";
+import type { IdToken } from "./identity.ts";
 
 /** The purposes of ClearChargingProfile, both versions' names. */
 const PURPOSE_OF: Record<string, "max" | "txDefault" | "tx"> = {
@@ -160,6 +168,8 @@ export class ChargePoint implements AsyncDisposable {
   #rebooting?: Promise<void>;
   #started = false;
   readonly #profiles = new ChargingProfiles();
+  /** The TxProfile a remote start came with, by port index, for its transaction. */
+  readonly #pendingProfiles = new Map<number, Profile>();
   /** The power cap each port (by index) last asked the simulation for, kW. */
   readonly #caps: (number | undefined)[] = [];
 
@@ -266,8 +276,12 @@ export class ChargePoint implements AsyncDisposable {
         : step201(this.spec, this.#state, this.#settings, event),
     );
     if (port >= 0) {
-      if (before && this.#transactionOf(port)?.id !== before.id) {
-        this.#profiles.endTransaction(before.id);
+      const now = this.#transactionOf(port);
+      if (before && now?.id !== before.id) this.#profiles.endTransaction(before.id);
+      const pending = this.#pendingProfiles.get(port);
+      if (now && !before && pending) {
+        this.#pendingProfiles.delete(port);
+        this.#profiles.set(this.spec.ports[port].number, { ...pending, transactionId: now.id });
       }
       this.#syncCap(port, ms);
     }
@@ -661,6 +675,31 @@ export class ChargePoint implements AsyncDisposable {
           },
         };
       });
+      t.handle("RemoteStartTransaction", (p) => {
+        count("RemoteStartTransaction");
+        const connector = p.connectorId as number | undefined;
+        if (connector !== undefined && (connector < 1 || connector > ports)) {
+          return { status: "Rejected" };
+        }
+        const i = connector === undefined ? this.#freePort() : connector - 1;
+        const token = { idToken: p.idTag as string, type: "ISO14443" } as IdToken;
+        const profile = p.chargingProfile as Payload | undefined;
+        return { status: i < 0 ? "Rejected" : this.#remoteStart(i, token, { profile }) };
+      });
+      t.handle("RemoteStopTransaction", (p) => {
+        count("RemoteStopTransaction");
+        const i = this.#portOfTransaction(String(p.transactionId));
+        return { status: this.#remoteStop(i, "Remote") ? "Accepted" : "Rejected" };
+      });
+      t.handle("UnlockConnector", (p) => {
+        count("UnlockConnector");
+        const connector = p.connectorId as number;
+        if (connector < 1 || connector > ports) return { status: "NotSupported" };
+        const i = connector - 1;
+        // Unlocking a connector in a transaction ends it first (§5.17).
+        if (!this.#state.ports[i].tx) return { status: "Unlocked" };
+        return { status: this.#remoteStop(i, "UnlockCommand") ? "Unlocked" : "UnlockFailed" };
+      });
       t.handle("ChangeAvailability", async (p) => {
         count("ChangeAvailability");
         const connector = p.connectorId as number;
@@ -747,6 +786,30 @@ export class ChargePoint implements AsyncDisposable {
             chargingRateUnit: unit,
             chargingSchedulePeriod: c.periods,
           },
+        };
+      });
+      t.handle("RequestStartTransaction", (p) => {
+        count("RequestStartTransaction");
+        const evse = p.evseId as number | undefined;
+        if (evse !== undefined && (evse < 1 || evse > ports)) return { status: "Rejected" };
+        const i = evse === undefined ? this.#freePort() : evse - 1;
+        const status = i < 0 ? "Rejected" : this.#remoteStart(i, p.idToken as IdToken, {
+          remoteStartId: p.remoteStartId as number,
+          profile: p.chargingProfile as Payload | undefined,
+        });
+        return { status };
+      });
+      t.handle("RequestStopTransaction", (p) => {
+        count("RequestStopTransaction");
+        const i = this.#portOfTransaction(p.transactionId as string);
+        return { status: this.#remoteStop(i, "Remote") ? "Accepted" : "Rejected" };
+      });
+      t.handle("UnlockConnector", (p) => {
+        count("UnlockConnector");
+        const evse = p.evseId as number;
+        if (evse < 1 || evse > ports || p.connectorId !== 1) return { status: "UnknownConnector" };
+        return {
+          status: this.#state.ports[evse - 1].tx ? "OngoingAuthorizedTransaction" : "Unlocked",
         };
       });
       t.handle("ChangeAvailability", async (p) => {
@@ -897,6 +960,65 @@ export class ChargePoint implements AsyncDisposable {
       periods.push({ startPeriod: Math.round((t - start) / 1000), limit });
     }
     return { start: new Date(start).toISOString(), periods };
+  }
+
+  /** Port `i`'s request from the central system (see `PortState.remote`), or none. */
+  #setRemote(i: number, remote: PortState["remote"]): void {
+    const ports = this.#state.ports.map((p, j) => (j === i ? { ...p, remote } : p));
+    this.#state = { ...this.#state, ports };
+  }
+
+  /** The first port a remote start may use: no transaction, nothing plugged in, in service. */
+  #freePort(): number {
+    return this.#state.ports.findIndex((p) => !p.tx && !p.plugged && !p.outage);
+  }
+
+  /**
+   * A remote start on port `i` with `idToken`: accepted when the port is
+   * free; the driver then arrives in the simulation (after the answer), and
+   * the transaction takes the token. `Rejected` when the port is not free or
+   * the run has no closed loop.
+   */
+  #remoteStart(i: number, idToken: IdToken, extra: { remoteStartId?: number; profile?: Payload }) {
+    const commands = this.#options.commands;
+    const p = this.#state.ports[i];
+    if (!commands || !p || p.tx || p.plugged || p.outage) return "Rejected";
+    if (extra.profile) {
+      const profile = profileOf(extra.profile);
+      if (typeof profile === "string" || profile.purpose !== "tx") return "Rejected";
+      this.#pendingProfiles.set(i, profile);
+    }
+    this.#setRemote(i, { idToken, remoteStartId: extra.remoteStartId });
+    const chargerId = this.spec.ports[i].chargerId;
+    this.#afterAnswer(() => {
+      commands.send({ type: "start", chargerId }).then((outcome) => {
+        if (outcome === "accepted") return;
+        this.#setRemote(i, undefined);
+        this.#pendingProfiles.delete(i);
+        this.#log.info("{identity}: the remote start on {chargerId} did not start a session", {
+          identity: this.spec.stationId,
+          chargerId,
+        });
+      }, () => this.#setRemote(i, undefined));
+    });
+    return "Accepted";
+  }
+
+  /** The port whose transaction is `id` (1.6: the central system's number), or -1. */
+  #portOfTransaction(id: string): number {
+    return this.spec.ports.findIndex((_, i) => this.#transactionOf(i)?.id === id);
+  }
+
+  /** Ends the transaction on port `i` with `reason` (after the answer): whether it can. */
+  #remoteStop(i: number, reason: string): boolean {
+    const commands = this.#options.commands;
+    if (!commands || i < 0 || !this.#state.ports[i].tx) return false;
+    this.#setRemote(i, { ...this.#state.ports[i].remote, stopReason: reason });
+    const chargerId = this.spec.ports[i].chargerId;
+    this.#afterAnswer(() => {
+      commands.send({ type: "stop", chargerId }).catch(() => this.#setRemote(i, undefined));
+    });
+    return true;
   }
 
   /** ChangeAvailability of the ports given (all when undefined): the simulation's answer. */

@@ -215,10 +215,11 @@ for (const version of ["1.6", "2.0.1"] as const) {
       }
       assert.equal(cp.settings.sampleIntervalSec, 900);
       assert.deepEqual(await csms.call(id, "ClearCache", {}), { status: "Accepted" });
-      const unsupported = version === "1.6" ? "RemoteStartTransaction" : "RequestStartTransaction";
+      const unsupported = "ReserveNow";
+      const expiry = "2026-01-05T12:00:00.000Z";
       const payload = version === "1.6"
-        ? { idTag: "AB" }
-        : { idToken: { idToken: "AB", type: "ISO14443" }, remoteStartId: 1 };
+        ? { connectorId: 1, expiryDate: expiry, idTag: "AB", reservationId: 1 }
+        : { id: 1, expiryDateTime: expiry, idToken: { idToken: "AB", type: "ISO14443" } };
       const e1 = await csms.call(id, unsupported, payload).catch((e) => e);
       assert.equal(e1.code, "NotSupported");
       const e2 = await csms.call(id, "MakeCoffee", {}).catch((e) => e);
@@ -336,6 +337,12 @@ Deno.test("a central system that sends malformed frames, answers late, or is not
     feed(cp, eventsOf(station).slice(0, 20));
     assert.equal(cp.accepted, false);
     assert.ok(cp.queued > 0);
+    // The central system comes up on that port: the charge point gets through, boots and sends.
+    await using csms = await startCsms({ port });
+    await cp.idle();
+    assert.equal(cp.accepted, true);
+    assert.equal(cp.queued, 0);
+    assert.ok((csms.stations.get(station.stationId)?.boots ?? 0) === 1);
     await cp.close();
     assert.match(text(records), /cannot connect yet/);
   });

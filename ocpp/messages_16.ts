@@ -154,8 +154,11 @@ export function step16(
       p.plugged = true;
       sync(d, p, spec, time);
     }
-    const token = idTokenOf(event, { dc: spec.level === "DCFC", ...station }, "1.6");
-    d.push({ action: "Authorize", payload: { idTag: token.idToken }, kind: "online" });
+    // A remote start's token is authorized already (AuthorizeRemoteTxRequests is false).
+    const remote = p.remote?.idToken;
+    p.remote = undefined;
+    const token = remote ?? idTokenOf(event, { dc: spec.level === "DCFC", ...station }, "1.6");
+    if (!remote) d.push({ action: "Authorize", payload: { idTag: token.idToken }, kind: "online" });
     const begin = readingOf({ startRegisterWh: p.registerWh }, event, 0);
     p.tx = {
       sessionId: event.sessionId,
@@ -221,11 +224,13 @@ export function step16(
       break;
     case "session.ended": {
       const end = readingOf(tx, event, event.totalEnergyKwh);
-      const reason = event.endReason === "target_reached"
-        ? "Local"
-        : event.endReason === "departed"
-        ? "EVDisconnected"
-        : interruptionOf(tx.lastInterruption).stop16;
+      const reason = p.remote?.stopReason ??
+        (event.endReason === "target_reached"
+          ? "Local"
+          : event.endReason === "departed"
+          ? "EVDisconnected"
+          : interruptionOf(tx.lastInterruption).stop16);
+      p.remote = undefined;
       const transactionData = [
         meterValue("1.6", spec, tx.begin, settings.end, "Transaction.Begin"),
         meterValue("1.6", spec, end, settings.end, "Transaction.End"),
@@ -241,8 +246,11 @@ export function step16(
       d.push({ action: "StopTransaction", payload, kind: "transaction", session: tx.sessionId });
       p.registerWh = end.registerWh;
       p.tx = undefined;
-      // Stopped by the driver's card: Finishing until the cable is out, at the same moment.
-      if (reason === "Local") sync(d, p, spec, time, status16(p, true));
+      // Stopped by the driver's card or the central system: Finishing until the cable is out,
+      // at the same moment.
+      if (reason !== "EVDisconnected" && event.endReason !== "failed") {
+        sync(d, p, spec, time, status16(p, true));
+      }
       p.plugged = false;
       break;
     }

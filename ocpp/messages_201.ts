@@ -96,6 +96,8 @@ type TriggerReason =
   | "AbnormalCondition"
   | "StopAuthorized"
   | "EVDeparted"
+  | "RemoteStart"
+  | "RemoteStop"
   | "Trigger";
 
 /** A TransactionEvent of `tx`, its charging state included if it changed. */
@@ -192,8 +194,14 @@ export function step201(
     if (p.tx || p.outage) return { state, calls: [] };
     p.plugged = true;
     sync(d, p, spec, time);
-    const token = idTokenOf(event, { dc: spec.level === "DCFC", ...station }, "2.0.1");
-    d.push({ action: "Authorize", payload: { idToken: token }, kind: "online" });
+    // A remote start's token is authorized already.
+    const remote = p.remote;
+    p.remote = undefined;
+    const token = remote?.idToken ??
+      idTokenOf(event, { dc: spec.level === "DCFC", ...station }, "2.0.1");
+    if (!remote?.idToken) {
+      d.push({ action: "Authorize", payload: { idToken: token }, kind: "online" });
+    }
     const begin = readingOf({ startRegisterWh: p.registerWh }, event, 0);
     const tx: Transaction = {
       sessionId: event.sessionId,
@@ -209,10 +217,15 @@ export function step201(
       chargingState: "",
     };
     p.tx = tx;
-    d.push(transactionEvent(spec, tx, "Started", "Authorized", time, {
-      idToken: true,
-      meterValue: meterValues(spec, begin, settings.begin, "Transaction.Begin"),
-    }));
+    d.push(
+      transactionEvent(spec, tx, "Started", remote?.idToken ? "RemoteStart" : "Authorized", time, {
+        idToken: true,
+        info: remote?.remoteStartId !== undefined
+          ? { remoteStartId: remote.remoteStartId }
+          : undefined,
+        meterValue: meterValues(spec, begin, settings.begin, "Transaction.Begin"),
+      }),
+    );
     return d.result();
   }
 
@@ -278,8 +291,12 @@ export function step201(
     case "session.ended": {
       const end = readingOf(tx, event, event.totalEnergyKwh);
       tx.last = end;
-      const local = event.endReason === "target_reached";
-      const stoppedReason = local
+      const remote = p.remote?.stopReason !== undefined;
+      p.remote = undefined;
+      const local = event.endReason === "target_reached" && !remote;
+      const stoppedReason = remote
+        ? "Remote"
+        : local
         ? "Local"
         : event.endReason === "departed"
         ? "EVDisconnected"
@@ -288,7 +305,9 @@ export function step201(
         spec,
         tx,
         "Ended",
-        local
+        remote
+          ? "RemoteStop"
+          : local
           ? "StopAuthorized"
           : event.endReason === "departed"
           ? "EVDeparted"

@@ -196,23 +196,61 @@ class RpcPeer implements OcppPeer {
 
 class RpcClientTransport extends RpcPeer implements OcppTransport {
   readonly #client: RpcClientLike;
+  readonly #backoff: { initialMs: number; maxMs: number };
+  #closed = false;
+  #timer?: ReturnType<typeof setTimeout>;
 
-  constructor(client: RpcClientLike, version: OcppVersion, callTimeoutMs: number) {
+  constructor(
+    client: RpcClientLike,
+    version: OcppVersion,
+    callTimeoutMs: number,
+    backoff: { initialMs: number; maxMs: number },
+  ) {
     super(client, version, callTimeoutMs);
     this.#client = client;
+    this.#backoff = backoff;
   }
 
+  /**
+   * Connects; rejects if the first attempt fails, and keeps trying in the
+   * background (ocpp-rpc reconnects only a connection that was once open),
+   * with the same backoff, until it gets through, `signal` aborts or the
+   * transport is closed.
+   */
   async connect(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    const onAbort = () => this.#client.close({ force: true });
-    signal?.addEventListener("abort", onAbort, { once: true });
     try {
       await this.#client.connect();
     } catch (error) {
+      this.#retry(signal);
       throw new OcppTransportError("not_connected", (error as Error).message, { cause: error });
-    } finally {
-      signal?.removeEventListener("abort", onAbort);
     }
+  }
+
+  #retry(signal?: AbortSignal): void {
+    let delay = this.#backoff.initialMs;
+    const attempt = () => {
+      if (this.#closed || signal?.aborted) return;
+      this.#client.connect().catch(() => {
+        delay = Math.min(this.#backoff.maxMs, delay * 2);
+        wait();
+      });
+    };
+    const wait = () => {
+      if (this.#closed || signal?.aborted) return;
+      // Jittered by ±25 %, as ocpp-rpc's own reconnects are.
+      this.#timer = setTimeout(attempt, delay * (0.75 + Math.random() * 0.5));
+      signal?.addEventListener("abort", () => clearTimeout(this.#timer), { once: true });
+    };
+    wait();
+  }
+
+  override async close(
+    options: { code?: number; reason?: string; force?: boolean } = {},
+  ): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    await super.close(options);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -245,7 +283,7 @@ export function getRpcTransport(options: TransportOptions): OcppTransport {
       randomisationFactor: 0.25,
     },
   });
-  return new RpcClientTransport(client, options.version, callTimeoutMs);
+  return new RpcClientTransport(client, options.version, callTimeoutMs, backoff);
 }
 
 /** A central system's server: it listens, and hands over each charge point that connects. */

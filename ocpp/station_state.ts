@@ -50,6 +50,12 @@ export interface PortState {
   tx?: Transaction;
   /** The status last reported (with its error code, in 1.6), to report changes only. */
   reported?: string;
+  /**
+   * What the central system asked for: the token of a remote start (its next
+   * transaction takes it, authorized already), and the reason a transaction
+   * it stops will end with (1.6 `Remote`, `UnlockCommand`).
+   */
+  remote?: { idToken?: IdToken; remoteStartId?: number; stopReason?: string };
 }
 
 /** A station's state. */

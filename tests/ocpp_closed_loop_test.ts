@@ -213,3 +213,77 @@ for (const version of ["1.6", "2.0.1"] as const) {
     assert.equal(statuses.at(-1), "Available");
   });
 }
+
+for (const version of ["1.6", "2.0.1"] as const) {
+  Deno.test(`OCPP ${version} closed loop: a remote start starts a session with the central system's token; a remote stop ends it`, async () => {
+    await using csms = await startCsms();
+    const charger = network.chargers.find((c) => c.level === "L2")!;
+    const station = charger.stationId ?? charger.id;
+    const token = version === "1.6" ? "CAFE0123" : { idToken: "CAFE0123", type: "ISO14443" };
+    let sessionId = "";
+    const events = await run(version, csms, async (events) => {
+      await csms.waitFor(
+        () => (csms.stations.get(station)?.boots ?? 0) > 0 && events.length > 10,
+        20_000,
+      );
+      const start = version === "1.6"
+        ? { connectorId: 1, idTag: token }
+        : { evseId: 1, remoteStartId: 77, idToken: token };
+      // The session starts in the simulation, unless the start fails as any start may: then again.
+      const started = () =>
+        events.find((e) => e.type === "session.started" && e.stationId === station);
+      for (let attempt = 0; attempt < 5 && !started(); attempt++) {
+        const seen = events.length;
+        const answer = await csms.call(
+          station,
+          version === "1.6" ? "RemoteStartTransaction" : "RequestStartTransaction",
+          start,
+        );
+        assert.equal(answer.status, "Accepted");
+        await csms.waitFor(
+          () =>
+            events.slice(seen).some((e) =>
+              e.stationId === station &&
+              (e.type === "session.started" || e.type === "session.rejected")
+            ),
+          10_000,
+        );
+      }
+      await csms.waitFor(() => csms.transactions().some((t) => t.identity === station), 10_000);
+      sessionId = (started() as { sessionId: string }).sessionId;
+      const tx = csms.transactions().find((t) => t.identity === station)!;
+      assert.equal(tx.idToken, "CAFE0123");
+      await new Promise((resolve) => setTimeout(resolve, 300)); // 18 simulated minutes of charge
+      const stop = await csms.call(
+        station,
+        version === "1.6" ? "RemoteStopTransaction" : "RequestStopTransaction",
+        version === "1.6" ? { transactionId: Number(tx.id) } : { transactionId: tx.id },
+      );
+      assert.equal(stop.status, "Accepted");
+      await csms.waitFor(
+        () => csms.transactions().find((t) => t.identity === station)?.stopReason !== undefined,
+        10_000,
+      );
+    });
+    assert.deepEqual(csms.violations, []);
+    const ended = events.find((e) => e.type === "session.ended" && e.sessionId === sessionId);
+    assert.ok(ended, "the session ended in the simulation");
+    const tx = csms.transactions().find((t) => t.identity === station)!;
+    assert.equal(tx.stopReason, "Remote");
+    assert.equal(
+      tx.energyWh,
+      Math.round((ended as { totalEnergyKwh: number }).totalEnergyKwh * 1000),
+    );
+    if (version === "2.0.1") {
+      const startedEvent = csms.received.find((c) =>
+        c.identity === station && c.action === "TransactionEvent" &&
+        c.payload.eventType === "Started"
+      )!;
+      assert.equal(startedEvent.payload.triggerReason, "RemoteStart");
+      assert.equal(
+        (startedEvent.payload.transactionInfo as { remoteStartId?: number }).remoteStartId,
+        77,
+      );
+    }
+  });
+}

@@ -28,6 +28,7 @@ import {
   type Report,
   runPrepared,
   runReport,
+  serveCsmsControl,
   validateConfig,
   writeStarterFiles,
   writeStatsHtml,
@@ -203,7 +204,10 @@ async function serve(o: cli.ServeFlags): Promise<number> {
 /** `evsim csms`: a test central system until Ctrl-C; exit 1 if anything broke a schema or a rule. */
 async function csms(o: cli.CsmsFlags): Promise<number> {
   const config = await loadConfig(Deno.readTextFile, o.config);
-  permissions.requirePermissions(permissions.csmsNeeds(config, { host: o.host, port: o.port }));
+  const controlPort = o["control-port"];
+  permissions.requirePermissions(
+    permissions.csmsNeeds(config, { host: o.host, port: o.port, controlPort }),
+  );
   await setUpLogging(config.log, { verbose: o.verbose, where: o.config });
   // The OCPP library (ocpp-rpc, ws) loads only for the commands that speak OCPP.
   const { startCsms } = await import("./ocpp/csms.ts");
@@ -213,7 +217,14 @@ async function csms(o: cli.CsmsFlags): Promise<number> {
     console.error(
       `evsim: central system listening on ${server.url} (OCPP 1.6 and 2.0.1, strict; Ctrl-C to stop)`,
     );
+    const control = controlPort === undefined
+      ? undefined
+      : serveCsmsControl(server, { hostname: o.host, port: controlPort });
+    if (control) {
+      console.error(`evsim: control at ${control.url} (GET /, POST /call/IDENTITY/ACTION)`);
+    }
     await new Promise((resolve) => signal.addEventListener("abort", resolve));
+    await control?.[Symbol.asyncDispose]();
     await server.close();
     return csmsSummary(server);
   });

@@ -17,6 +17,8 @@
  */
 export { csmsReport, csmsSummary } from "./csms.ts";
 export type { CsmsSummary } from "./csms.ts";
+export { serveCsmsControl } from "./csms_control.ts";
+export type { CsmsControl } from "./csms_control.ts";
 export { inputLines, openInputFile } from "./input_file.ts";
 export type { InputFile, OpenInputOptions } from "./input_file.ts";
 export { writeStarterFiles } from "./init.ts";

@@ -52,6 +52,7 @@ export const OPTIONS = {
   region: { type: "string", multiple: true },
   "metrics-port": { type: "string" },
   ocpp: { type: "string" },
+  "control-port": { type: "string" },
   "ocpp-version": { type: "string" },
   shard: { type: "string" },
   state: { type: "string" },
@@ -222,6 +223,7 @@ export type ServeFlags = v.InferOutput<typeof ServeSchema>;
 const CsmsSchema = v.object({
   config: text,
   port: v.optional(Port, "9000"),
+  "control-port": v.optional(Port),
   host: v.optional(v.string(), "127.0.0.1"),
   json: flag,
   verbose: flag,

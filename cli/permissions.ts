@@ -266,9 +266,18 @@ export function serveNeeds(config: Config, listen: { host: string; port: number 
   return [...logNeeds(config), netNeed(listen.host, listen.port, "--port")];
 }
 
-/** `evsim csms`: what `serve` needs, and the WebSocket library's variables. */
-export function csmsNeeds(config: Config, listen: { host: string; port: number }): Need[] {
-  return [...serveNeeds(config, listen), ...webSocketNeeds("csms: its WebSocket library")];
+/** `evsim csms`: what `serve` needs, the control port, and the WebSocket library's variables. */
+export function csmsNeeds(
+  config: Config,
+  listen: { host: string; port: number; controlPort?: number },
+): Need[] {
+  return [
+    ...serveNeeds(config, listen),
+    ...(listen.controlPort === undefined
+      ? []
+      : [netNeed(listen.host, listen.controlPort, "--control-port")]),
+    ...webSocketNeeds("csms: its WebSocket library"),
+  ];
 }
 
 /** `evsim stats FILE --html PAGE`: reading the stream (unless stdin), writing the page. */

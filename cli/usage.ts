@@ -63,6 +63,9 @@ ${INDENT}the run lasts (0 for any port; the address is logged)`,
   ocpp: `    --ocpp URL               run: every station is also an OCPP charge point of the
 ${INDENT}central system at URL (ws:// or wss://); realtime or --speed`,
   "ocpp-version": "    --ocpp-version V         run: OCPP 1.6 (the default) or 2.0.1",
+  "control-port":
+    `    --control-port N         csms: also serve http://HOST:N: GET / (what it received),
+${INDENT}POST /call/IDENTITY/ACTION (send a call to a charge point)`,
   port: `    --port N                 serve: port of the echo server (default 8787); csms: of the
 ${INDENT}central system (default 9000); 0 for any`,
   host: `    --host HOST              serve, csms, and run with --metrics-port: address to bind
@@ -113,7 +116,7 @@ const COMMAND_OPTIONS: Record<CommandName, OptionName[]> = {
   ],
   replay: ["config", "sink", "plugin", "verbose", "help"],
   serve: ["config", "port", "host", "token", "verbose", "help"],
-  csms: ["config", "port", "host", "json", "verbose", "help"],
+  csms: ["config", "port", "host", "control-port", "json", "verbose", "help"],
   validate: ["config", ...TIME_FLAGS, "region", "sink", "plugin", "help"],
   init: ["help"],
   schema: ["help"],

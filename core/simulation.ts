@@ -386,6 +386,7 @@ export class Simulation {
    * same sessions, statuses, counters and event numbers), only much sooner,
    * as a session's updates between two changes are counted, not run. Timers
    * of different chargers due at the same millisecond may run in another order.
+   * Afterwards {@link Simulation.now} is `until`.
    */
   advance(until: number): void {
     this.#quietUntil = until;
@@ -394,6 +395,8 @@ export class Simulation {
     } finally {
       this.#quietUntil = -Infinity;
     }
+    // Nothing is left before `until`: the simulation stands there.
+    this.#now = Math.max(this.#now, until);
   }
 
   /**

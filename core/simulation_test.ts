@@ -531,6 +531,7 @@ Deno.test("Simulation.advance() reaches the state that stepping reaches, without
         while (stepped.peek() < until) stepped.step(skipped);
         const advanced = new Simulation(options);
         advanced.advance(until);
+        assert.equal(advanced.now, until, "it stands at the end of the advance");
         assert.deepEqual(advanced.stats, stepped.stats);
         assert.deepEqual(advanced.snapshot().chargers, stepped.snapshot().chargers);
         assert.equal(advanced.pluggedInEnergyKwh(), stepped.pluggedInEnergyKwh());

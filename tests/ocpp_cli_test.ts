@@ -9,8 +9,8 @@ import type { SimEvent } from "../core/event.ts";
 import { decode, evsimCommand, inTempDir, readNdjson } from "./_evsim.ts";
 
 /** `evsim csms --port 0 --json` in `cwd`, once it listens: its URL, and a way to stop it. */
-async function startCsmsProcess(cwd: string) {
-  const child = evsimCommand(["csms", "--port", "0", "--json"], cwd).spawn();
+async function startCsmsProcess(cwd: string, extra: string[] = []) {
+  const child = evsimCommand(["csms", "--port", "0", "--json", ...extra], cwd).spawn();
   const lines = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
   let url: string | undefined;
@@ -20,6 +20,12 @@ async function startCsmsProcess(cwd: string) {
     text += value;
     url = /listening on (ws:\/\/\S+)/.exec(text)?.[1];
   }
+  while (extra.includes("--control-port") && !/control at/.test(text)) {
+    const { value, done } = await lines.read();
+    if (done) throw new Error(`evsim csms ended before its control port:\n${text}`);
+    text += value;
+  }
+  const control = /control at (http:\/\/\S+)/.exec(text)?.[1];
   const rest = (async () => {
     for (;;) {
       const { value, done } = await lines.read();
@@ -30,6 +36,7 @@ async function startCsmsProcess(cwd: string) {
   const stdout = new Response(child.stdout).text();
   return {
     url,
+    control,
     /** Ctrl-C, then its exit code, stderr and summary. */
     async stop(): Promise<{ code: number; stderr: string; summary: CsmsSummary }> {
       child.kill("SIGINT");
@@ -147,5 +154,58 @@ Deno.test("evsim --ocpp with no central system there: exit 3, what was not sent 
     assert.ok(unsent > 100, text);
     // The event sinks are not held back by it.
     assert.ok((await readNdjson(`${cwd}/events.ndjson`)).length > 1000);
+  });
+});
+
+Deno.test("evsim csms --control-port: a script reads what it received and sends calls that change the run", async () => {
+  await inTempDir(async (cwd) => {
+    const csms = await startCsmsProcess(cwd, ["--control-port", "0"]);
+    assert.ok(csms.control);
+    const run = evsimCommand([
+      ...RUN,
+      "--speed",
+      "1200",
+      "--ocpp",
+      csms.url,
+      "--sink",
+      "file:events.ndjson",
+    ], cwd).output();
+    // Once the stations are there: the first one is taken out of service.
+    let stations: { identity: string; connected: boolean; boots: number }[] = [];
+    while (stations.filter((s) => s.boots > 0).length < 152) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      stations = await (await fetch(`${csms.control}/stations`)).json();
+    }
+    const id = stations[0].identity;
+    const post = (path: string, body: unknown) =>
+      fetch(`${csms.control}${path}`, { method: "POST", body: JSON.stringify(body) });
+    const config = await post(`/call/${id}/GetConfiguration`, { key: ["HeartbeatInterval"] });
+    assert.equal(config.status, 200);
+    assert.deepEqual((await config.json()).answer.configurationKey[0].key, "HeartbeatInterval");
+    const change = await post(`/call/${id}/ChangeAvailability`, {
+      connectorId: 0,
+      type: "Inoperative",
+    });
+    assert.equal(change.status, 200);
+    assert.match((await change.json()).answer.status, /^(Accepted|Scheduled)$/);
+    const unknown = await post("/call/NOPE/Reset", { type: "Soft" });
+    assert.equal(unknown.status, 404);
+    await unknown.body?.cancel();
+    const bad = await post(`/call/${id}/Reset`, { type: "Sideways" });
+    assert.equal(bad.status, 502); // the charge point refuses what breaks the schema
+    assert.ok((await bad.json()).code);
+    const summary = await (await fetch(`${csms.control}/`)).json();
+    assert.equal(summary.chargePoints.length, 152);
+    const { code, stderr } = await run;
+    assert.equal(code, 0, decode(stderr));
+    const stopped = await csms.stop();
+    assert.equal(stopped.code, 0, stopped.stderr);
+    const events = await readNdjson<SimEvent>(`${cwd}/events.ndjson`);
+    assert.ok(
+      events.some((e) =>
+        e.stationId === id && e.type === "charger.status" &&
+        e.statusMessage.includes("central system")
+      ),
+    );
   });
 });

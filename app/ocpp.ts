@@ -147,6 +147,7 @@ export async function startOcpp(
     settings: {
       heartbeatIntervalSec: settings.heartbeatIntervalSeconds,
       sampleIntervalSec: settings.sampleIntervalSeconds,
+      alignedIntervalSec: settings.alignedIntervalSeconds,
     },
     start: options.start,
     now: () => options.sim.now,

@@ -71,6 +71,8 @@ export const OcppConfigSchema = v.strictObject({
   heartbeatIntervalSeconds: v.optional(v.pipe(Int, v.minValue(1)), 300),
   /** Simulated seconds between a transaction's periodic meter values; 0 for none. */
   sampleIntervalSeconds: v.optional(v.pipe(Int, v.minValue(0)), 60),
+  /** Seconds between clock-aligned meter values of a transaction (Sample.Clock); 0 for none. */
+  alignedIntervalSeconds: v.optional(v.pipe(Int, v.minValue(0)), 0),
   /** Checks every message sent and received against the official schemas. */
   strict: v.optional(v.boolean(), true),
   /** Charge points connecting at once while the run starts. */

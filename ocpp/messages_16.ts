@@ -12,6 +12,7 @@ import { meterValue, type Reading, type ReadingContext } from "./meter.ts";
 import type { Settings } from "./settings.ts";
 import type { PortSpec, StationSpec } from "./station.ts";
 import {
+  alignedDue,
   Draft,
   info,
   isSessionEvent,
@@ -168,6 +169,7 @@ export function step16(
       begin,
       last: begin,
       lastSampleMs: Date.parse(time),
+      lastAlignedMs: Date.parse(time),
       started: begin.powerW > 0,
       completed: false,
       seqNo: 0,
@@ -200,6 +202,10 @@ export function step16(
       if (every > 0 && ms - tx.lastSampleMs >= every) {
         tx.lastSampleMs = ms;
         const call = meterValues(spec, tx.last, settings.periodic, "Sample.Periodic", tx.sessionId);
+        if (call) d.push(call);
+      }
+      if (alignedDue(tx, settings, ms)) {
+        const call = meterValues(spec, tx.last, settings.aligned, "Sample.Clock", tx.sessionId);
         if (call) d.push(call);
       }
       break;

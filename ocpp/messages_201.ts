@@ -14,6 +14,7 @@ import { meterValue, type Reading, type ReadingContext } from "./meter.ts";
 import type { Measurand, Settings } from "./settings.ts";
 import type { PortSpec, StationSpec } from "./station.ts";
 import {
+  alignedDue,
   Draft,
   info,
   isSessionEvent,
@@ -93,6 +94,7 @@ type TriggerReason =
   | "Authorized"
   | "ChargingStateChanged"
   | "MeterValuePeriodic"
+  | "MeterValueClock"
   | "AbnormalCondition"
   | "StopAuthorized"
   | "EVDeparted"
@@ -211,6 +213,7 @@ export function step201(
       begin,
       last: begin,
       lastSampleMs: Date.parse(time),
+      lastAlignedMs: Date.parse(time),
       started: begin.powerW > 0,
       completed: false,
       seqNo: 0,
@@ -254,6 +257,12 @@ export function step201(
               : undefined,
           },
         ));
+      }
+      if (alignedDue(tx, settings, ms)) {
+        const meterValue = meterValues(spec, tx.last, settings.aligned, "Sample.Clock");
+        if (meterValue) {
+          d.push(transactionEvent(spec, tx, "Updated", "MeterValueClock", time, { meterValue }));
+        }
       }
       break;
     }

@@ -29,6 +29,7 @@ export interface Reading {
 export type ReadingContext =
   | "Transaction.Begin"
   | "Sample.Periodic"
+  | "Sample.Clock"
   | "Transaction.End"
   | "Interruption.Begin"
   | "Interruption.End"

@@ -28,6 +28,13 @@ export interface Settings {
   sampleIntervalSec: number;
   /** Measurands of periodic samples. */
   periodic: readonly Measurand[];
+  /**
+   * Seconds between clock-aligned samples of a transaction (at each multiple
+   * of it since midnight UTC, taken at the first event after it); 0 for none.
+   */
+  alignedIntervalSec: number;
+  /** Measurands of clock-aligned samples. */
+  aligned: readonly Measurand[];
   /** Measurands of the sample that begins a transaction (2.0.1; 1.6 uses `end`). */
   begin: readonly Measurand[];
   /** Measurands of the sample that ends a transaction (1.6: also its begin sample). */
@@ -43,6 +50,8 @@ export const DEFAULT_SETTINGS: Settings = {
   heartbeatIntervalSec: 300,
   sampleIntervalSec: 60,
   periodic: MEASURANDS,
+  alignedIntervalSec: 0,
+  aligned: ["Energy.Active.Import.Register"],
   begin: ["Energy.Active.Import.Register"],
   end: ["Energy.Active.Import.Register"],
   transactionAttempts: 3,
@@ -62,7 +71,13 @@ interface Entry {
   only?: "1.6" | "2.0.1";
 }
 
-function seconds(field: "heartbeatIntervalSec" | "sampleIntervalSec" | "transactionRetrySec") {
+function seconds(
+  field:
+    | "heartbeatIntervalSec"
+    | "sampleIntervalSec"
+    | "alignedIntervalSec"
+    | "transactionRetrySec",
+) {
   return {
     get: (s: Settings) => String(s[field]),
     set: (s: Settings, value: string) => {
@@ -72,7 +87,7 @@ function seconds(field: "heartbeatIntervalSec" | "sampleIntervalSec" | "transact
   };
 }
 
-function measurands(field: "periodic" | "begin" | "end") {
+function measurands(field: "periodic" | "aligned" | "begin" | "end") {
   return {
     get: (s: Settings) => s[field].join(","),
     set: (s: Settings, value: string) => {
@@ -162,7 +177,7 @@ const ENTRIES: readonly Entry[] = [
     key: "SupportedFeatureProfiles",
     component: "",
     variable: "",
-    ...fixed("Core,RemoteTrigger"),
+    ...fixed("Core,RemoteTrigger,SmartCharging"),
     only: "1.6",
   },
   {
@@ -173,8 +188,28 @@ const ENTRIES: readonly Entry[] = [
   },
   { key: "LocalAuthorizeOffline", component: "", variable: "", ...fixed("true"), only: "1.6" },
   { key: "LocalPreAuthorize", component: "", variable: "", ...fixed("false"), only: "1.6" },
-  { key: "ClockAlignedDataInterval", component: "", variable: "", ...fixed("0"), only: "1.6" },
-  { key: "MeterValuesAlignedData", component: "", variable: "", ...fixed(""), only: "1.6" },
+  {
+    key: "ClockAlignedDataInterval",
+    component: "AlignedDataCtrlr",
+    variable: "Interval",
+    ...seconds("alignedIntervalSec"),
+  },
+  {
+    key: "MeterValuesAlignedData",
+    component: "AlignedDataCtrlr",
+    variable: "Measurands",
+    ...measurands("aligned"),
+  },
+  { key: "ChargeProfileMaxStackLevel", component: "", variable: "", ...fixed("10"), only: "1.6" },
+  {
+    key: "ChargingScheduleAllowedChargingRateUnit",
+    component: "",
+    variable: "",
+    ...fixed("Current,Power"),
+    only: "1.6",
+  },
+  { key: "ChargingScheduleMaxPeriods", component: "", variable: "", ...fixed("24"), only: "1.6" },
+  { key: "MaxChargingProfilesInstalled", component: "", variable: "", ...fixed("10"), only: "1.6" },
   {
     key: "StopTransactionOnEVSideDisconnect",
     component: "",

@@ -26,8 +26,9 @@ export interface Transaction {
   begin: Reading;
   /** The latest reading. */
   last: Reading;
-  /** Simulated ms of the last periodic sample. */
+  /** Simulated ms of the last periodic sample, and of the last clock-aligned one. */
   lastSampleMs: number;
+  lastAlignedMs: number;
   /** Whether power has flowed yet. */
   started: boolean;
   /** The reason of the fault pausing it, if paused. */
@@ -115,6 +116,23 @@ export function initialState(spec: StationSpec, ports: readonly PortStart[] = []
     notifySeq: 0,
     eventId: 1,
   };
+}
+
+/**
+ * Whether a clock-aligned sample of `tx` is due at `ms`: a multiple of the
+ * aligned interval passed since its last one (which it then becomes).
+ */
+export function alignedDue(
+  tx: Transaction,
+  settings: { alignedIntervalSec: number },
+  ms: number,
+): boolean {
+  const every = settings.alignedIntervalSec * 1000;
+  if (!(every > 0) || Math.floor(ms / every) === Math.floor(tx.lastAlignedMs / every)) {
+    return false;
+  }
+  tx.lastAlignedMs = ms;
+  return true;
 }
 
 /** The index of the port an event is about, or -1. */

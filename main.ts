@@ -136,6 +136,7 @@ async function run(o: cli.RunFlags): Promise<number> {
       state: state?.path,
       metrics: metrics && { host: metrics.hostname, port: metrics.port },
       ocpp: ocppSettings(config, o.run.ocpp),
+      configFile: o.config,
     }),
   ]);
   await setUpLogging(config.log, { verbose: o.verbose, where: o.config });

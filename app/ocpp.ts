@@ -11,6 +11,7 @@ import * as v from "valibot";
 import type { OcppConfig } from "../core/config.ts";
 import { OcppConfigSchema } from "../core/config.ts";
 import { ConfigError, formatIssues } from "../core/errors.ts";
+import { resolvePath } from "../core/load.ts";
 import type { Network } from "../core/network.ts";
 import type { RunPlan } from "../core/plan.ts";
 import { CommandInbox } from "../core/command.ts";
@@ -112,6 +113,8 @@ export interface StartOcppOptions {
   /** How long disposing waits for the charge points to send what they hold. */
   shutdownTimeoutMs: number;
   env: (name: string) => string | undefined;
+  /** The folder `caFile` is relative to. @default {the working folder} */
+  baseDir?: string;
 }
 
 /**
@@ -131,6 +134,15 @@ export async function startOcpp(
       throw new ConfigError(`ocpp.passwordEnv: ${settings.passwordEnv} is not set`);
     }
   }
+  let ca: string | undefined;
+  if (settings.caFile !== undefined) {
+    const file = resolvePath(options.baseDir ?? ".", settings.caFile);
+    try {
+      ca = await Deno.readTextFile(file);
+    } catch (error) {
+      throw new ConfigError(`ocpp.caFile: cannot read ${file}: ${(error as Error).message}`);
+    }
+  }
   // The OCPP library (ocpp-rpc, ws) loads only for a run that speaks OCPP.
   const { getOcppFleet } = await import("../ocpp/fleet.ts");
   const ports = portsNow(options.sim);
@@ -143,6 +155,7 @@ export async function startOcpp(
     strict: settings.strict,
     identity: (id) => settings.identity.replaceAll("{stationId}", id),
     password: password === undefined ? undefined : () => password,
+    ca,
     portStart: (id) => ports.get(id),
     settings: {
       heartbeatIntervalSec: settings.heartbeatIntervalSeconds,

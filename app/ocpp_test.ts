@@ -162,3 +162,37 @@ Deno.test("startOcpp(): with no central system, what could not be sent is counte
   assert.ok(counts.unsent > 0, `unsent ${counts.unsent}`);
   assert.equal(ocppUndelivered(counts), counts.unsent + counts.abandoned + counts.dropped);
 });
+
+Deno.test("startOcpp(): ocpp.caFile lets the charge points trust a central system's own certificate (wss://)", async () => {
+  const testdata = new URL("../ocpp/testdata/", import.meta.url);
+  await using csms = await startCsms({
+    tls: {
+      cert: await Deno.readTextFile(new URL("localhost_cert.pem", testdata)),
+      key: await Deno.readTextFile(new URL("localhost_key.pem", testdata)),
+    },
+  });
+  const all = regionNetwork("Boulder, CO");
+  const network = { ...all, chargers: all.chargers.slice(0, 8) };
+  const sim = new Simulation({ ...defaults, network, seed: 1, start: Date.UTC(2026, 0, 5) });
+  const settings = ocppSettings(config({ ocpp: { url: csms.url, caFile: "localhost_cert.pem" } }))!;
+  const ocpp = await startOcpp(settings, network, {
+    sim,
+    start: sim.now,
+    shutdownTimeoutMs: 5000,
+    env: () => undefined,
+    baseDir: testdata.pathname,
+  });
+  await ocpp.fleet.idle();
+  await ocpp[Symbol.asyncDispose]();
+  assert.equal(ocpp.counts().accepted, stationsOf(network).length);
+  const missing = ocppSettings(config({ ocpp: { url: csms.url, caFile: "nope.pem" } }))!;
+  await assert.rejects(
+    startOcpp(missing, network, {
+      sim,
+      start: sim.now,
+      shutdownTimeoutMs: 0,
+      env: () => undefined,
+    }),
+    /ocpp.caFile: cannot read .*nope\.pem/,
+  );
+});

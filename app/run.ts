@@ -30,7 +30,7 @@ import { formatResumedSummary, formatSinkStats, formatSummary } from "../core/su
 import { getLogSink } from "../sinks/log.ts";
 import type { MetricsServer, MetricsSink } from "../sinks/metrics.ts";
 import { createSinks, type ResolvedSink } from "../sinks/registry.ts";
-import { loadRunInputs, type RunInputs, type RunInputsOptions } from "./inputs.ts";
+import { configBaseDir, loadRunInputs, type RunInputs, type RunInputsOptions } from "./inputs.ts";
 import {
   checkOcppPlan,
   formatOcppCounts,
@@ -256,6 +256,7 @@ export async function runPrepared(
       start: plan.start,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       env,
+      baseDir: configBaseDir(prepared.options.configFile),
     })
     : undefined;
   let closed = false;

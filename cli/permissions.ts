@@ -209,7 +209,9 @@ export interface RunNeedsOptions {
   /** Where `--metrics-port` serves. */
   metrics?: { host: string; port: number };
   /** The central system of `--ocpp` (or the config's `ocpp` block). */
-  ocpp?: { url: string; passwordEnv?: string };
+  ocpp?: { url: string; passwordEnv?: string; caFile?: string };
+  /** The config file, which `ocpp.caFile` is relative to. */
+  configFile?: string;
 }
 
 /**
@@ -227,7 +229,7 @@ export function runNeeds(config: Config, options: RunNeedsOptions): Need[] {
       writeNeed(`${state}.tmp`, "--state: its temporary file"),
     ]),
     ...(metrics ? [netNeed(metrics.host, metrics.port, "--metrics-port")] : []),
-    ...(options.ocpp ? ocppNeeds(options.ocpp) : []),
+    ...(options.ocpp ? ocppNeeds(options.ocpp, baseDirOf(options.configFile)) : []),
   ];
 }
 
@@ -237,13 +239,19 @@ export function webSocketNeeds(why: string): Need[] {
 }
 
 /** The central system's address, the variable holding its password, the WebSocket library's. */
-function ocppNeeds(ocpp: { url: string; passwordEnv?: string }): Need[] {
+function ocppNeeds(
+  ocpp: { url: string; passwordEnv?: string; caFile?: string },
+  baseDir: string,
+): Need[] {
   const url = new URL(ocpp.url);
   const port = url.port || (url.protocol === "wss:" ? 443 : 80);
   return [
     netNeed(url.hostname.replace(/^\[|\]$/g, ""), port, "ocpp.url"),
     ...webSocketNeeds("ocpp: its WebSocket library"),
     ...(ocpp.passwordEnv === undefined ? [] : [envNeed(ocpp.passwordEnv, "ocpp.passwordEnv")]),
+    ...(ocpp.caFile === undefined
+      ? []
+      : [readNeed(resolvePath(baseDir, ocpp.caFile), "ocpp.caFile")]),
   ];
 }
 

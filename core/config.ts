@@ -67,6 +67,8 @@ export const OcppConfigSchema = v.strictObject({
   password: v.optional(v.string()),
   /** The environment variable holding that password, instead of `password`. */
   passwordEnv: v.optional(v.string()),
+  /** Certificates (PEM) to trust for wss://, besides the system's, relative to the config file. */
+  caFile: v.optional(Path),
   /** Seconds between Heartbeats until the central system sets its own in the boot answer. */
   heartbeatIntervalSeconds: v.optional(v.pipe(Int, v.minValue(1)), 300),
   /** Simulated seconds between a transaction's periodic meter values; 0 for none. */

@@ -83,6 +83,8 @@ export interface CsmsOptions {
   record?: boolean;
   /** Who may connect: identity and Basic auth password. @default {everyone} */
   accept?: (identity: string, password: string | undefined) => boolean;
+  /** Serves `wss://` with this certificate and key (PEM). @default {none: ws://} */
+  tls?: { cert: string; key: string };
 }
 
 /** A running central system. */
@@ -203,16 +205,19 @@ export async function startCsms(options: CsmsOptions = {}): Promise<Csms> {
     versions: options.versions,
     strict: options.strict ?? true,
     accept: options.accept,
+    tls: options.tls,
   });
   const shownHost = host.includes(":") ? `[${host}]` : host;
-  logger.info("Central system listening on ws://{host}:{port}", {
+  const scheme = options.tls ? "wss" : "ws";
+  logger.info("Central system listening on {scheme}://{host}:{port}", {
+    scheme,
     host: shownHost,
     port: server.port,
   });
 
   const close = () => server.close();
   return {
-    url: `ws://${shownHost}:${server.port}`,
+    url: `${scheme}://${shownHost}:${server.port}`,
     port: server.port,
     received,
     violations,

@@ -33,6 +33,8 @@ export interface OcppFleetOptions {
   identity?: (stationId: string) => string;
   /** How a port (by charger ID) is at the start: plugged in, out of service. @default {idle} */
   portStart?: (chargerId: string) => PortStart | undefined;
+  /** Certificates (PEM) to trust for `wss://`. @default {the system's} */
+  ca?: string;
   /** The Basic auth password of a charge point, if any. @default {none} */
   password?: (stationId: string) => string | undefined;
   /** Settings every charge point starts from. @default {DEFAULT_SETTINGS} */
@@ -85,6 +87,7 @@ export function getOcppFleet(
       identity: options.identity?.(spec.stationId) ?? spec.stationId,
       version: options.version,
       password: options.password?.(spec.stationId),
+      ca: options.ca,
       strict: options.strict,
       callTimeoutMs: options.callTimeoutMs,
       pingIntervalMs: options.pingIntervalMs,

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { createServer as createHttpsServer } from "node:https";
 import { createValidator, RPCClient, RPCServer } from "ocpp-rpc";
 import schemas16 from "ocpp-rpc/lib/schemas/ocpp1_6.json" with { type: "json" };
 import schemas201 from "ocpp-rpc/lib/schemas/ocpp2_0_1.json" with { type: "json" };
@@ -283,6 +284,7 @@ export function getRpcTransport(options: TransportOptions): OcppTransport {
     callTimeoutMs,
     pingIntervalMs: options.pingIntervalMs ?? 30_000,
     password: options.password ?? null,
+    ...(options.ca !== undefined && { wsOpts: { ca: options.ca } }),
     reconnect: true,
     backoff: {
       initialDelay: backoff.initialMs,
@@ -321,6 +323,8 @@ export interface ServerOptions {
    * identity and the Basic auth password it gave, if any. @default {every one}
    */
   accept?: (identity: string, password: string | undefined) => boolean;
+  /** Serves `wss://` with this certificate and key (PEM) instead of `ws://`. @default {none} */
+  tls?: { cert: string; key: string };
 }
 
 /**
@@ -356,14 +360,34 @@ export async function listenRpcServer(
     client.on("close", () => peers.delete(client));
     onPeer(new RpcPeer(client, versionOf(client.protocol)!, callTimeoutMs));
   });
-  const http = await server.listen(options.port ?? 0, options.host ?? "127.0.0.1");
-  const address = http.address();
+  const host = options.host ?? "127.0.0.1";
+  let tls: ReturnType<typeof createHttpsServer> | undefined;
+  let address: ReturnType<Awaited<ReturnType<RpcServerLike["listen"]>>["address"]>;
+  if (options.tls) {
+    // wss://: ocpp-rpc's upgrade handler on an HTTPS server of our own.
+    const https = tls = createHttpsServer({ cert: options.tls.cert, key: options.tls.key });
+    https.on(
+      "upgrade",
+      (server as unknown as { handleUpgrade: (...a: unknown[]) => void }).handleUpgrade,
+    );
+    await new Promise<void>((resolve, reject) => {
+      https.once("error", reject);
+      https.listen(options.port ?? 0, host, () => resolve());
+    });
+    address = https.address();
+  } else {
+    address = (await server.listen(options.port ?? 0, host)).address();
+  }
   const port = typeof address === "object" && address ? address.port : 0;
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
       await Promise.allSettled([...peers].map((p) => p.close({ force: true })));
       await server.close({ force: true });
+      if (tls) {
+        tls.closeAllConnections();
+        await new Promise((resolve) => tls!.close(resolve));
+      }
     })();
   return { port, close, [Symbol.asyncDispose]: close };
 }

@@ -163,6 +163,8 @@ export interface TransportOptions {
   version: OcppVersion;
   /** Basic auth password (security profile 1). @default {none} */
   password?: string;
+  /** Certificates (PEM) to trust for `wss://`, besides the system's. @default {the system's} */
+  ca?: string;
   /** Checks every message, sent and received, against the version's JSON schemas. @default {true} */
   strict?: boolean;
   /** How long a call waits for its answer. @default {30000} */

@@ -27,6 +27,7 @@ import type { StationSpec } from "./station.ts";
 import {
   initialState,
   type OutCall,
+  portIndex,
   type PortStart,
   type PortState,
   type StationState,
@@ -48,17 +49,10 @@ import {
   type Limit,
   type Profile,
   profileOf,
+  purposeOf,
   type TransactionRef,
 } from "./smart_charging.ts";
 import type { IdToken } from "./identity.ts";
-
-/** The purposes of ClearChargingProfile, both versions' names. */
-const PURPOSE_OF: Record<string, "max" | "txDefault" | "tx"> = {
-  ChargePointMaxProfile: "max",
-  ChargingStationMaxProfile: "max",
-  TxDefaultProfile: "txDefault",
-  TxProfile: "tx",
-};
 
 /** Options of a {@link ChargePoint}. */
 export interface ChargePointOptions {
@@ -268,7 +262,7 @@ export class ChargePoint implements AsyncDisposable {
     const ms = Date.parse(event.time);
     if (ms > this.#lastEventMs) this.#lastEventMs = ms;
     if (!this.#started) this.start();
-    const port = this.spec.ports.findIndex((p) => p.chargerId === event.chargerId);
+    const port = portIndex(this.spec, event.chargerId);
     const before = port < 0 ? undefined : this.#transactionOf(port);
     this.#apply(
       this.version === "1.6"
@@ -646,16 +640,12 @@ export class ChargePoint implements AsyncDisposable {
       });
       t.handle("ClearChargingProfile", (p) => {
         count("ClearChargingProfile");
-        const n = this.#profiles.clear({
-          id: p.id as number | undefined,
-          connector: p.connectorId as number | undefined,
-          purpose: p.chargingProfilePurpose === undefined
-            ? undefined
-            : PURPOSE_OF[p.chargingProfilePurpose as string] ?? "none" as never,
-          stackLevel: p.stackLevel as number | undefined,
+        return this.#clearProfiles({
+          id: p.id,
+          connector: p.connectorId,
+          purpose: p.chargingProfilePurpose,
+          stackLevel: p.stackLevel,
         });
-        if (n > 0) this.#afterAnswer(() => this.#syncCaps());
-        return { status: n > 0 ? "Accepted" : "Unknown" };
       });
       t.handle("GetCompositeSchedule", (p) => {
         count("GetCompositeSchedule");
@@ -760,16 +750,12 @@ export class ChargePoint implements AsyncDisposable {
       t.handle("ClearChargingProfile", (p) => {
         count("ClearChargingProfile");
         const c = (p.chargingProfileCriteria ?? {}) as Payload;
-        const n = this.#profiles.clear({
-          id: p.chargingProfileId as number | undefined,
-          connector: c.evseId as number | undefined,
-          purpose: c.chargingProfilePurpose === undefined
-            ? undefined
-            : PURPOSE_OF[c.chargingProfilePurpose as string] ?? "none" as never,
-          stackLevel: c.stackLevel as number | undefined,
+        return this.#clearProfiles({
+          id: p.chargingProfileId,
+          connector: c.evseId,
+          purpose: c.chargingProfilePurpose,
+          stackLevel: c.stackLevel,
         });
-        if (n > 0) this.#afterAnswer(() => this.#syncCaps());
-        return { status: n > 0 ? "Accepted" : "Unknown" };
       });
       t.handle("GetCompositeSchedule", (p) => {
         count("GetCompositeSchedule");
@@ -884,7 +870,8 @@ export class ChargePoint implements AsyncDisposable {
   /** Asks the simulation for port `i`'s cap at `time` if it changed (closed loop only). */
   #syncCap(i: number, time: number): void {
     const commands = this.#options.commands;
-    if (!commands) return;
+    // No profile, no cap: nothing to work out (the case of almost every event).
+    if (!commands || (this.#profiles.all.length === 0 && this.#caps[i] === undefined)) return;
     const kw = this.#capAt(i, time);
     if (kw === this.#caps[i]) return;
     this.#caps[i] = kw;
@@ -930,6 +917,24 @@ export class ChargePoint implements AsyncDisposable {
     this.#profiles.set(connector, profile);
     this.#afterAnswer(() => this.#syncCaps());
     return { status: "Accepted" };
+  }
+
+  /**
+   * ClearChargingProfile by the criteria given (each version's fields):
+   * `Accepted` if it removed any, else `Unknown` (a purpose it does not take matches none).
+   */
+  #clearProfiles(
+    c: { id?: unknown; connector?: unknown; purpose?: unknown; stackLevel?: unknown },
+  ) {
+    const purpose = purposeOf(c.purpose);
+    const n = c.purpose !== undefined && !purpose ? 0 : this.#profiles.clear({
+      id: c.id as number | undefined,
+      connector: c.connector as number | undefined,
+      purpose,
+      stackLevel: c.stackLevel as number | undefined,
+    });
+    if (n > 0) this.#afterAnswer(() => this.#syncCaps());
+    return { status: n > 0 ? "Accepted" : "Unknown" };
   }
 
   /**

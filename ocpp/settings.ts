@@ -100,6 +100,15 @@ function measurands(field: "periodic" | "aligned" | "begin" | "end") {
 
 const fixed = (value: string) => ({ get: () => value });
 
+/** A read-only 1.6 configuration key with no 2.0.1 variable. */
+const only16 = (key: string, value: string): Entry => ({
+  key,
+  component: "",
+  variable: "",
+  ...fixed(value),
+  only: "1.6",
+});
+
 const ENTRIES: readonly Entry[] = [
   {
     key: "HeartbeatInterval",
@@ -152,20 +161,8 @@ const ENTRIES: readonly Entry[] = [
     instance: "TransactionEvent",
     ...seconds("transactionRetrySec"),
   },
-  {
-    key: "MeterValuesSampledDataMaxLength",
-    component: "",
-    variable: "",
-    ...fixed(String(MEASURANDS.length)),
-    only: "1.6",
-  },
-  {
-    key: "StopTxnSampledDataMaxLength",
-    component: "",
-    variable: "",
-    ...fixed(String(MEASURANDS.length)),
-    only: "1.6",
-  },
+  only16("MeterValuesSampledDataMaxLength", String(MEASURANDS.length)),
+  only16("StopTxnSampledDataMaxLength", String(MEASURANDS.length)),
   {
     key: "NumberOfConnectors",
     component: "",
@@ -173,21 +170,15 @@ const ENTRIES: readonly Entry[] = [
     get: (_, connectors) => String(connectors),
     only: "1.6",
   },
-  {
-    key: "SupportedFeatureProfiles",
-    component: "",
-    variable: "",
-    ...fixed("Core,RemoteTrigger,SmartCharging"),
-    only: "1.6",
-  },
+  only16("SupportedFeatureProfiles", "Core,RemoteTrigger,SmartCharging"),
   {
     key: "AuthorizationCacheEnabled",
     component: "AuthCacheCtrlr",
     variable: "Enabled",
     ...fixed("true"),
   },
-  { key: "LocalAuthorizeOffline", component: "", variable: "", ...fixed("true"), only: "1.6" },
-  { key: "LocalPreAuthorize", component: "", variable: "", ...fixed("false"), only: "1.6" },
+  only16("LocalAuthorizeOffline", "true"),
+  only16("LocalPreAuthorize", "false"),
   {
     key: "ClockAlignedDataInterval",
     component: "AlignedDataCtrlr",
@@ -200,24 +191,12 @@ const ENTRIES: readonly Entry[] = [
     variable: "Measurands",
     ...measurands("aligned"),
   },
-  { key: "ChargeProfileMaxStackLevel", component: "", variable: "", ...fixed("10"), only: "1.6" },
-  {
-    key: "ChargingScheduleAllowedChargingRateUnit",
-    component: "",
-    variable: "",
-    ...fixed("Current,Power"),
-    only: "1.6",
-  },
-  { key: "ChargingScheduleMaxPeriods", component: "", variable: "", ...fixed("24"), only: "1.6" },
-  { key: "MaxChargingProfilesInstalled", component: "", variable: "", ...fixed("10"), only: "1.6" },
-  {
-    key: "StopTransactionOnEVSideDisconnect",
-    component: "",
-    variable: "",
-    ...fixed("true"),
-    only: "1.6",
-  },
-  { key: "GetConfigurationMaxKeys", component: "", variable: "", ...fixed("50"), only: "1.6" },
+  only16("ChargeProfileMaxStackLevel", "10"),
+  only16("ChargingScheduleAllowedChargingRateUnit", "Current,Power"),
+  only16("ChargingScheduleMaxPeriods", "24"),
+  only16("MaxChargingProfilesInstalled", "10"),
+  only16("StopTransactionOnEVSideDisconnect", "true"),
+  only16("GetConfigurationMaxKeys", "50"),
   {
     key: "",
     component: "SampledDataCtrlr",

@@ -58,12 +58,18 @@ export interface Limit {
   phases?: number;
 }
 
+/** Both versions' names of the purposes this charge point takes. */
 const PURPOSES: Record<string, Purpose> = {
   ChargePointMaxProfile: "max",
   ChargingStationMaxProfile: "max",
   TxDefaultProfile: "txDefault",
   TxProfile: "tx",
 };
+
+/** The purpose a version names `name`, if it is one this charge point takes. */
+export function purposeOf(name: unknown): Purpose | undefined {
+  return typeof name === "string" && Object.hasOwn(PURPOSES, name) ? PURPOSES[name] : undefined;
+}
 
 const ms = (iso: unknown) => (typeof iso === "string" ? Date.parse(iso) : undefined);
 
@@ -72,7 +78,7 @@ const ms = (iso: unknown) => (typeof iso === "string" ? Date.parse(iso) : undefi
  * (its first schedule), or a reason it is not one this charge point takes.
  */
 export function profileOf(p: Payload): Profile | string {
-  const purpose = PURPOSES[p.chargingProfilePurpose as string];
+  const purpose = purposeOf(p.chargingProfilePurpose);
   if (!purpose) return `purpose ${p.chargingProfilePurpose} is not supported`;
   const schedule =
     (Array.isArray(p.chargingSchedule) ? p.chargingSchedule[0] : p.chargingSchedule) as

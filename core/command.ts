@@ -20,8 +20,8 @@ export type Command =
   | { type: "availability"; chargerId: string; available: boolean }
   /** A driver starts a session there now (as with an app or a remote start). */
   | { type: "start"; chargerId: string }
-  /** The driver of the session there ends it now and unplugs. */
-  | { type: "stop"; chargerId: string };
+  /** The driver of the session there ends it now and unplugs; `message` says why. */
+  | { type: "stop"; chargerId: string; message?: string };
 
 /** What became of a command: done, done once the charger is free, or refused. */
 export type CommandOutcome = "accepted" | "scheduled" | "rejected";
@@ -97,6 +97,8 @@ export function applyCommand(
     case "start":
       return sim.startSession(command.chargerId, time, out) ? "accepted" : "rejected";
     case "stop":
-      return sim.stopSession(command.chargerId, time, out) ? "accepted" : "rejected";
+      return sim.stopSession(command.chargerId, time, out, command.message)
+        ? "accepted"
+        : "rejected";
   }
 }

@@ -475,23 +475,19 @@ export class Simulation {
   /**
    * The driver of the session on charger `chargerId` ends it at `time` and
    * unplugs (`session.ended`: target reached if it was, else departed), as
-   * with an app or a central system's remote stop. Returns whether there was
-   * a session.
+   * with an app or a central system's remote stop; `message` says why (the
+   * ended event's `statusMessage`). Returns whether there was a session.
    */
-  stopSession(chargerId: string, time: number, out: SimEvent[]): boolean {
+  stopSession(chargerId: string, time: number, out: SimEvent[], message?: string): boolean {
     const c = this.#at(chargerId, time);
     const s = c.session;
     if (!s) return false;
     s.stepAt = NaN; // its pending step is void
-    if (s.completed) {
-      this.#unplug(out, s, time, "target_reached");
-      return true;
-    }
-    if (!s.interrupted && time > s.segmentStart) {
+    if (!s.completed && !s.interrupted && time > s.segmentStart) {
       s.soc = s.curve.socAfter(s.segmentSoc, (time - s.segmentStart) / 1000);
       s.chargedMs += time - s.segmentStart;
     }
-    this.#unplug(out, s, time, "departed");
+    this.#unplug(out, s, time, s.completed ? "target_reached" : "departed", message);
     return true;
   }
 
@@ -767,25 +763,25 @@ export class Simulation {
     s: Session,
     time: number,
     reason: "target_reached" | "departed" | "failed",
+    message: string = UNPLUG_MESSAGES[reason],
   ) {
     this.stats.energyKwh += s.curve.energyBetween(s.socStart, s.soc);
     this.stats.sessionsEnded++;
     if (this.#quiet) this.#count(s, 1);
-    else this.#push(out, this.#endedEvent(s, time, reason), s);
+    else this.#push(out, this.#endedEvent(s, time, reason, message), s);
     const c = s.charger;
     c.events = s.events; // the charger counts its own events again
     c.session = null;
     this.#free(out, c, time, "Available");
   }
 
-  #endedEvent(s: Session, time: number, reason: keyof typeof UNPLUG_MESSAGES): SessionEndedEvent {
-    const e = this.#sessionEvent(
-      s,
-      time,
-      "session.ended",
-      "Ended",
-      UNPLUG_MESSAGES[reason],
-    ) as SessionEndedEvent;
+  #endedEvent(
+    s: Session,
+    time: number,
+    reason: keyof typeof UNPLUG_MESSAGES,
+    message: string,
+  ): SessionEndedEvent {
+    const e = this.#sessionEvent(s, time, "session.ended", "Ended", message) as SessionEndedEvent;
     const connected = round((time - s.startMs) / 60_000, 1);
     const charging = round(s.chargedMs / 60_000, 1);
     e.endTime = e.time;

@@ -158,7 +158,8 @@ export class ChargePoint implements AsyncDisposable {
   #heartbeat?: ReturnType<typeof setTimeout>;
   #timers = new Set<ReturnType<typeof setTimeout>>();
   #idle: (() => void)[] = [];
-  #resetOnIdle = false;
+  /** A reset waiting for the last transaction to end: the boot reason it reboots with. */
+  #resetOnIdle?: string;
   #rebooting?: Promise<void>;
   #started = false;
   readonly #profiles = new ChargingProfiles();
@@ -279,9 +280,10 @@ export class ChargePoint implements AsyncDisposable {
       }
       this.#syncCap(port, ms);
     }
-    if (this.#resetOnIdle && this.#state.ports.every((p) => !p.tx)) {
-      this.#resetOnIdle = false;
-      this.#reboot("ScheduledReset");
+    const reset = this.#resetOnIdle;
+    if (reset && this.#state.ports.every((p) => !p.tx)) {
+      this.#resetOnIdle = undefined;
+      this.#reboot(reset);
     }
   }
 
@@ -559,12 +561,35 @@ export class ChargePoint implements AsyncDisposable {
         action: call.action,
         status: token.status,
       });
+      this.#refused(call, token.status);
     }
     if (call.action === "StartTransaction" && call.session) {
       this.#transactionIds.set(call.session, answer.transactionId as number);
     } else if (call.action === "StopTransaction" && call.session) {
       this.#transactionIds.delete(call.session);
     }
+  }
+
+  /**
+   * The central system refused the token of `call` (Authorize, 1.6
+   * StartTransaction, 2.0.1 TransactionEvent): in the closed loop the
+   * transaction it belongs to stops (`DeAuthorized`) and the driver leaves.
+   * The charge point started charging while it waited for the answer, as
+   * one that authorizes locally first does.
+   */
+  #refused(call: Pending, status: string): void {
+    const p = call.payload;
+    const idTag = p.idTag ?? (p.idToken as IdToken | undefined)?.idToken;
+    const txId = (p.transactionInfo as { transactionId?: string } | undefined)?.transactionId;
+    const i = this.#state.ports.findIndex(({ tx }) =>
+      tx !== undefined &&
+      (call.session !== undefined
+        ? tx.sessionId === call.session
+        : txId !== undefined
+        ? tx.transactionId === txId
+        : tx.idToken.idToken === idTag)
+    );
+    this.#remoteStop(i, "DeAuthorized", `Token refused by the central system (${status})`);
   }
 
   async #reboot(reason: string): Promise<void> {
@@ -574,6 +599,10 @@ export class ChargePoint implements AsyncDisposable {
         identity: this.spec.stationId,
         reason,
       });
+      // What it has to say goes first (the transactions a reset ended), if it can in time.
+      if (this.#accepted && this.#transport.connected && this.#outbox.length > 0) {
+        await Promise.race([this.idle(), this.#sleep(10_000)]);
+      }
       this.#accepted = false;
       this.#stopHeartbeat();
       this.#bootReason = reason;
@@ -613,9 +642,8 @@ export class ChargePoint implements AsyncDisposable {
     if (this.version === "1.6") {
       t.handle("Reset", (p) => {
         count("Reset");
-        if (busy()) return { status: "Rejected" };
-        this.#afterAnswer(() => this.#reboot(`${p.type}Reset`));
-        return { status: "Accepted" };
+        // Transactions first end (reason SoftReset / HardReset), then the charge point reboots.
+        return { status: this.#reset(`${p.type}Reset`, `${p.type}Reset`) };
       });
       t.handle("GetConfiguration", (p) => {
         count("GetConfiguration");
@@ -679,7 +707,7 @@ export class ChargePoint implements AsyncDisposable {
       t.handle("RemoteStopTransaction", (p) => {
         count("RemoteStopTransaction");
         const i = this.#portOfTransaction(String(p.transactionId));
-        return { status: this.#remoteStop(i, "Remote") ? "Accepted" : "Rejected" };
+        return { status: this.#remoteStop(i, "Remote", REMOTE_STOP) ? "Accepted" : "Rejected" };
       });
       t.handle("UnlockConnector", (p) => {
         count("UnlockConnector");
@@ -688,7 +716,12 @@ export class ChargePoint implements AsyncDisposable {
         const i = connector - 1;
         // Unlocking a connector in a transaction ends it first (§5.17).
         if (!this.#state.ports[i].tx) return { status: "Unlocked" };
-        return { status: this.#remoteStop(i, "UnlockCommand") ? "Unlocked" : "UnlockFailed" };
+        const unlocked = this.#remoteStop(
+          i,
+          "UnlockCommand",
+          "Connector unlocked by the central system",
+        );
+        return { status: unlocked ? "Unlocked" : "UnlockFailed" };
       });
       t.handle("ChangeAvailability", async (p) => {
         count("ChangeAvailability");
@@ -713,13 +746,11 @@ export class ChargePoint implements AsyncDisposable {
       t.handle("Reset", (p) => {
         count("Reset");
         if (p.evseId !== undefined) return { status: "Rejected" };
-        if (busy()) {
-          if (p.type !== "OnIdle") return { status: "Rejected" };
-          this.#resetOnIdle = true;
+        if (busy() && p.type === "OnIdle") {
+          this.#resetOnIdle = "ScheduledReset";
           return { status: "Scheduled" };
         }
-        this.#afterAnswer(() => this.#reboot("RemoteReset"));
-        return { status: "Accepted" };
+        return { status: this.#reset("ImmediateReset", "RemoteReset") };
       });
       t.handle("GetVariables", (p) => {
         count("GetVariables");
@@ -788,7 +819,7 @@ export class ChargePoint implements AsyncDisposable {
       t.handle("RequestStopTransaction", (p) => {
         count("RequestStopTransaction");
         const i = this.#portOfTransaction(p.transactionId as string);
-        return { status: this.#remoteStop(i, "Remote") ? "Accepted" : "Rejected" };
+        return { status: this.#remoteStop(i, "Remote", REMOTE_STOP) ? "Accepted" : "Rejected" };
       });
       t.handle("UnlockConnector", (p) => {
         count("UnlockConnector");
@@ -831,6 +862,25 @@ export class ChargePoint implements AsyncDisposable {
         throw new OcppCallError("NotSupported", `${action} is not supported by this charge point`);
       });
     }
+  }
+
+  /**
+   * A reset now: with no transaction the charge point reboots (after the
+   * answer); with some, in the closed loop, each ends with `stopReason` and it
+   * reboots after the last. Without the closed loop it cannot end them: `Rejected`.
+   */
+  #reset(stopReason: string, bootReason: string): string {
+    const running = this.#state.ports.flatMap((p, i) => (p.tx ? [i] : []));
+    if (running.length === 0) {
+      this.#afterAnswer(() => this.#reboot(bootReason));
+      return "Accepted";
+    }
+    if (!this.#options.commands) return "Rejected";
+    this.#resetOnIdle = bootReason;
+    for (const i of running) {
+      this.#remoteStop(i, stopReason, "Stopped by a reset of the charge point");
+    }
+    return "Accepted";
   }
 
   /** The transaction on port `i`, as profiles name it (1.6: once the central system gave its ID). */
@@ -1014,14 +1064,22 @@ export class ChargePoint implements AsyncDisposable {
     return this.spec.ports.findIndex((_, i) => this.#transactionOf(i)?.id === id);
   }
 
-  /** Ends the transaction on port `i` with `reason` (after the answer): whether it can. */
-  #remoteStop(i: number, reason: string): boolean {
+  /**
+   * Ends the transaction on port `i` (after the answer): the driver ends the
+   * session in the simulation, `message` saying why, and the transaction
+   * ends with the version's stop reason `reason`. Whether it can.
+   */
+  #remoteStop(i: number, reason: string, message: string): boolean {
     const commands = this.#options.commands;
-    if (!commands || i < 0 || !this.#state.ports[i].tx) return false;
-    this.#setRemote(i, { ...this.#state.ports[i].remote, stopReason: reason });
+    const p = this.#state.ports[i];
+    if (!commands || !p?.tx) return false;
+    if (p.remote?.stopReason !== undefined) return true; // already ending
+    this.#setRemote(i, { ...p.remote, stopReason: reason });
     const chargerId = this.spec.ports[i].chargerId;
     this.#afterAnswer(() => {
-      commands.send({ type: "stop", chargerId }).catch(() => this.#setRemote(i, undefined));
+      commands.send({ type: "stop", chargerId, message }).catch(() =>
+        this.#setRemote(i, undefined)
+      );
     });
     return true;
   }
@@ -1105,6 +1163,8 @@ export class ChargePoint implements AsyncDisposable {
     }
   }
 }
+
+const REMOTE_STOP = "Stopped by the central system";
 
 function describe(error: unknown): string {
   if (error instanceof OcppCallError) return `CALLERROR ${error.code}: ${error.message}`;

@@ -29,6 +29,13 @@ import {
 import { transactionIdOf } from "./identity.ts";
 import type { Payload } from "./transport.ts";
 
+/** The trigger of a transaction the central system ended, by its stop reason. */
+const REMOTE_TRIGGERS: Record<string, TriggerReason> = {
+  Remote: "RemoteStop",
+  DeAuthorized: "Deauthorized",
+  ImmediateReset: "ResetCommand",
+};
+
 /** The connector status of a port, as 2.0.1 says it. */
 export function status201(p: PortState): string {
   if (p.outage?.kind === "Faulted") return "Faulted";
@@ -100,6 +107,8 @@ type TriggerReason =
   | "EVDeparted"
   | "RemoteStart"
   | "RemoteStop"
+  | "Deauthorized"
+  | "ResetCommand"
   | "Trigger";
 
 /** A TransactionEvent of `tx`, its charging state included if it changed. */
@@ -300,22 +309,22 @@ export function step201(
     case "session.ended": {
       const end = readingOf(tx, event, event.totalEnergyKwh);
       tx.last = end;
-      const remote = p.remote?.stopReason !== undefined;
+      // Ended by the central system: a remote stop, a refused token, a reset.
+      const remote = p.remote?.stopReason;
       p.remote = undefined;
       const local = event.endReason === "target_reached" && !remote;
-      const stoppedReason = remote
-        ? "Remote"
-        : local
-        ? "Local"
-        : event.endReason === "departed"
-        ? "EVDisconnected"
-        : interruptionOf(tx.lastInterruption).stop201;
+      const stoppedReason = remote ??
+        (local
+          ? "Local"
+          : event.endReason === "departed"
+          ? "EVDisconnected"
+          : interruptionOf(tx.lastInterruption).stop201);
       d.push(transactionEvent(
         spec,
         tx,
         "Ended",
         remote
-          ? "RemoteStop"
+          ? REMOTE_TRIGGERS[remote] ?? "RemoteStop"
           : local
           ? "StopAuthorized"
           : event.endReason === "departed"

@@ -287,3 +287,88 @@ for (const version of ["1.6", "2.0.1"] as const) {
     }
   });
 }
+
+for (const version of ["1.6", "2.0.1"] as const) {
+  Deno.test(`OCPP ${version} closed loop: a Reset during a transaction ends it, then the charge point boots again`, async () => {
+    await using csms = await startCsms();
+    let station = "";
+    let txId = "";
+    const events = await run(version, csms, async () => {
+      // The first transaction the central system sees start.
+      const open = () => csms.transactions().find((t) => t.stopReason === undefined);
+      await csms.waitFor(() => open() !== undefined, 20_000);
+      ({ identity: station, id: txId } = open()!);
+      const answer = await csms.call(
+        station,
+        "Reset",
+        version === "1.6" ? { type: "Soft" } : { type: "Immediate" },
+      );
+      assert.equal(answer.status, "Accepted");
+      await csms.waitFor(() => (csms.stations.get(station)?.boots ?? 0) >= 2, 10_000);
+    });
+    assert.deepEqual(csms.violations, []);
+    const tx = csms.transactions().find((t) => t.identity === station && t.id === txId)!;
+    assert.equal(tx.stopReason, version === "1.6" ? "SoftReset" : "ImmediateReset");
+    // The session ended in the simulation then, with the same energy.
+    const ended = events.find((e) =>
+      e.type === "session.ended" && e.stationId === station &&
+      e.statusMessage === "Stopped by a reset of the charge point"
+    ) as { totalEnergyKwh: number; time: string } | undefined;
+    assert.ok(ended, "the session ended in the simulation");
+    assert.equal(tx.energyWh, Math.round(ended.totalEnergyKwh * 1000));
+    // The transaction ended before the boot that followed the reset.
+    const calls = csms.received.filter((c) => c.identity === station);
+    const boots = calls.flatMap((c, i) => (c.action === "BootNotification" ? [i] : []));
+    const stop = calls.findIndex((c) =>
+      c.action === "StopTransaction" ||
+      (c.action === "TransactionEvent" && c.payload.eventType === "Ended")
+    );
+    assert.ok(stop >= 0 && stop < boots[1], `stop at ${stop}, boots at ${boots}`);
+    if (version === "2.0.1") {
+      assert.equal(calls[stop].payload.triggerReason, "ResetCommand");
+      assert.equal(calls[boots[1]].payload.reason, "RemoteReset");
+    }
+  });
+
+  Deno.test(`OCPP ${version} closed loop: a token the central system refuses ends the session`, async () => {
+    let refused: { identity: string; idToken: string } | undefined;
+    let refusing = false;
+    await using csms = await startCsms({
+      // Once asked to, the central system refuses the next driver's token.
+      answer: (call) => {
+        if (call.action !== "Authorize" || !refusing || refused) return undefined;
+        const p = call.payload as { idTag?: string; idToken?: { idToken: string } };
+        refused = { identity: call.identity, idToken: p.idTag ?? p.idToken!.idToken };
+        return version === "1.6"
+          ? { idTagInfo: { status: "Invalid" } }
+          : { idTokenInfo: { status: "Invalid" } };
+      },
+    });
+    const events = await run(version, csms, async () => {
+      await csms.waitFor(() => csms.transactions().length > 0, 20_000);
+      refusing = true;
+      await csms.waitFor(
+        () =>
+          refused !== undefined &&
+          csms.transactions().some((t) =>
+            t.identity === refused!.identity && t.idToken === refused!.idToken &&
+            t.stopReason !== undefined
+          ),
+        20_000,
+      );
+    });
+    assert.deepEqual(csms.violations, []);
+    const tx = csms.transactions().find((t) =>
+      t.identity === refused!.identity && t.idToken === refused!.idToken
+    )!;
+    assert.equal(tx.stopReason, "DeAuthorized");
+    const ended = events.find((e) =>
+      e.type === "session.ended" && e.stationId === refused!.identity &&
+      e.statusMessage === "Token refused by the central system (Invalid)"
+    ) as { connectedMinutes: number; totalEnergyKwh: number } | undefined;
+    assert.ok(ended, "the session ended in the simulation");
+    // Stopped at the answer: minutes after the start at 3,600×, not the hours of a stay.
+    assert.ok(ended.connectedMinutes < 15, `${ended.connectedMinutes} minutes`);
+    assert.equal(tx.energyWh, Math.round(ended.totalEnergyKwh * 1000));
+  });
+}

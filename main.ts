@@ -16,6 +16,7 @@ import {
   collectStats,
   csmsReport,
   csmsSummary,
+  csmsTls,
   type DeliveryCounts,
   jsonSchema,
   logReport,
@@ -207,13 +208,14 @@ async function csms(o: cli.CsmsFlags): Promise<number> {
   const config = await loadConfig(Deno.readTextFile, o.config);
   const controlPort = o["control-port"];
   permissions.requirePermissions(
-    permissions.csmsNeeds(config, { host: o.host, port: o.port, controlPort }),
+    permissions.csmsNeeds(config, { ...o, controlPort }),
   );
   await setUpLogging(config.log, { verbose: o.verbose, where: o.config });
   // The OCPP library (ocpp-rpc, ws) loads only for the commands that speak OCPP.
   const { startCsms } = await import("./ocpp/csms.ts");
+  const tls = await csmsTls(o);
   const summary = await untilSignalled(async (signal) => {
-    const server = await startCsms({ host: o.host, port: o.port, record: false })
+    const server = await startCsms({ host: o.host, port: o.port, record: false, tls })
       .catch(busyPort("--port", o.port));
     console.error(
       `evsim: central system listening on ${server.url} (OCPP 1.6 and 2.0.1, strict; Ctrl-C to stop)`,

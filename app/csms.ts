@@ -1,10 +1,12 @@
 /**
- * `evsim csms` as a library: what a test central system (`ocpp/csms.ts`)
- * received, summed up once it stops, as JSON (`--json`) and as the lines the
- * command line prints.
+ * `evsim csms` as a library: its certificate for `wss://` (`--cert`,
+ * `--key`), and what a test central system (`ocpp/csms.ts`) received, summed
+ * up once it stops, as JSON (`--json`) and as the lines the command line
+ * prints.
  *
  * @module
  */
+import { ConfigError } from "../core/errors.ts";
 import type { Csms, Violation } from "../ocpp/csms.ts";
 import type { OcppVersion } from "../ocpp/transport.ts";
 import type { Report } from "./run.ts";
@@ -24,6 +26,33 @@ export interface CsmsSummary {
   /** Transactions started, and those ended. */
   transactions: { started: number; ended: number; energyWh: number };
   violations: readonly Violation[];
+}
+
+/**
+ * The certificate and key (PEM files) `evsim csms` serves `wss://` with, or
+ * undefined for `ws://`; a file it cannot read, or one that is not PEM, is a
+ * {@link ConfigError} naming the flag.
+ */
+export async function csmsTls(
+  files: { cert?: string; key?: string },
+): Promise<{ cert: string; key: string } | undefined> {
+  if (files.cert === undefined || files.key === undefined) return undefined;
+  const read = async (flag: string, path: string, label: RegExp) => {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (error) {
+      throw new ConfigError(`${flag} ${path}: cannot read it: ${(error as Error).message}`);
+    }
+    if (!label.test(text)) {
+      throw new ConfigError(`${flag} ${path}: not a PEM file (${label.source})`);
+    }
+    return text;
+  };
+  return {
+    cert: await read("--cert", files.cert, /-----BEGIN CERTIFICATE-----/),
+    key: await read("--key", files.key, /-----BEGIN [A-Z ]*PRIVATE KEY-----/),
+  };
 }
 
 /** What `csms` received and every violation, as of now. */

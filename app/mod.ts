@@ -15,7 +15,7 @@
  *
  * @module
  */
-export { csmsReport, csmsSummary } from "./csms.ts";
+export { csmsReport, csmsSummary, csmsTls } from "./csms.ts";
 export type { CsmsSummary } from "./csms.ts";
 export { serveCsmsControl } from "./csms_control.ts";
 export type { CsmsControl } from "./csms_control.ts";

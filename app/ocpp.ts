@@ -21,6 +21,7 @@ import type { ChargePointStats } from "../ocpp/charge_point.ts";
 import type { OcppFleet } from "../ocpp/fleet.ts";
 import { stationsOf } from "../ocpp/station.ts";
 import type { PortStart } from "../ocpp/station_state.ts";
+import type { SavedChargePoint, SavedOcpp } from "../ocpp/saved.ts";
 
 const logger = getLogger(["evsim", "ocpp"]);
 
@@ -67,20 +68,13 @@ export function ocppSettings(
 
 /**
  * Refuses a plan a live central system cannot follow: a backfill (its time
- * runs as fast as the machine can, not on a clock) and a resumed state file
- * (the charge points' transactions and registers are not in it).
+ * runs as fast as the machine can, not on a clock).
  */
-export function checkOcppPlan(plan: RunPlan, options: { state?: boolean } = {}): void {
+export function checkOcppPlan(plan: RunPlan): void {
   if (plan.mode === "backfill") {
     throw new ConfigError(
       "--ocpp: a central system lives on a clock, and a backfill has none: run in " +
         "realtime (--realtime) or accelerated (--speed N) mode, or drop --ocpp",
-    );
-  }
-  if (options.state) {
-    throw new ConfigError(
-      "--ocpp: a run with charge points cannot use --state yet (their transactions and " +
-        "meter registers are not saved in it)",
     );
   }
 }
@@ -92,6 +86,8 @@ export interface OcppCounts extends ChargePointStats {
   accepted: number;
   /** Calls still waiting in the outboxes when the run stopped: never sent. */
   unsent: number;
+  /** Of those, the ones the state file keeps: a resumed run sends them. */
+  kept: number;
   /** Events about a station no charge point speaks for. */
   unknownStations: number;
 }
@@ -101,7 +97,13 @@ export interface OcppRun extends DisposableSink {
   readonly fleet: OcppFleet;
   /** The central system's commands, for the run loop to apply (`runSimulation`'s `commands`). */
   readonly commands: CommandInbox;
-  counts(): OcppCounts;
+  /**
+   * Its counters; `kept` says the calls not sent are kept in a state file
+   * (a resumed run sends them), so they are not lost.
+   */
+  counts(options?: { kept?: boolean }): OcppCounts;
+  /** Every charge point as it is now, for a state file. */
+  save(): SavedOcpp;
 }
 
 /** Options of {@link startOcpp}. */
@@ -115,6 +117,8 @@ export interface StartOcppOptions {
   env: (name: string) => string | undefined;
   /** The folder `caFile` is relative to. @default {the working folder} */
   baseDir?: string;
+  /** The charge points a state file saved: they go on from there. @default {none: they start afresh} */
+  saved?: SavedOcpp;
 }
 
 /**
@@ -145,7 +149,14 @@ export async function startOcpp(
   }
   // The OCPP library (ocpp-rpc, ws) loads only for a run that speaks OCPP.
   const { getOcppFleet } = await import("../ocpp/fleet.ts");
-  const ports = portsNow(options.sim);
+  const { saved } = options;
+  if (saved && saved.version !== settings.version) {
+    throw new ConfigError(
+      `ocpp.version: the state file holds OCPP ${saved.version} charge points; run with ` +
+        `--ocpp-version ${saved.version}, or move the state file away to start afresh`,
+    );
+  }
+  const ports = saved ? new Map<string, PortStart>() : portsNow(options.sim);
   const stations = stationsOf(network);
   const commands = new CommandInbox();
   const fleet = getOcppFleet(stations, {
@@ -157,6 +168,8 @@ export async function startOcpp(
     password: password === undefined ? undefined : () => password,
     ca,
     portStart: (id) => ports.get(id),
+    saved: saved &&
+      new Map<string, SavedChargePoint>(saved.chargePoints.map((cp) => [cp.stationId, cp])),
     settings: {
       heartbeatIntervalSec: settings.heartbeatIntervalSeconds,
       sampleIntervalSec: settings.sampleIntervalSeconds,
@@ -190,14 +203,21 @@ export async function startOcpp(
 
   let unsent = 0;
   let closed = false;
-  const counts = (): OcppCounts => {
+  const counts = ({ kept = false } = {}): OcppCounts => {
     const { queued, ...totals } = fleet.totals();
-    return { ...totals, unsent: closed ? unsent : queued, unknownStations: fleet.unknownStations };
+    const left = closed ? unsent : queued;
+    return {
+      ...totals,
+      unsent: kept ? 0 : left,
+      kept: kept ? left : 0,
+      unknownStations: fleet.unknownStations,
+    };
   };
   const run: OcppRun = Object.assign((event: Parameters<DisposableSink>[0]) => fleet(event), {
     fleet,
     commands,
     counts,
+    save: () => ({ version: settings.version, chargePoints: fleet.save() }),
     flush: () => Promise.resolve(),
     async [Symbol.asyncDispose]() {
       if (closed) return;
@@ -245,7 +265,7 @@ export function formatOcppCounts(c: OcppCounts): string {
     `${n(c.callErrors)} CALLERRORs`,
     `${n(c.timeouts)} timeouts`,
     `${n(c.abandoned + c.dropped)} given up`,
-    `${n(c.unsent)} unsent`,
+    c.kept > 0 ? `${n(c.kept)} kept in the state file` : `${n(c.unsent)} unsent`,
     `${n(c.reconnects)} reconnects`,
     `${n(commands)} commands received`,
   ].join(", ");

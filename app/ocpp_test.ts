@@ -6,7 +6,10 @@ import { Simulation } from "../core/simulation.ts";
 import { defaults, regionNetwork } from "../data/mod.ts";
 import { startCsms } from "../ocpp/csms.ts";
 import { stationsOf } from "../ocpp/station.ts";
+import { selfSigned } from "../tests/_certs.ts";
 import * as v from "valibot";
+import { inTempDir } from "../tests/_evsim.ts";
+import { csmsTls } from "./csms.ts";
 import { checkOcppPlan, ocppSettings, ocppUndelivered, startOcpp } from "./ocpp.ts";
 
 const config = (input: Record<string, unknown> = {}) => v.parse(ConfigSchema, input);
@@ -56,16 +59,12 @@ Deno.test("ocppSettings(): the flags over the config's block, or none", async (t
   });
 });
 
-Deno.test("checkOcppPlan() refuses a backfill and a state file, saying why", () => {
+Deno.test("checkOcppPlan() refuses a backfill, saying why", () => {
   const c = config();
   const now = Date.UTC(2026, 0, 5);
   assert.throws(
     () => checkOcppPlan(planRun(c, { duration: "1d" }, now)),
     /backfill has none: run in realtime \(--realtime\) or accelerated \(--speed N\) mode/,
-  );
-  assert.throws(
-    () => checkOcppPlan(planRun(c, { speed: "60" }, now), { state: true }),
-    /cannot use --state yet/,
   );
   checkOcppPlan(planRun(c, { speed: "60" }, now));
   checkOcppPlan(planRun(c, { realtime: true }, now));
@@ -164,13 +163,9 @@ Deno.test("startOcpp(): with no central system, what could not be sent is counte
 });
 
 Deno.test("startOcpp(): ocpp.caFile lets the charge points trust a central system's own certificate (wss://)", async () => {
-  const testdata = new URL("../ocpp/testdata/", import.meta.url);
-  await using csms = await startCsms({
-    tls: {
-      cert: await Deno.readTextFile(new URL("localhost_cert.pem", testdata)),
-      key: await Deno.readTextFile(new URL("localhost_key.pem", testdata)),
-    },
-  });
+  const dir = await Deno.makeTempDir({ prefix: "evsim-tls-" });
+  const { cert, key } = await selfSigned(dir);
+  await using csms = await startCsms({ tls: { cert, key } });
   const all = regionNetwork("Boulder, CO");
   const network = { ...all, chargers: all.chargers.slice(0, 8) };
   const sim = new Simulation({ ...defaults, network, seed: 1, start: Date.UTC(2026, 0, 5) });
@@ -180,7 +175,7 @@ Deno.test("startOcpp(): ocpp.caFile lets the charge points trust a central syste
     start: sim.now,
     shutdownTimeoutMs: 5000,
     env: () => undefined,
-    baseDir: testdata.pathname,
+    baseDir: dir,
   });
   await ocpp.fleet.idle();
   await ocpp[Symbol.asyncDispose]();
@@ -195,4 +190,21 @@ Deno.test("startOcpp(): ocpp.caFile lets the charge points trust a central syste
     }),
     /ocpp.caFile: cannot read .*nope\.pem/,
   );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("csmsTls(): the certificate and key of evsim csms, or a config error naming the flag", async () => {
+  await inTempDir(async (dir) => {
+    const { certFile, keyFile, cert, key } = await selfSigned(dir);
+    assert.equal(await csmsTls({}), undefined);
+    assert.deepEqual(await csmsTls({ cert: certFile, key: keyFile }), { cert, key });
+    await assert.rejects(
+      csmsTls({ cert: `${dir}/nope.pem`, key: keyFile }),
+      /^ConfigError: --cert .*nope\.pem: cannot read it/,
+    );
+    await assert.rejects(
+      csmsTls({ cert: certFile, key: certFile }),
+      /--key .*localhost_cert\.pem: not a PEM file \(-----BEGIN \[A-Z \]\*PRIVATE KEY-----\)/,
+    );
+  });
 });

@@ -104,7 +104,7 @@ export async function prepareRun(
   options: PrepareRunOptions = {},
 ): Promise<PreparedRun> {
   const ocpp = ocppSettings(config, options.ocpp);
-  if (ocpp) checkOcppPlan(plan, { state: options.state !== undefined });
+  if (ocpp) checkOcppPlan(plan);
   const inputs = await loadRunInputs(config, { ...options, seed: plan.seed });
   const sinks = resolveRunSinks(config, inputs.sinkTypes, options);
   options.authorizeSinks?.(sinks);
@@ -112,6 +112,7 @@ export async function prepareRun(
   const state = options.state
     ? await openRunState(options.state.path, { ...inputs, plan })
     : undefined;
+  if (ocpp && state) checkOcppPlan(state.plan); // the plan a resumed state follows
   return { config, plan: state?.plan ?? plan, inputs, sinks, state, ocpp, options };
 }
 
@@ -249,14 +250,16 @@ export async function runPrepared(
   }
   logger.info("Simulating {plan}", { plan: describePlan(plan) });
 
-  // The charge points connect before the first event, with the ports as the warm-up left them.
+  // The charge points connect before the first event, with the ports as the warm-up left them
+  // (or as the state file saved them).
   const ocpp = prepared.ocpp
     ? await startOcpp(prepared.ocpp, inputs.network, {
       sim,
-      start: plan.start,
+      start: sim.now,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       env,
       baseDir: configBaseDir(prepared.options.configFile),
+      saved: state?.resumeOcpp,
     })
     : undefined;
   let closed = false;
@@ -296,7 +299,7 @@ export async function runPrepared(
     // Saved once before the first event, a state knows where the file sinks started.
     if (state && !state.positions.saved) {
       await sink.checkpoint?.();
-      await state.save(sim, false);
+      await state.save(sim, false, ocpp?.save());
     }
     end = await runSimulation(sim, sink, {
       end: plan.end,
@@ -305,7 +308,10 @@ export async function runPrepared(
       // Realtime follows the wall clock itself: resumed late, it catches up first.
       anchor: plan.mode === "realtime" ? { wallMs: 0, simMs: 0 } : undefined,
       checkpoint: state
-        ? { everyMs: prepared.options.state?.everyMs ?? 30_000, save: () => state.save(sim, false) }
+        ? {
+          everyMs: prepared.options.state?.everyMs ?? 30_000,
+          save: () => state.save(sim, false, ocpp?.save()),
+        }
         : undefined,
       onProgress: options.onProgress,
       commands: ocpp?.commands,
@@ -317,7 +323,7 @@ export async function runPrepared(
     await metricsServer?.[Symbol.asyncDispose]();
     options.signal?.removeEventListener("abort", stop);
   }
-  if (state) await state.save(sim, end === "finished");
+  if (state) await state.save(sim, end === "finished", ocpp?.save());
   const result: RunResult = {
     plan,
     end: closed ? "closed" : end,
@@ -326,7 +332,8 @@ export async function runPrepared(
     resumed,
     sinks: outputs.flatMap((o) => (o.stats ? [o.stats] : [])),
     delivery: deliveryCounts(outputs),
-    ocpp: ocpp?.counts(),
+    // What the charge points did not send, a state file that goes on keeps.
+    ocpp: ocpp?.counts({ kept: state !== undefined && end !== "finished" }),
     elapsedMs: performance.now() - started,
   };
   if (!closed) logReport(runReport(result));

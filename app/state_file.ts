@@ -21,6 +21,7 @@ import {
   toTime,
 } from "../core/snapshot.ts";
 import { SavedPositionSchema, type SinkPositions } from "../core/sink_type.ts";
+import { type SavedOcpp, SavedOcppSchema } from "../ocpp/saved.ts";
 
 /** The version of the state file format this evsim reads and writes. */
 export const STATE_VERSION = 1;
@@ -52,6 +53,8 @@ export const StateFileSchema = v.strictObject({
    * them back there. Absent in states saved by an evsim without it.
    */
   sinkPositions: v.optional(v.array(SavedPositionSchema)),
+  /** The charge points of a run with `--ocpp` (see `ocpp/saved.ts`). */
+  ocpp: v.optional(SavedOcppSchema),
   simulation: SimulationSnapshotSchema,
 });
 export type StateFile = v.InferOutput<typeof StateFileSchema>;
@@ -158,6 +161,8 @@ export interface RunState {
   readonly plan: RunPlan;
   /** The simulation to continue, if the file held one. */
   readonly resume?: SimulationSnapshot;
+  /** The charge points to continue, if the file held them. */
+  readonly resumeOcpp?: SavedOcpp;
   /** The saved run had reached its end: there is nothing left to do. */
   readonly finished: boolean;
   /**
@@ -165,8 +170,11 @@ export interface RunState {
    * those the resumed state saved, and where each stands now, saved with every state.
    */
   readonly positions: SinkPositions;
-  /** Writes the state of `sim` atomically; `finished` says the run reached its end. */
-  save(sim: Simulation, finished: boolean): Promise<void>;
+  /**
+   * Writes the state of `sim` (and of the run's charge points, if any)
+   * atomically; `finished` says the run reached its end.
+   */
+  save(sim: Simulation, finished: boolean, ocpp?: SavedOcpp): Promise<void>;
 }
 
 /** The run a state file is opened for: its plan and what it simulates. */
@@ -193,8 +201,9 @@ export async function openRunState(path: string, run: RunStateOptions): Promise<
     path,
     plan: planned,
     resume: saved?.simulation,
+    resumeOcpp: saved?.ocpp as SavedOcpp | undefined,
     finished: saved?.finished ?? false,
-    save: (sim, finished) =>
+    save: (sim, finished, ocpp) =>
       writeStateFile(path, {
         format: "evsim-state",
         version: STATE_VERSION,
@@ -203,6 +212,8 @@ export async function openRunState(path: string, run: RunStateOptions): Promise<
         plan: savePlan(planned),
         finished,
         sinkPositions: [...positions.current.values()],
+        // Loosely typed in the schema (a transaction, a profile are taken as written).
+        ...(ocpp && { ocpp: ocpp as unknown as StateFile["ocpp"] }),
         simulation: sim.snapshot(),
       }),
   };

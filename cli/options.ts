@@ -53,6 +53,8 @@ export const OPTIONS = {
   "metrics-port": { type: "string" },
   ocpp: { type: "string" },
   "control-port": { type: "string" },
+  cert: { type: "string" },
+  key: { type: "string" },
   "ocpp-version": { type: "string" },
   shard: { type: "string" },
   state: { type: "string" },
@@ -220,14 +222,22 @@ const ServeSchema = v.object({
 /** `evsim serve`. */
 export type ServeFlags = v.InferOutput<typeof ServeSchema>;
 
-const CsmsSchema = v.object({
-  config: text,
-  port: v.optional(Port, "9000"),
-  "control-port": v.optional(Port),
-  host: v.optional(v.string(), "127.0.0.1"),
-  json: flag,
-  verbose: flag,
-});
+const CsmsSchema = v.pipe(
+  v.object({
+    config: text,
+    port: v.optional(Port, "9000"),
+    "control-port": v.optional(Port),
+    host: v.optional(v.string(), "127.0.0.1"),
+    cert: text,
+    key: text,
+    json: flag,
+    verbose: flag,
+  }),
+  v.check(
+    (o) => (o.cert === undefined) === (o.key === undefined),
+    "--cert and --key go together: the certificate (PEM) and its private key",
+  ),
+);
 /** `evsim csms`. */
 export type CsmsFlags = v.InferOutput<typeof CsmsSchema>;
 

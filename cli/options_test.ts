@@ -98,6 +98,9 @@ Deno.test("parseCommandLine() reads --ocpp for run, and csms with its own port d
   assert.ok(json.command === "csms" && json.options.port === 0 && json.options.json);
   usageError(["csms", "--port", "x"], /^--port: expected a port number/);
   usageError(["csms", "extra"], /^csms: unexpected argument "extra"/);
+  const tls = parseCommandLine(["csms", "--cert", "c.pem", "--key", "k.pem"]);
+  assert.ok(tls.command === "csms" && tls.options.cert === "c.pem" && tls.options.key === "k.pem");
+  usageError(["csms", "--cert", "c.pem"], /--cert and --key go together/);
 });
 
 Deno.test("parseCommandLine() answers --help with the help of the command named", () => {

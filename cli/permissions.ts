@@ -277,10 +277,12 @@ export function serveNeeds(config: Config, listen: { host: string; port: number 
 /** `evsim csms`: what `serve` needs, the control port, and the WebSocket library's variables. */
 export function csmsNeeds(
   config: Config,
-  listen: { host: string; port: number; controlPort?: number },
+  listen: { host: string; port: number; controlPort?: number; cert?: string; key?: string },
 ): Need[] {
   return [
     ...serveNeeds(config, listen),
+    ...(listen.cert === undefined ? [] : [readNeed(listen.cert, "--cert")]),
+    ...(listen.key === undefined ? [] : [readNeed(listen.key, "--key")]),
     ...(listen.controlPort === undefined
       ? []
       : [netNeed(listen.host, listen.controlPort, "--control-port")]),

@@ -66,6 +66,9 @@ ${INDENT}central system at URL (ws:// or wss://); realtime or --speed`,
   "control-port":
     `    --control-port N         csms: also serve http://HOST:N: GET / (what it received),
 ${INDENT}POST /call/IDENTITY/ACTION (send a call to a charge point)`,
+  cert: `    --cert FILE              csms: serve wss:// with this certificate (PEM, its chain after
+${INDENT}it); with --key`,
+  key: "    --key FILE               csms: the certificate's private key (PEM)",
   port: `    --port N                 serve: port of the echo server (default 8787); csms: of the
 ${INDENT}central system (default 9000); 0 for any`,
   host: `    --host HOST              serve, csms, and run with --metrics-port: address to bind
@@ -116,7 +119,7 @@ const COMMAND_OPTIONS: Record<CommandName, OptionName[]> = {
   ],
   replay: ["config", "sink", "plugin", "verbose", "help"],
   serve: ["config", "port", "host", "token", "verbose", "help"],
-  csms: ["config", "port", "host", "control-port", "json", "verbose", "help"],
+  csms: ["config", "port", "host", "cert", "key", "control-port", "json", "verbose", "help"],
   validate: ["config", ...TIME_FLAGS, "region", "sink", "plugin", "help"],
   init: ["help"],
   schema: ["help"],

@@ -53,6 +53,7 @@ import {
   type TransactionRef,
 } from "./smart_charging.ts";
 import type { IdToken } from "./identity.ts";
+import type { SavedChargePoint } from "./saved.ts";
 
 /** Options of a {@link ChargePoint}. */
 export interface ChargePointOptions {
@@ -70,6 +71,11 @@ export interface ChargePointOptions {
   now?: () => number;
   /** Each port at the start (by index): its register, a vehicle plugged in, an outage. @default {idle, registers at 0} */
   ports?: readonly PortStart[];
+  /**
+   * The charge point as an earlier run saved it ({@link ChargePoint.save}):
+   * it goes on from there (`ports` and `settings` are then not used).
+   */
+  saved?: SavedChargePoint;
   /** Calls the outbox holds before it gives some up. @default {10000} */
   outboxLimit?: number;
   /** Seconds before booting again when the central system sets no interval or fails the boot. @default {30} */
@@ -176,6 +182,7 @@ export class ChargePoint implements AsyncDisposable {
     this.#settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.#state = initialState(spec, options.ports);
     this.#outbox = new Outbox(options.outboxLimit ?? 10_000);
+    if (options.saved) this.#restore(options.saved);
     this.#log = options.logger ?? getLogger(["evsim", "ocpp"]);
     this.#transport.on((e) => {
       if (e.type === "open") {
@@ -237,6 +244,35 @@ export class ChargePoint implements AsyncDisposable {
   /** Calls waiting to be sent. */
   get queued(): number {
     return this.#outbox.length;
+  }
+
+  /** What it is now, for a resumed run to go on from (JSON as it is). */
+  save(): SavedChargePoint {
+    return {
+      stationId: this.spec.stationId,
+      state: this.#state,
+      settings: this.#settings,
+      transactionIds: [...this.#transactionIds],
+      profiles: this.#profiles.all.slice(),
+      caps: this.spec.ports.map((_, i) => this.#caps[i] ?? null),
+      outbox: [...this.#outbox].map(({ attempts: _, ...call }) => call),
+      ...(this.#resetOnIdle !== undefined && { resetOnIdle: this.#resetOnIdle }),
+    };
+  }
+
+  #restore(saved: SavedChargePoint): void {
+    if (saved.state.ports.length !== this.spec.ports.length) {
+      throw new RangeError(
+        `${this.spec.stationId}: saved with ${saved.state.ports.length} ports, has ${this.spec.ports.length}`,
+      );
+    }
+    this.#state = saved.state;
+    this.#settings = { ...DEFAULT_SETTINGS, ...saved.settings };
+    for (const [session, id] of saved.transactionIds) this.#transactionIds.set(session, id);
+    for (const { connector, profile } of saved.profiles) this.#profiles.set(connector, profile);
+    saved.caps.forEach((kw, i) => this.#caps[i] = kw ?? undefined);
+    for (const call of saved.outbox) this.#outbox.push(call);
+    this.#resetOnIdle = saved.resetOnIdle;
   }
 
   /** Connects and boots; resolves once the first connection attempt is over (boot or not). */

@@ -18,6 +18,7 @@ import { getRpcTransport } from "./rpc_transport.ts";
 import type { Settings } from "./settings.ts";
 import type { StationSpec } from "./station.ts";
 import type { PortStart } from "./station_state.ts";
+import type { SavedChargePoint } from "./saved.ts";
 import type { OcppVersion, TransportFactory } from "./transport.ts";
 
 /** Options of {@link getOcppFleet}. */
@@ -33,6 +34,8 @@ export interface OcppFleetOptions {
   identity?: (stationId: string) => string;
   /** How a port (by charger ID) is at the start: plugged in, out of service. @default {idle} */
   portStart?: (chargerId: string) => PortStart | undefined;
+  /** The charge points as an earlier run saved them, by station ID: each goes on from there. @default {none} */
+  saved?: ReadonlyMap<string, SavedChargePoint>;
   /** Certificates (PEM) to trust for `wss://`. @default {the system's} */
   ca?: string;
   /** The Basic auth password of a charge point, if any. @default {none} */
@@ -71,6 +74,8 @@ export interface OcppFleet extends DisposableSink {
   readonly unknownStations: number;
   /** The charge points' counters, added up. */
   totals(): ChargePointStats & { chargePoints: number; accepted: number; queued: number };
+  /** Every charge point as it is now, to resume from (see `ChargePoint.save`). */
+  save(): SavedChargePoint[];
 }
 
 /** The charge points of `stations`, talking to `options.url`. */
@@ -102,6 +107,7 @@ export function getOcppFleet(
         start: options.start,
         now: options.now,
         ports: options.portStart && spec.ports.map((p) => options.portStart!(p.chargerId) ?? {}),
+        saved: options.saved?.get(spec.stationId),
         outboxLimit: options.outboxLimit,
         bootRetrySec: options.bootRetrySec,
         commands: options.commands,
@@ -158,6 +164,7 @@ export function getOcppFleet(
       }
       return t;
     },
+    save: () => [...chargePoints.values()].map((cp) => cp.save()),
     async [Symbol.asyncDispose]() {
       await Promise.all([...chargePoints.values()].map((cp) => cp.close()));
     },

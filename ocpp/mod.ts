@@ -51,6 +51,8 @@ export {
 } from "./messages_201.ts";
 export { Outbox } from "./outbox.ts";
 export { getRpcTransport, listenRpcServer, schemaCheck } from "./rpc_transport.ts";
+export { SavedOcppSchema } from "./saved.ts";
+export type { SavedChargePoint, SavedOcpp } from "./saved.ts";
 export type { OcppServer, SchemaCheck, ServerOptions } from "./rpc_transport.ts";
 export {
   changeConfiguration,

@@ -4,13 +4,14 @@
  * refuse one they do not.
  */
 import assert from "node:assert/strict";
+import { selfSigned } from "../tests/_certs.ts";
 import { simulate } from "../tests/_ocpp.ts";
 import { startCsms } from "./csms.ts";
 import { getOcppFleet } from "./fleet.ts";
 
-const dir = new URL("./testdata/", import.meta.url);
-const cert = await Deno.readTextFile(new URL("localhost_cert.pem", dir));
-const key = await Deno.readTextFile(new URL("localhost_key.pem", dir));
+const tmp = await Deno.makeTempDir({ prefix: "evsim-tls-" });
+const { cert, key } = await selfSigned(tmp);
+await Deno.remove(tmp, { recursive: true });
 const { stations, events, start } = simulate({ stations: 5, hours: 6 });
 
 for (const version of ["1.6", "2.0.1"] as const) {

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import type { CsmsSummary } from "../app/csms.ts";
 import type { SimEvent } from "../core/event.ts";
+import { selfSigned } from "./_certs.ts";
 import { decode, evsimCommand, inTempDir, readNdjson } from "./_evsim.ts";
 
 /** `evsim csms --port 0 --json` in `cwd`, once it listens: its URL, and a way to stop it. */
@@ -18,7 +19,7 @@ async function startCsmsProcess(cwd: string, extra: string[] = []) {
     const { value, done } = await lines.read();
     if (done) throw new Error(`evsim csms ended before listening:\n${text}`);
     text += value;
-    url = /listening on (ws:\/\/\S+)/.exec(text)?.[1];
+    url = /listening on (wss?:\/\/\S+)/.exec(text)?.[1];
   }
   while (extra.includes("--control-port") && !/control at/.test(text)) {
     const { value, done } = await lines.read();
@@ -113,10 +114,6 @@ Deno.test("evsim --ocpp refuses a backfill, and a bad URL or version, with exit 
         ["--speed", "60", "--ocpp", "ws://127.0.0.1:9", "--ocpp-version", "1.5"],
         /--ocpp-version: /,
       ],
-      [
-        ["--speed", "60", "--ocpp", "ws://127.0.0.1:9", "--state", "s.json"],
-        /cannot use --state yet/,
-      ],
     ];
     for (const [args, message] of cases) {
       const { code, stderr } = await evsimCommand(args, cwd).output();
@@ -157,16 +154,30 @@ Deno.test("evsim --ocpp with no central system there: exit 3, what was not sent 
   });
 });
 
-Deno.test("evsim csms --control-port: a script reads what it received and sends calls that change the run", async () => {
+Deno.test("evsim csms --control-port over wss://: a script reads what it received and sends calls that change the run", async () => {
   await inTempDir(async (cwd) => {
-    const csms = await startCsmsProcess(cwd, ["--control-port", "0"]);
+    const { certFile, keyFile } = await selfSigned(cwd);
+    const csms = await startCsmsProcess(cwd, [
+      "--control-port",
+      "0",
+      "--cert",
+      certFile,
+      "--key",
+      keyFile,
+    ]);
     assert.ok(csms.control);
+    assert.match(csms.url, /^wss:\/\/127\.0\.0\.1:\d+$/);
+    // The charge points trust the central system's own certificate.
+    await Deno.writeTextFile(
+      `${cwd}/config.json`,
+      JSON.stringify({ ocpp: { url: csms.url, caFile: "localhost_cert.pem" } }),
+    );
     const run = evsimCommand([
       ...RUN,
+      "--config",
+      "config.json",
       "--speed",
       "1200",
-      "--ocpp",
-      csms.url,
       "--sink",
       "file:events.ndjson",
     ], cwd).output();

@@ -1,8 +1,9 @@
 /**
  * What the test suite needs outside Deno: the Mosquitto broker (the MQTT
  * sink's tests start their own on a free loopback port), Chromium (the
- * HTML report's browser test) and Python 3 (the pseudo-terminal of
- * tests/ctrl_c_test.ts). `deno task test` runs this first: a missing
+ * HTML report's browser test), Python 3 (the pseudo-terminal of
+ * tests/ctrl_c_test.ts) and OpenSSL (the certificates of the wss://
+ * tests, made as they run). `deno task test` runs this first: a missing
  * one is installed with apt-get where that is possible (as root, or with
  * sudo without a password), and otherwise the script says exactly what is
  * missing and how to get it, and fails.
@@ -27,6 +28,12 @@ const NEEDED = [
     names: ["python3"],
     env: "EVSIM_PYTHON3",
     why: "the pseudo-terminal of the Ctrl-C tests",
+  },
+  {
+    pkg: "openssl",
+    names: ["openssl"],
+    env: "EVSIM_OPENSSL",
+    why: "the certificates of the wss:// tests (tests/_certs.ts)",
   },
 ];
 

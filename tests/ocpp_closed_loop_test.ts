@@ -372,3 +372,48 @@ for (const version of ["1.6", "2.0.1"] as const) {
     assert.equal(tx.energyWh, Math.round(ended.totalEnergyKwh * 1000));
   });
 }
+
+for (const version of ["1.6", "2.0.1"] as const) {
+  Deno.test(`OCPP ${version} closed loop: UnlockConnector during a transaction`, async () => {
+    await using csms = await startCsms();
+    let open: { identity: string; id: string; connector: number } | undefined;
+    let answers: string[] = [];
+    const events = await run(version, csms, async () => {
+      const running = () => csms.transactions().find((t) => t.stopReason === undefined);
+      await csms.waitFor(() => running() !== undefined, 20_000);
+      open = running()!;
+      const unlock = (connector: number) =>
+        csms.call(
+          open!.identity,
+          "UnlockConnector",
+          version === "1.6" ? { connectorId: connector } : { evseId: connector, connectorId: 1 },
+        );
+      answers = [(await unlock(open.connector)).status as string];
+      if (version === "1.6") {
+        await csms.waitFor(
+          () => csms.transactions().find((t) => t.id === open!.id)?.stopReason !== undefined,
+          10_000,
+        );
+      }
+      // A connector number the station does not have.
+      answers.push((await unlock(99)).status as string);
+    });
+    assert.deepEqual(csms.violations, []);
+    const tx = csms.transactions().find((t) => t.identity === open!.identity && t.id === open!.id)!;
+    if (version === "1.6") {
+      // 1.6 ends the transaction first (§5.17), then unlocks.
+      assert.deepEqual(answers, ["Unlocked", "NotSupported"]);
+      assert.equal(tx.stopReason, "UnlockCommand");
+      assert.ok(
+        events.some((e) =>
+          e.type === "session.ended" && e.stationId === open!.identity &&
+          e.statusMessage === "Connector unlocked by the central system"
+        ),
+      );
+    } else {
+      // 2.0.1 does not unlock a connector in an authorized transaction.
+      assert.deepEqual(answers, ["OngoingAuthorizedTransaction", "UnknownConnector"]);
+      assert.notEqual(tx.stopReason, "UnlockCommand");
+    }
+  });
+}

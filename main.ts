@@ -19,11 +19,13 @@ import {
   csmsTls,
   type DeliveryCounts,
   jsonSchema,
+  loadTest,
   logReport,
   ocppSettings,
   ocppUndelivered,
   openInputFile,
   prepareRun,
+  readScenario,
   replayEvents,
   replayReport,
   type Report,
@@ -43,6 +45,7 @@ import { loadConfig } from "./core/load.ts";
 import { formatProgress } from "./core/summary.ts";
 import type { ResolvedSink } from "./sinks/registry.ts";
 import { serveEcho } from "./sinks/server.ts";
+import { formatLoadReport } from "./loadtest/report.ts";
 import { formatStatsText } from "./stats/text.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
@@ -192,7 +195,9 @@ async function serve(o: cli.ServeFlags): Promise<number> {
   const stats = await untilSignalled(async (signal) => {
     const server = await serveEcho({ port: o.port, hostname: o.host, token })
       .catch(busyPort("--port", o.port));
-    console.error(`evsim: echo server listening on ${server.url} (Ctrl-C to stop)`);
+    console.error(
+      `evsim: echo server listening on ${server.url} (Ctrl-C to stop); live page at ${server.url}/`,
+    );
     await new Promise((resolve) => signal.addEventListener("abort", resolve));
     await server[Symbol.asyncDispose]();
     return server.store.stats();
@@ -200,6 +205,28 @@ async function serve(o: cli.ServeFlags): Promise<number> {
   const report = { headline: "echo server stopped", lines: [JSON.stringify(stats)] };
   logReport(report);
   print(report);
+  return 0;
+}
+
+/** `evsim loadtest FILE`: runs the scenario, then prints its report (`--json`: all of it). */
+async function loadtest(file: string, o: cli.LoadtestFlags): Promise<number> {
+  const config = await loadConfig(Deno.readTextFile, o.config);
+  const scenario = await readScenario(file);
+  permissions.requirePermissions(
+    permissions.loadtestNeeds(config, scenario, { configFile: o.config, scenarioFile: file }),
+  );
+  await setUpLogging(config.log, { verbose: o.verbose, where: o.config });
+  const report = await untilSignalled((signal) =>
+    loadTest(config, scenario, {
+      configFile: o.config,
+      scenarioFile: file,
+      signal,
+      onPhase: (i, kind) =>
+        console.error(`evsim: phase ${i + 1} of ${scenario.phases.length}: ${kind}`),
+    })
+  );
+  if (o.json) console.log(JSON.stringify(report, null, 2));
+  else for (const line of formatLoadReport(report)) console.log(line);
   return 0;
 }
 
@@ -337,6 +364,8 @@ async function main(args: string[]): Promise<number> {
       return await serve(line.options);
     case "csms":
       return await csms(line.options);
+    case "loadtest":
+      return await loadtest(line.file, line.options);
     case "stats":
       return await stats(line.file, line.options);
     case "init":

@@ -16,6 +16,8 @@
  * @module
  */
 export { csmsReport, csmsSummary, csmsTls } from "./csms.ts";
+export { loadTest, readScenario } from "./loadtest.ts";
+export type { LoadTestRunOptions } from "./loadtest.ts";
 export type { CsmsSummary } from "./csms.ts";
 export { serveCsmsControl } from "./csms_control.ts";
 export type { CsmsControl } from "./csms_control.ts";

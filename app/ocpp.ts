@@ -18,7 +18,7 @@ import { CommandInbox } from "../core/command.ts";
 import type { Simulation } from "../core/simulation.ts";
 import type { DisposableSink } from "../core/sink.ts";
 import type { ChargePointStats } from "../ocpp/charge_point.ts";
-import type { OcppFleet } from "../ocpp/fleet.ts";
+import type { OcppFleet, OcppFleetOptions } from "../ocpp/fleet.ts";
 import { stationsOf } from "../ocpp/station.ts";
 import type { PortStart } from "../ocpp/station_state.ts";
 import type { SavedChargePoint, SavedOcpp } from "../ocpp/saved.ts";
@@ -131,24 +131,6 @@ export async function startOcpp(
   network: Network,
   options: StartOcppOptions,
 ): Promise<OcppRun> {
-  let password = settings.password;
-  if (password === undefined && settings.passwordEnv !== undefined) {
-    password = options.env(settings.passwordEnv);
-    if (password === undefined) {
-      throw new ConfigError(`ocpp.passwordEnv: ${settings.passwordEnv} is not set`);
-    }
-  }
-  let ca: string | undefined;
-  if (settings.caFile !== undefined) {
-    const file = resolvePath(options.baseDir ?? ".", settings.caFile);
-    try {
-      ca = await Deno.readTextFile(file);
-    } catch (error) {
-      throw new ConfigError(`ocpp.caFile: cannot read ${file}: ${(error as Error).message}`);
-    }
-  }
-  // The OCPP library (ocpp-rpc, ws) loads only for a run that speaks OCPP.
-  const { getOcppFleet } = await import("../ocpp/fleet.ts");
   const { saved } = options;
   if (saved && saved.version !== settings.version) {
     throw new ConfigError(
@@ -156,31 +138,15 @@ export async function startOcpp(
         `--ocpp-version ${saved.version}, or move the state file away to start afresh`,
     );
   }
-  const ports = saved ? new Map<string, PortStart>() : portsNow(options.sim);
-  const stations = stationsOf(network);
   const commands = new CommandInbox();
+  const fleetOptions = await ocppFleetOptions(settings, { ...options, commands });
+  // The OCPP library (ocpp-rpc, ws) loads only for a run that speaks OCPP.
+  const { getOcppFleet } = await import("../ocpp/fleet.ts");
+  const stations = stationsOf(network);
   const fleet = getOcppFleet(stations, {
-    commands,
-    url: settings.url,
-    version: settings.version,
-    strict: settings.strict,
-    identity: (id) => settings.identity.replaceAll("{stationId}", id),
-    password: password === undefined ? undefined : () => password,
-    ca,
-    portStart: (id) => ports.get(id),
+    ...fleetOptions,
     saved: saved &&
       new Map<string, SavedChargePoint>(saved.chargePoints.map((cp) => [cp.stationId, cp])),
-    settings: {
-      heartbeatIntervalSec: settings.heartbeatIntervalSeconds,
-      sampleIntervalSec: settings.sampleIntervalSeconds,
-      alignedIntervalSec: settings.alignedIntervalSeconds,
-    },
-    start: options.start,
-    now: () => options.sim.now,
-    outboxLimit: settings.outboxLimit,
-    callTimeoutMs: settings.callTimeoutSeconds * 1000,
-    connectConcurrency: settings.connectConcurrency,
-    logger,
   });
   logger.info("Connecting {n} charge points (OCPP {version}) to {url}", {
     n: stations.length,
@@ -241,17 +207,67 @@ export async function startOcpp(
   return run;
 }
 
-/** Each port's state in the simulation now: a vehicle plugged in, or out of service. */
-function portsNow(sim: Simulation): Map<string, PortStart> {
-  const ports = new Map<string, PortStart>();
-  for (const c of sim.snapshot().chargers) {
-    if (c.status === "Faulted" || c.status === "Maintenance") {
-      ports.set(c.id, { plugged: c.session !== null, outage: { kind: c.status, message: "" } });
-    } else if (c.session !== null || c.status === "In Use") {
-      ports.set(c.id, { plugged: true });
+/**
+ * The fleet options of `settings` for a run over `sim`: the Basic auth
+ * password (from `passwordEnv` when given), the certificates of `caFile`,
+ * each charge point's settings, and each port as the simulation has it when
+ * its charge point is made. A password variable that is not set, or a
+ * `caFile` it cannot read, is a {@link ConfigError}.
+ */
+export async function ocppFleetOptions(
+  settings: OcppConfig,
+  options: Pick<StartOcppOptions, "sim" | "start" | "env" | "baseDir"> & {
+    commands?: CommandInbox;
+  },
+): Promise<OcppFleetOptions> {
+  let password = settings.password;
+  if (password === undefined && settings.passwordEnv !== undefined) {
+    password = options.env(settings.passwordEnv);
+    if (password === undefined) {
+      throw new ConfigError(`ocpp.passwordEnv: ${settings.passwordEnv} is not set`);
     }
   }
-  return ports;
+  let ca: string | undefined;
+  if (settings.caFile !== undefined) {
+    const file = resolvePath(options.baseDir ?? ".", settings.caFile);
+    try {
+      ca = await Deno.readTextFile(file);
+    } catch (error) {
+      throw new ConfigError(`ocpp.caFile: cannot read ${file}: ${(error as Error).message}`);
+    }
+  }
+  const { sim } = options;
+  return {
+    commands: options.commands,
+    url: settings.url,
+    version: settings.version,
+    strict: settings.strict,
+    identity: (id) => settings.identity.replaceAll("{stationId}", id),
+    password: password === undefined ? undefined : () => password,
+    ca,
+    portStart: (id) => portStartOf(sim, id),
+    settings: {
+      heartbeatIntervalSec: settings.heartbeatIntervalSeconds,
+      sampleIntervalSec: settings.sampleIntervalSeconds,
+      alignedIntervalSec: settings.alignedIntervalSeconds,
+    },
+    start: options.start,
+    now: () => sim.now,
+    outboxLimit: settings.outboxLimit,
+    callTimeoutMs: settings.callTimeoutSeconds * 1000,
+    connectConcurrency: settings.connectConcurrency,
+    logger,
+  };
+}
+
+/** A port as the simulation has it now: a vehicle plugged in, or out of service. */
+function portStartOf(sim: Simulation, chargerId: string): PortStart | undefined {
+  const c = sim.charger(chargerId);
+  if (!c) return undefined;
+  if (c.status === "Faulted" || c.status === "Maintenance") {
+    return { plugged: c.plugged, outage: { kind: c.status, message: "" } };
+  }
+  return c.plugged || c.status === "In Use" ? { plugged: true } : undefined;
 }
 
 /** One line of what the charge points did, for the run's summary. */

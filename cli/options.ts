@@ -21,6 +21,7 @@ export const COMMANDS = [
   "replay",
   "serve",
   "csms",
+  "loadtest",
   "validate",
   "init",
   "schema",
@@ -241,6 +242,10 @@ const CsmsSchema = v.pipe(
 /** `evsim csms`. */
 export type CsmsFlags = v.InferOutput<typeof CsmsSchema>;
 
+const LoadtestSchema = v.object({ config: text, json: flag, verbose: flag });
+/** `evsim loadtest FILE`. */
+export type LoadtestFlags = v.InferOutput<typeof LoadtestSchema>;
+
 const StatsSchema = v.object({ json: flag, html: text, reference: References });
 /** `evsim stats [FILE]`. */
 export type StatsFlags = v.InferOutput<typeof StatsSchema>;
@@ -254,9 +259,10 @@ export type CommandLine =
   | { command: "replay"; file: string; options: ReplayFlags }
   | { command: "serve"; options: ServeFlags }
   | { command: "csms"; options: CsmsFlags }
+  | { command: "loadtest"; file: string; options: LoadtestFlags }
   | { command: "stats"; file: string; options: StatsFlags }
   | { command: "init"; dir: string }
-  | { command: "schema"; which: "event" | "config" };
+  | { command: "schema"; which: "event" | "config" | "loadtest" };
 
 /** The values of `schema`, or a {@link UsageError} naming the first wrong flag. */
 function check<S extends v.GenericSchema>(
@@ -359,6 +365,10 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     case "csms":
       expectArgs(0);
       return { command, options: check(CsmsSchema, values) };
+    case "loadtest":
+      expectArgs(1);
+      if (rest[0] === undefined) throw new UsageError("loadtest: expected a scenario file");
+      return { command, file: rest[0], options: check(LoadtestSchema, values) };
     case "stats":
       expectArgs(1);
       return { command, file: rest[0] ?? "-", options: check(StatsSchema, values, "stats: ") };
@@ -368,9 +378,9 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
     case "schema": {
       expectArgs(1);
       const which = rest[0];
-      if (which !== "event" && which !== "config") {
+      if (which !== "event" && which !== "config" && which !== "loadtest") {
         throw new UsageError(
-          `schema: expected "event" or "config", got ${JSON.stringify(which ?? "")}`,
+          `schema: expected "event", "config" or "loadtest", got ${JSON.stringify(which ?? "")}`,
         );
       }
       return { command, which };

@@ -138,7 +138,8 @@ Deno.test("parseCommandLine() names the flag and the value of every mistake", ()
   usageError(["serve", "--port", "70000"], /^--port: expected a port number 0–65535/);
   usageError(["stats", "--reference", "nope"], /^stats: --reference: unknown reference "nope"/);
   usageError(["replay"], /^replay: expected a file \(or - for stdin\)$/);
-  usageError(["schema", "x"], /^schema: expected "event" or "config", got "x"$/);
+  usageError(["schema", "x"], /^schema: expected "event", "config" or "loadtest", got "x"$/);
+  usageError(["loadtest"], /^loadtest: expected a scenario file$/);
   usageError(["run", "x"], /^run: unexpected argument "x"$/);
   usageError(["fly"], /^unknown command "fly"$/);
 });

@@ -238,6 +238,21 @@ export function webSocketNeeds(why: string): Need[] {
   return ["WS_NO_BUFFER_UTIL", "WS_NO_UTF_8_VALIDATE"].map((name) => envNeed(name, why));
 }
 
+/**
+ * `evsim loadtest FILE`: the config's inputs, and the central system of the
+ * scenario (its `caFile` relative to the scenario file).
+ */
+export function loadtestNeeds(
+  config: Config,
+  scenario: { ocpp: { url: string; passwordEnv?: string; caFile?: string } },
+  files: { configFile?: string; scenarioFile: string },
+): Need[] {
+  return [
+    ...inputNeeds(config, { configFile: files.configFile }),
+    ...ocppNeeds(scenario.ocpp, baseDirOf(files.scenarioFile)),
+  ];
+}
+
 /** The central system's address, the variable holding its password, the WebSocket library's. */
 function ocppNeeds(
   ocpp: { url: string; passwordEnv?: string; caFile?: string },

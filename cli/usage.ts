@@ -22,10 +22,13 @@ const COMMAND_LINES: Record<CommandName, string> = {
   serve: "evsim serve [options]        run the webhook echo server alone",
   csms: `evsim csms [options]         run a strict test OCPP central system (1.6 and 2.0.1) and
 ${INDENT}report what it received and every violation`,
+  loadtest: `evsim loadtest FILE [options]  load-test a central system: the phases of a scenario
+${INDENT}(ramp, steady, reconnect storm, offline), latency per action`,
   validate:
     "evsim validate [options]     check the config, data files and plugins; print every problem",
   init: "evsim init [DIR]             write a starter config.json and a plugin template",
-  schema: "evsim schema event|config    print the JSON Schema of an event or of config.json",
+  schema:
+    "evsim schema event|config|loadtest  the JSON Schema of an event, config.json or a scenario",
   stats:
     "evsim stats [FILE|-] [options] statistics of an NDJSON event stream (stdin by default),\n" +
     `${INDENT}checked against published charging facts`,
@@ -77,7 +80,7 @@ ${INDENT}(default 127.0.0.1)`,
     `    --token TOKEN            serve: bearer token clients must send (or set EVSIM_SERVE_TOKEN,
 ${INDENT}which ps does not show)`,
   json: `    --json                   stats: print the report as JSON instead of tables; csms:
-${INDENT}print what it received as JSON when it stops`,
+${INDENT}print what it received as JSON when it stops; loadtest: the report`,
   html: "    --html FILE              stats: also write the report with charts as an HTML page",
   reference: `    --reference REF          stats: the real sessions a site type is compared with:
 ${INDENT}NAME for NAME's own site type, SITE=NAME for site type
@@ -120,6 +123,7 @@ const COMMAND_OPTIONS: Record<CommandName, OptionName[]> = {
   replay: ["config", "sink", "plugin", "verbose", "help"],
   serve: ["config", "port", "host", "token", "verbose", "help"],
   csms: ["config", "port", "host", "cert", "key", "control-port", "json", "verbose", "help"],
+  loadtest: ["config", "json", "verbose", "help"],
   validate: ["config", ...TIME_FLAGS, "region", "sink", "plugin", "help"],
   init: ["help"],
   schema: ["help"],
@@ -166,6 +170,11 @@ const EXAMPLES: { command: CommandName; text: string; global?: boolean }[] = [
     command: "csms",
     text:
       'evsim csms --port 9000 & evsim --region "Boulder, CO" --speed 60 --ocpp ws://127.0.0.1:9000',
+    global: true,
+  },
+  {
+    command: "loadtest",
+    text: "evsim loadtest scenario.json --json > report.json",
     global: true,
   },
   {

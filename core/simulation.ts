@@ -323,6 +323,20 @@ export class Simulation {
     };
   }
 
+  /**
+   * Charger `chargerId` now: its status and whether a vehicle is plugged in
+   * (undefined for a charger not in the network). Cheap: no snapshot.
+   */
+  charger(chargerId: string): { status: Status; plugged: boolean } | undefined {
+    const c = this.#charger(chargerId);
+    return c && { status: c.status, plugged: c.session !== null };
+  }
+
+  #charger(chargerId: string): ChargerState | undefined {
+    this.#byId ??= new Map(this.#chargers.map((c) => [c.fields.chargerId, c]));
+    return this.#byId.get(chargerId);
+  }
+
   /** Simulated time of the last processed timer (or the start). */
   get now(): number {
     return this.#now;
@@ -498,8 +512,7 @@ export class Simulation {
         `a command's time must lie between now (${this.#now}) and the next timer (${this.peek()}), got ${time}`,
       );
     }
-    this.#byId ??= new Map(this.#chargers.map((c) => [c.fields.chargerId, c]));
-    const c = this.#byId.get(chargerId);
+    const c = this.#charger(chargerId);
     if (!c) throw new RangeError(`no charger ${chargerId} in the network`);
     this.#now = time;
     return c;

@@ -166,6 +166,8 @@ export class ChargePoint implements AsyncDisposable {
   #idle: (() => void)[] = [];
   /** A reset waiting for the last transaction to end: the boot reason it reboots with. */
   #resetOnIdle?: string;
+  /** The connection is being dropped on purpose (see {@link dropConnection}). */
+  #dropping = false;
   #rebooting?: Promise<void>;
   #started = false;
   readonly #profiles = new ChargingProfiles();
@@ -193,11 +195,13 @@ export class ChargePoint implements AsyncDisposable {
             queued: this.#outbox.length,
           });
         }
-        if (this.#accepted) this.#drain();
-        else this.#boot();
+        if (this.#accepted) {
+          this.#startHeartbeat();
+          this.#drain();
+        } else this.#boot();
       } else if (e.type === "disconnect") {
         this.#stopHeartbeat();
-        if (this.#closer.signal.aborted) return; // closed on purpose
+        if (this.#closer.signal.aborted || this.#dropping) return; // closed on purpose
         // Authorize means nothing once offline: the charge point authorizes locally.
         const gone = this.#outbox.removeWhere((c) => c.kind === "online");
         this.stats.offlineAuthorizations += gone;
@@ -327,6 +331,27 @@ export class ChargePoint implements AsyncDisposable {
   idle(): Promise<void> {
     if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /**
+   * The network drops: the connection closes at once (no closing handshake)
+   * and connects again after `ms`. The charge point does not reboot; what it
+   * has to send meanwhile waits, and goes once it is back.
+   */
+  async dropConnection(ms: number): Promise<void> {
+    if (this.#closer.signal.aborted) return;
+    this.#log.info("{identity}: connection dropped for {ms} ms", {
+      identity: this.spec.stationId,
+      ms: Math.round(ms),
+    });
+    this.#stopHeartbeat();
+    this.#dropping = true;
+    await this.#transport.close({ force: true }).catch(() => {});
+    const slept = await this.#sleep(ms);
+    this.#dropping = false;
+    if (!slept) return;
+    // A failed attempt keeps trying in the background, as at the start.
+    await this.#transport.connect(this.#closer.signal).catch(() => {});
   }
 
   /** Stops: drops the connection (what is still queued is not sent). */

@@ -60,6 +60,13 @@ export interface OcppFleetOptions {
   connectConcurrency?: number;
   /** Where the central system's commands go into the simulation (see `ChargePointOptions.commands`). @default {none: open loop} */
   commands?: ChargePointOptions["commands"];
+  /**
+   * Charge points only for the stations that {@link OcppFleet.join} names,
+   * each made (its ports as `portStart` says then) and started when it
+   * joins; the events of the others are dropped. A load test ramps up so.
+   * @default {false: every station's, started by `start()`}
+   */
+  lazy?: boolean;
   logger?: Logger;
 }
 
@@ -67,10 +74,15 @@ export interface OcppFleetOptions {
 export interface OcppFleet extends DisposableSink {
   /** Connects every charge point (a few at a time); resolves once each has tried. */
   start(): Promise<void>;
+  /**
+   * A lazy fleet: makes and starts the charge points of `stationIds` (those
+   * not yet in it); resolves once each has tried to connect.
+   */
+  join(stationIds: readonly string[]): Promise<void>;
   /** Resolves once every charge point is booted and has sent or given up everything so far. */
   idle(): Promise<void>;
   readonly chargePoints: ReadonlyMap<string, ChargePoint>;
-  /** Events whose station is not one of the fleet's. */
+  /** Events whose station is not one of the fleet's (a lazy fleet: not joined yet). */
   readonly unknownStations: number;
   /** The charge points' counters, added up. */
   totals(): ChargePointStats & { chargePoints: number; accepted: number; queued: number };
@@ -86,7 +98,8 @@ export function getOcppFleet(
   const make = options.transport ?? getRpcTransport;
   const logger = options.logger ?? getLogger(["evsim", "ocpp"]);
   const chargePoints = new Map<string, ChargePoint>();
-  for (const spec of stations) {
+  const specs = new Map(stations.map((s) => [s.stationId, s]));
+  const add = (spec: StationSpec) => {
     const transport = make({
       url: options.url,
       identity: options.identity?.(spec.stationId) ?? spec.stationId,
@@ -114,21 +127,30 @@ export function getOcppFleet(
         logger,
       }),
     );
-  }
+    return chargePoints.get(spec.stationId)!;
+  };
+  if (!options.lazy) { for (const spec of stations) add(spec); }
   let unknown = 0;
   let started: Promise<void> | undefined;
 
-  const start = () =>
-    started ??= (async () => {
-      const all = [...chargePoints.values()];
-      const concurrency = options.connectConcurrency ?? 100;
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: Math.min(concurrency, all.length) }, async () => {
-          while (next < all.length) await all[next++].start();
-        }),
-      );
-    })();
+  /** Starts `all`, a few at a time. */
+  const startAll = async (all: ChargePoint[]) => {
+    const concurrency = options.connectConcurrency ?? 100;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, all.length) }, async () => {
+        while (next < all.length) await all[next++].start();
+      }),
+    );
+  };
+  const start = () => started ??= startAll([...chargePoints.values()]);
+  const join = (stationIds: readonly string[]) => {
+    const joining = stationIds.flatMap((id) => {
+      const spec = specs.get(id);
+      return spec && !chargePoints.has(id) ? [add(spec)] : [];
+    });
+    return startAll(joining);
+  };
 
   const sink = Object.assign(
     (event: Parameters<DisposableSink>[0]) => {
@@ -143,6 +165,7 @@ export function getOcppFleet(
   );
   const fleet: OcppFleet = Object.assign(sink, {
     start,
+    join,
     async idle() {
       await Promise.all([...chargePoints.values()].map((cp) => cp.idle()));
     },

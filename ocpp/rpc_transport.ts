@@ -228,6 +228,7 @@ class RpcClientTransport extends RpcPeer implements OcppTransport {
    */
   async connect(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
+    this.#closed = false; // connecting again after a close
     try {
       await this.#client.connect();
     } catch (error) {

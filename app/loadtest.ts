@@ -1,0 +1,108 @@
+/**
+ * `evsim loadtest FILE` as a library: reads a scenario (JSON, or YAML by
+ * its `.yaml`/`.yml` name), simulates its region from its simulated start
+ * after the config's warm-up, and runs it against its central system
+ * (`loadtest/`).
+ *
+ * @module
+ */
+import type { Config } from "../core/config.ts";
+import { ConfigError, parseJson } from "../core/errors.ts";
+import { DEFAULT_WARM_UP_MS } from "../core/plan.ts";
+import { warmUp } from "../core/run.ts";
+import { Simulation } from "../core/simulation.ts";
+import { parseDuration, parseInstant } from "../core/time.ts";
+import { parseScenario, type Scenario } from "../loadtest/scenario.ts";
+import type { LoadReport } from "../loadtest/run.ts";
+import { stationsOf } from "../ocpp/station.ts";
+import { configBaseDir, loadRunInputs } from "./inputs.ts";
+import { ocppFleetOptions } from "./ocpp.ts";
+
+/** Reads and checks the scenario at `path`; every error names the file and the field. */
+export async function readScenario(path: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new ConfigError(
+      error instanceof Deno.errors.NotFound
+        ? `${path}: scenario file not found`
+        : `${path}: cannot read the scenario: ${(error as Error).message}`,
+    );
+  }
+  let value: unknown;
+  if (/\.ya?ml$/i.test(path)) {
+    const { parse } = await import("yaml"); // only for a YAML scenario
+    try {
+      value = parse(text);
+    } catch (error) {
+      // The YAML library reads LOG_TOKENS and LOG_STREAM: a missing permission says so itself.
+      if (error instanceof Deno.errors.NotCapable) throw error;
+      throw new ConfigError(`${path}: invalid YAML: ${(error as Error).message}`);
+    }
+  } else value = parseJson(text, path);
+  return parseScenario(value, path);
+}
+
+/** Options of {@link loadTest}. */
+export interface LoadTestRunOptions {
+  /** The config file (its folder is where `ocpp.caFile` and data paths are). */
+  configFile?: string;
+  /** The scenario file: `ocpp.caFile` is relative to its folder. */
+  scenarioFile?: string;
+  env?: (name: string) => string | undefined;
+  signal?: AbortSignal;
+  onPhase?: (index: number, kind: string) => void;
+  /** Simulated start when the scenario names none. @default {now} */
+  now?: number;
+}
+
+/** Runs `scenario` with `config`'s model; resolves with its report. */
+export async function loadTest(
+  config: Config,
+  scenario: Scenario,
+  options: LoadTestRunOptions = {},
+): Promise<LoadReport> {
+  const seed = scenario.seed ?? config.seed;
+  const inputs = await loadRunInputs(config, {
+    configFile: options.configFile,
+    region: scenario.region === undefined ? undefined : [scenario.region],
+    seed,
+  });
+  const start = scenario.from !== undefined
+    ? parseInstant(scenario.from)!
+    : Math.floor((options.now ?? Date.now()) / 1000) * 1000;
+  const warm = config.time.warmUp;
+  const warmUpMs = warm === undefined
+    ? DEFAULT_WARM_UP_MS
+    : warm === "0"
+    ? 0
+    : parseDuration(warm)!;
+  const sim = new Simulation({
+    seed,
+    start: start - warmUpMs,
+    network: inputs.network,
+    model: inputs.model,
+    demand: inputs.demand,
+    updateIntervalSeconds: config.updateIntervalSeconds,
+  });
+  warmUp(sim, start);
+  const fleet = await ocppFleetOptions(scenario.ocpp, {
+    sim,
+    start,
+    env: options.env ?? ((name) => Deno.env.get(name)),
+    baseDir: configBaseDir(options.scenarioFile),
+  });
+  // The OCPP library (ocpp-rpc, ws) loads only for the commands that speak OCPP.
+  const { runLoadTest } = await import("../loadtest/run.ts");
+  return await runLoadTest({
+    scenario,
+    sim,
+    stations: stationsOf(inputs.network),
+    fleet,
+    seed,
+    signal: options.signal,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    onPhase: options.onPhase,
+  });
+}

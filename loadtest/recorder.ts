@@ -1,0 +1,275 @@
+/**
+ * What a load test measured: for each OCPP action the charge points sent,
+ * over the run and per phase, how many, how they were answered (results,
+ * CALLERRORs by code, timeouts, calls lost with the connection) and the
+ * latency from sending to the answer, in HDR histograms
+ * ([hdr-histogram-js](https://www.npmjs.com/package/hdr-histogram-js): 3
+ * significant digits, microseconds); and the connections: connects,
+ * reconnects, drops, the time from joining to an accepted boot, and how many
+ * charge points were online over time.
+ *
+ * @module
+ */
+import * as hdr from "hdr-histogram-js";
+
+/** How a call ended. */
+export type CallOutcome =
+  | { type: "result" }
+  | { type: "callError"; code: string }
+  | { type: "timeout" }
+  /** The connection was not open, or dropped with the call in flight. */
+  | { type: "lost" };
+
+/** The latency of some calls, ms. */
+export interface Latency {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** What the calls of one action did. */
+export interface ActionReport {
+  action: string;
+  calls: number;
+  results: number;
+  callErrors: Record<string, number>;
+  timeouts: number;
+  lost: number;
+  /** From sending to the answer (results and CALLERRORs). */
+  latencyMs: Latency;
+  /** The latency histogram, compressed (HDR, base64), for merging reports. */
+  histogram: string;
+}
+
+/** A phase as run. */
+export interface PhaseReport {
+  index: number;
+  kind: string;
+  /** Wall ms from the start of the test. */
+  startMs: number;
+  endMs: number;
+  /** Simulated time the phase covered, ISO. */
+  simFrom: string;
+  simTo: string;
+  /** The charge points it acted on (those that joined in a ramp, dropped in a storm), in order. */
+  chargePoints: string[];
+  actions: ActionReport[];
+}
+
+/** The connections of a test. */
+export interface ConnectionReport {
+  /** Charge points that joined. */
+  joined: number;
+  /** Connections opened, and of those the ones after a drop. */
+  connects: number;
+  reconnects: number;
+  /** Connections that dropped. */
+  disconnects: number;
+  /** From joining to the first accepted BootNotification. */
+  bootMs: Latency;
+  /** Charge points whose boot was accepted. */
+  booted: number;
+  /** Charge points online (connected), sampled: `[wall ms since the start, count]`. */
+  online: [number, number][];
+}
+
+const histogram = () =>
+  hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+type Histogram = ReturnType<typeof histogram>;
+
+interface ActionStats {
+  calls: number;
+  results: number;
+  callErrors: Record<string, number>;
+  timeouts: number;
+  lost: number;
+  latency: Histogram;
+}
+
+const newStats = (): ActionStats => ({
+  calls: 0,
+  results: 0,
+  callErrors: {},
+  timeouts: 0,
+  lost: 0,
+  latency: histogram(),
+});
+
+/** The latency of `h` (µs inside) in ms. */
+export function latencyOf(h: Histogram): Latency {
+  const ms = (us: number) => Math.round(us) / 1000;
+  // A percentile is its bucket's highest value: never above the largest recorded.
+  const at = (p: number) => ms(Math.min(h.getValueAtPercentile(p), h.maxValue));
+  return {
+    count: h.totalCount,
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    max: ms(h.maxValue),
+    mean: h.totalCount === 0 ? 0 : ms(h.mean),
+  };
+}
+
+/** Records a load test as it runs; `now()` is wall ms since its start. */
+export class LoadRecorder {
+  readonly #now: () => number;
+  readonly #total = new Map<string, ActionStats>();
+  readonly #phases: {
+    kind: string;
+    startMs: number;
+    simFrom: number;
+    chargePoints: string[];
+    actions: Map<string, ActionStats>;
+  }[] = [];
+  readonly #phaseEnds: { endMs: number; simTo: number }[] = [];
+  readonly #joinedAt = new Map<string, number>();
+  readonly #booted = new Set<string>();
+  readonly #boot = histogram();
+  readonly #online = new Set<string>();
+  readonly #samples: [number, number][] = [];
+  #finished = false;
+  connects = 0;
+  reconnects = 0;
+  disconnects = 0;
+
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now;
+  }
+
+  /** Wall ms since the start. */
+  now(): number {
+    return this.#now();
+  }
+
+  /** A phase begins (the previous one ends) at simulated `simMs`. */
+  beginPhase(kind: string, simMs: number): void {
+    this.#endPhase(simMs);
+    this.#phases.push({
+      kind,
+      startMs: this.#now(),
+      simFrom: simMs,
+      chargePoints: [],
+      actions: new Map(),
+    });
+  }
+
+  #endPhase(simMs: number): void {
+    if (this.#phaseEnds.length < this.#phases.length) {
+      this.#phaseEnds.push({ endMs: this.#now(), simTo: simMs });
+    }
+  }
+
+  /** The last phase ended at simulated `simMs`. */
+  finish(simMs: number): void {
+    this.#endPhase(simMs);
+    this.sample();
+    this.#finished = true;
+  }
+
+  /** Charge point `identity` joined the test now. */
+  joined(identity: string): void {
+    if (this.#joinedAt.has(identity)) return;
+    this.#joinedAt.set(identity, this.#now());
+    this.acted(identity);
+  }
+
+  /** The phase running acted on charge point `identity` (a storm dropped it). */
+  acted(identity: string): void {
+    this.#phases.at(-1)?.chargePoints.push(identity);
+  }
+
+  /** Its connection opened (`reconnect`: again, after a drop). */
+  opened(identity: string, reconnect: boolean): void {
+    this.connects++;
+    if (reconnect) this.reconnects++;
+    this.#online.add(identity);
+  }
+
+  /** Its connection dropped or closed (once the test is over: closed at its end, not counted). */
+  closed(identity: string): void {
+    if (this.#online.delete(identity) && !this.#finished) this.disconnects++;
+  }
+
+  /** Notes how many are online now. */
+  sample(): void {
+    this.#samples.push([Math.round(this.#now()), this.#online.size]);
+  }
+
+  /** A call of `action` by `identity` sent `ms` ago ended with `outcome`. */
+  call(identity: string, action: string, outcome: CallOutcome, ms: number, answer?: unknown): void {
+    const phase = this.#phases.at(-1)?.actions;
+    let inPhase = phase?.get(action);
+    if (phase && !inPhase) phase.set(action, inPhase = newStats());
+    let total = this.#total.get(action);
+    if (!total) this.#total.set(action, total = newStats());
+    for (const s of inPhase ? [total, inPhase] : [total]) {
+      s.calls++;
+      if (outcome.type === "result") s.results++;
+      else if (outcome.type === "callError") {
+        s.callErrors[outcome.code] = (s.callErrors[outcome.code] ?? 0) + 1;
+      } else if (outcome.type === "timeout") s.timeouts++;
+      else s.lost++;
+      if (outcome.type === "result" || outcome.type === "callError") {
+        s.latency.recordValue(Math.max(1, Math.round(ms * 1000)));
+      }
+    }
+    const status = (answer as { status?: unknown } | undefined)?.status;
+    if (action === "BootNotification" && status === "Accepted" && !this.#booted.has(identity)) {
+      this.#booted.add(identity);
+      const joined = this.#joinedAt.get(identity);
+      if (joined !== undefined) {
+        this.#boot.recordValue(Math.max(1, Math.round((this.#now() - joined) * 1000)));
+      }
+    }
+  }
+
+  /** Every action over the whole test. */
+  actions(): ActionReport[] {
+    return reportOf(this.#total);
+  }
+
+  phases(): PhaseReport[] {
+    return this.#phases.map((p, index) => ({
+      index,
+      kind: p.kind,
+      startMs: Math.round(p.startMs),
+      endMs: Math.round(this.#phaseEnds[index]?.endMs ?? this.#now()),
+      simFrom: new Date(p.simFrom).toISOString(),
+      simTo: new Date(this.#phaseEnds[index]?.simTo ?? p.simFrom).toISOString(),
+      chargePoints: p.chargePoints.slice(),
+      actions: reportOf(p.actions),
+    }));
+  }
+
+  connections(): ConnectionReport {
+    return {
+      joined: this.#joinedAt.size,
+      connects: this.connects,
+      reconnects: this.reconnects,
+      disconnects: this.disconnects,
+      bootMs: latencyOf(this.#boot),
+      booted: this.#booted.size,
+      online: this.#samples.slice(),
+    };
+  }
+}
+
+function reportOf(stats: Map<string, ActionStats>): ActionReport[] {
+  return [...stats].sort(([a], [b]) => a.localeCompare(b)).map(([action, s]) => ({
+    action,
+    calls: s.calls,
+    results: s.results,
+    callErrors: { ...s.callErrors },
+    timeouts: s.timeouts,
+    lost: s.lost,
+    latencyMs: latencyOf(s.latency),
+    histogram: hdr.encodeIntoCompressedBase64(s.latency),
+  }));
+}

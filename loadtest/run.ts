@@ -1,0 +1,220 @@
+/**
+ * Runs a load-test scenario: the simulation drives the charge points of a
+ * lazy fleet (`ocpp/fleet.ts`) against a central system, phase after phase
+ * over wall time, while every call is measured (`recorder.ts`). Which
+ * charge points join, in which order, which of them a storm or an outage
+ * takes, and when each comes back, all come from the seed: the same
+ * scenario and seed do the same thing.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import type { Command, CommandOutcome } from "../core/command.ts";
+import { CommandInbox } from "../core/command.ts";
+import { Random } from "../core/random.ts";
+import { runSimulation } from "../core/run.ts";
+import type { Simulation } from "../core/simulation.ts";
+import type { ChargePointStats } from "../ocpp/charge_point.ts";
+import { getOcppFleet, type OcppFleetOptions } from "../ocpp/fleet.ts";
+import { getRpcTransport } from "../ocpp/rpc_transport.ts";
+import type { StationSpec } from "../ocpp/station.ts";
+import { meteredFactory } from "./metered_transport.ts";
+import {
+  type ActionReport,
+  type ConnectionReport,
+  LoadRecorder,
+  type PhaseReport,
+} from "./recorder.ts";
+import { durationOf, kindOf, type Scenario } from "./scenario.ts";
+
+const logger = getLogger(["evsim", "loadtest"]);
+
+/** Options of {@link runLoadTest}. */
+export interface LoadTestOptions {
+  scenario: Scenario;
+  /** The simulation, warmed up and at the test's simulated start. */
+  sim: Simulation;
+  /** Every station that may take part. */
+  stations: readonly StationSpec[];
+  /** How each charge point connects and behaves (see `app/ocpp.ts` `ocppFleetOptions`). */
+  fleet: OcppFleetOptions;
+  /** Seeds every choice of the scenario. */
+  seed: number;
+  /** Stops the test early (the report covers what ran). */
+  signal?: AbortSignal;
+  /** How long the end waits for the charge points to send what they hold. @default {5000} */
+  shutdownTimeoutMs?: number;
+  /** Called as each phase begins. */
+  onPhase?: (index: number, kind: string) => void;
+}
+
+/** What a load test did. */
+export interface LoadReport {
+  url: string;
+  version: string;
+  seed: number;
+  /** Wall ms from the first phase to the end. */
+  durationMs: number;
+  /** Whether every phase ran (false: stopped early). */
+  completed: boolean;
+  /** Events the simulation made, and those of stations not online then (not sent). */
+  events: number;
+  eventsNotOnline: number;
+  /** Every action over the whole test, then each phase. */
+  actions: ActionReport[];
+  phases: PhaseReport[];
+  connections: ConnectionReport;
+  /** What the charge points counted: answers, calls given up, commands from the central system. */
+  chargePoints: ChargePointStats & { queued: number };
+}
+
+/** How often the number of charge points online is noted, and a ramp adds some. */
+const TICK_MS = 250;
+
+/** Runs `scenario`; resolves with the report once every phase ran (or `signal` stopped it). */
+export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport> {
+  const { scenario, sim, signal } = options;
+  const began = performance.now();
+  const recorder = new LoadRecorder(() => performance.now() - began);
+  const random = Random.stream(options.seed, "loadtest");
+  const order = shuffled(options.stations.map((s) => s.stationId), random);
+  const ramps = scenario.phases.flatMap((p) => ("ramp" in p ? [p.ramp] : []));
+  const most = Math.min(
+    order.length,
+    ramps.length > 0 ? Math.max(...ramps.map((r) => r.to)) : scenario.chargePoints ?? order.length,
+  );
+  // The commands of the central system go to the inbox of the phase running.
+  let inbox = new CommandInbox();
+  const commands = { send: (c: Command): Promise<CommandOutcome> => inbox.send(c) };
+  const fleet = getOcppFleet(options.stations, {
+    ...options.fleet,
+    commands,
+    lazy: true,
+    transport: meteredFactory(options.fleet.transport ?? getRpcTransport, recorder),
+  });
+  const identity = (id: string) => options.fleet.identity?.(id) ?? id;
+  let online = 0;
+  const joinUpTo = async (n: number) => {
+    const next = order.slice(online, Math.min(n, most));
+    if (next.length === 0) return;
+    online += next.length;
+    for (const id of next) recorder.joined(identity(id));
+    await fleet.join(next);
+  };
+
+  let events = 0;
+  const sink = Object.assign((event: Parameters<typeof fleet>[0]) => {
+    events++;
+    fleet(event);
+  }, { flush: () => Promise.resolve() });
+
+  let speed = scenario.speed;
+  let completed = true;
+  const drops: Promise<void>[] = [];
+  const sampler = setInterval(() => recorder.sample(), TICK_MS);
+  try {
+    for (const [index, phase] of scenario.phases.entries()) {
+      if (signal?.aborted) {
+        completed = false;
+        break;
+      }
+      const kind = kindOf(phase);
+      options.onPhase?.(index, kind);
+      logger.info("Phase {index} {kind}: {phase}", {
+        index: index + 1,
+        kind,
+        phase: JSON.stringify(Object.values(phase)[0]),
+      });
+      recorder.beginPhase(kind, sim.now);
+      // Online from the start: the first ramp's `from`, or all of them without a ramp.
+      if (index === 0) await joinUpTo(ramps.length > 0 ? ramps[0].from : most);
+      if ("steady" in phase && phase.steady.speed !== undefined) speed = phase.steady.speed;
+      const ms = durationOf(phase);
+      const phaseStart = performance.now();
+      inbox = new CommandInbox();
+      const simulated = runSimulation(sim, sink, {
+        end: sim.now + ms * speed,
+        speed,
+        signal,
+        commands: inbox,
+      });
+      if ("ramp" in phase) {
+        const { from, to, over } = phase.ramp;
+        await joinUpTo(from);
+        while (!signal?.aborted) {
+          const done = Math.min(1, (performance.now() - phaseStart) / over);
+          await joinUpTo(Math.round(from + (to - from) * done));
+          if (done >= 1) break;
+          await sleep(Math.min(TICK_MS, over), signal);
+        }
+      } else if ("reconnectStorm" in phase) {
+        const { share, within } = phase.reconnectStorm;
+        for (const [id, cp] of pick(fleet.chargePoints, share, random)) {
+          recorder.acted(identity(id));
+          drops.push(cp.dropConnection(random.uniform(0, within)));
+        }
+      } else if ("offline" in phase) {
+        const { share } = phase.offline;
+        for (const [id, cp] of pick(fleet.chargePoints, share, random)) {
+          recorder.acted(identity(id));
+          drops.push(cp.dropConnection(ms));
+        }
+      }
+      if (await simulated === "stopped") completed = false;
+    }
+  } finally {
+    clearInterval(sampler);
+    recorder.finish(sim.now);
+    const late = new AbortController();
+    await Promise.race([
+      Promise.all(drops).then(() => fleet.idle()),
+      sleep(options.shutdownTimeoutMs ?? 5000, late.signal),
+    ]);
+    late.abort();
+    await fleet[Symbol.asyncDispose]();
+  }
+  const { chargePoints: _, accepted: __, ...totals } = fleet.totals();
+  return {
+    url: options.fleet.url,
+    version: options.fleet.version,
+    seed: options.seed,
+    durationMs: Math.round(performance.now() - began),
+    completed,
+    events,
+    eventsNotOnline: fleet.unknownStations,
+    actions: recorder.actions(),
+    phases: recorder.phases(),
+    connections: recorder.connections(),
+    chargePoints: totals,
+  };
+}
+
+/** `items` in an order drawn from `random` (Fisher–Yates). */
+function shuffled<T>(items: readonly T[], random: Random): T[] {
+  const out = items.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = random.int(0, i);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** A share of the charge points (by station ID), drawn from `random`. */
+function pick<T>(all: ReadonlyMap<string, T>, share: number, random: Random): [string, T][] {
+  const list = [...all];
+  return shuffled(list, random).slice(0, Math.round(list.length * share));
+}
+
+/** Waits `ms` unless `signal` aborts first. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,10 +1,13 @@
 /**
  * A charge point's transport that records what happens on it for a load
  * test: each call's outcome and latency, and the connection opening and
- * dropping (see `recorder.ts`). Everything else is the transport underneath.
+ * dropping (see `recorder.ts`); and, while a chaos phase has it misbehave,
+ * the misbehaviour, each act counted. Everything else is the transport
+ * underneath.
  *
  * @module
  */
+import type { Random } from "../core/random.ts";
 import {
   type CallOptions,
   OcppCallError,
@@ -18,10 +21,28 @@ import {
 } from "../ocpp/transport.ts";
 import type { CallOutcome, LoadRecorder } from "./recorder.ts";
 
-/** `inner`, recording into `recorder` as `identity`. */
+/** How a charge point misbehaves on the link (the scenario's `chaos` phase). */
+export interface Chaos {
+  /** Each call waits this long before it goes, ms. */
+  latencyMs?: number;
+  /** The share of calls sent twice. */
+  duplicate?: number;
+  /** Every `timestamp` it sends is off by this much, ms. */
+  clockSkewMs?: number;
+  /** The central system's calls are answered only once `over` resolves. */
+  unresponsive?: boolean;
+  /** Draws which calls go twice. */
+  random: Random;
+  /** Resolves when the chaos ends. */
+  over: Promise<void>;
+}
+
+/** `inner`, recording into `recorder`. */
 export class MeteredTransport implements OcppTransport {
   readonly #inner: OcppTransport;
   readonly #recorder: LoadRecorder;
+  /** Its misbehaviour now, if any. */
+  chaos?: Chaos;
 
   constructor(inner: OcppTransport, recorder: LoadRecorder) {
     this.#inner = inner;
@@ -45,6 +66,24 @@ export class MeteredTransport implements OcppTransport {
   }
 
   async call(action: string, payload: Payload, options?: CallOptions): Promise<Payload> {
+    const chaos = this.chaos;
+    if (chaos?.latencyMs) {
+      this.#recorder.chaos("delayed");
+      await new Promise((resolve) => setTimeout(resolve, chaos.latencyMs));
+    }
+    if (chaos?.clockSkewMs) {
+      this.#recorder.chaos("skewed");
+      payload = skewed(payload, chaos.clockSkewMs) as Payload;
+    }
+    const answer = await this.#send(action, payload, options);
+    if (chaos?.duplicate && chaos.random.chance(chaos.duplicate)) {
+      this.#recorder.chaos("duplicated");
+      await this.#send(action, payload, options).catch(() => {});
+    }
+    return answer;
+  }
+
+  async #send(action: string, payload: Payload, options?: CallOptions): Promise<Payload> {
     const sent = performance.now();
     const record = (outcome: CallOutcome, answer?: Payload) =>
       this.#recorder.call(this.identity, action, outcome, performance.now() - sent, answer);
@@ -64,7 +103,14 @@ export class MeteredTransport implements OcppTransport {
   }
 
   handle(action: string, handler: OcppHandler): void {
-    this.#inner.handle(action, handler);
+    this.#inner.handle(action, async (payload, name) => {
+      const chaos = this.chaos;
+      if (chaos?.unresponsive) {
+        this.#recorder.chaos("held");
+        await chaos.over;
+      }
+      return await handler(payload, name);
+    });
   }
 
   on(listener: (event: TransportEvent) => void): () => void {
@@ -84,7 +130,31 @@ export class MeteredTransport implements OcppTransport {
   }
 }
 
-/** Makes transports with `make` and meters each into `recorder`. */
-export function meteredFactory(make: TransportFactory, recorder: LoadRecorder): TransportFactory {
-  return (options) => new MeteredTransport(make(options), recorder);
+/**
+ * Makes transports with `make` and meters each into `recorder`; `made`
+ * gets each by its identity.
+ */
+export function meteredFactory(
+  make: TransportFactory,
+  recorder: LoadRecorder,
+  made?: Map<string, MeteredTransport>,
+): TransportFactory {
+  return (options) => {
+    const transport = new MeteredTransport(make(options), recorder);
+    made?.set(options.identity, transport);
+    return transport;
+  };
+}
+
+/** `value` with every `timestamp` (ISO text) moved by `ms`. */
+export function skewed(value: unknown, ms: number): unknown {
+  if (Array.isArray(value)) return value.map((x) => skewed(x, ms));
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, x] of Object.entries(value)) {
+    out[key] = key === "timestamp" && typeof x === "string" && !Number.isNaN(Date.parse(x))
+      ? new Date(Date.parse(x) + ms).toISOString()
+      : skewed(x, ms);
+  }
+  return out;
 }

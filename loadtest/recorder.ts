@@ -56,6 +56,8 @@ export interface PhaseReport {
   simTo: string;
   /** The charge points it acted on (those that joined in a ramp, dropped in a storm), in order. */
   chargePoints: string[];
+  /** What chaos did, by act: calls `delayed`, `duplicated`, `skewed`; central system calls `held`. */
+  chaos: Record<string, number>;
   actions: ActionReport[];
 }
 
@@ -126,6 +128,7 @@ export class LoadRecorder {
     startMs: number;
     simFrom: number;
     chargePoints: string[];
+    chaos: Record<string, number>;
     actions: Map<string, ActionStats>;
   }[] = [];
   readonly #phaseEnds: { endMs: number; simTo: number }[] = [];
@@ -156,6 +159,7 @@ export class LoadRecorder {
       startMs: this.#now(),
       simFrom: simMs,
       chargePoints: [],
+      chaos: {},
       actions: new Map(),
     });
   }
@@ -178,6 +182,12 @@ export class LoadRecorder {
     if (this.#joinedAt.has(identity)) return;
     this.#joinedAt.set(identity, this.#now());
     this.acted(identity);
+  }
+
+  /** Chaos did `act` once (logged by the phase, counted here). */
+  chaos(act: string): void {
+    const phase = this.#phases.at(-1);
+    if (phase) phase.chaos[act] = (phase.chaos[act] ?? 0) + 1;
   }
 
   /** The phase running acted on charge point `identity` (a storm dropped it). */
@@ -244,6 +254,7 @@ export class LoadRecorder {
       simFrom: new Date(p.simFrom).toISOString(),
       simTo: new Date(this.#phaseEnds[index]?.simTo ?? p.simFrom).toISOString(),
       chargePoints: p.chargePoints.slice(),
+      chaos: { ...p.chaos },
       actions: reportOf(p.actions),
     }));
   }

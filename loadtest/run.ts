@@ -18,7 +18,7 @@ import type { ChargePointStats } from "../ocpp/charge_point.ts";
 import { getOcppFleet, type OcppFleetOptions } from "../ocpp/fleet.ts";
 import { getRpcTransport } from "../ocpp/rpc_transport.ts";
 import type { StationSpec } from "../ocpp/station.ts";
-import { meteredFactory } from "./metered_transport.ts";
+import { meteredFactory, type MeteredTransport } from "./metered_transport.ts";
 import {
   type ActionReport,
   type ConnectionReport,
@@ -86,11 +86,12 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
   // The commands of the central system go to the inbox of the phase running.
   let inbox = new CommandInbox();
   const commands = { send: (c: Command): Promise<CommandOutcome> => inbox.send(c) };
+  const transports = new Map<string, MeteredTransport>();
   const fleet = getOcppFleet(options.stations, {
     ...options.fleet,
     commands,
     lazy: true,
-    transport: meteredFactory(options.fleet.transport ?? getRpcTransport, recorder),
+    transport: meteredFactory(options.fleet.transport ?? getRpcTransport, recorder, transports),
   });
   const identity = (id: string) => options.fleet.identity?.(id) ?? id;
   let online = 0;
@@ -111,6 +112,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
   let speed = scenario.speed;
   let completed = true;
   const drops: Promise<void>[] = [];
+  /** Ends the chaos of the phase running, if any. */
+  let calm = () => {};
   const sampler = setInterval(() => recorder.sample(), TICK_MS);
   try {
     for (const [index, phase] of scenario.phases.entries()) {
@@ -153,6 +156,43 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
           recorder.acted(identity(id));
           drops.push(cp.dropConnection(random.uniform(0, within)));
         }
+      } else if ("chaos" in phase) {
+        const c = phase.chaos;
+        let end = () => {};
+        const over = new Promise<void>((resolve) => end = resolve);
+        const chosen = pick(fleet.chargePoints, c.share, random).flatMap(([id]) => {
+          const transport = transports.get(identity(id));
+          return transport ? [{ id: identity(id), transport }] : [];
+        });
+        for (const { id, transport } of chosen) {
+          recorder.acted(id);
+          transport.chaos = {
+            latencyMs: c.latency,
+            duplicate: c.duplicate,
+            clockSkewMs: c.clockSkew,
+            unresponsive: c.unresponsive,
+            random: Random.stream(options.seed, `chaos ${index} ${id}`),
+            over,
+          };
+        }
+        logger.info("Chaos on {n} charge points for {ms} ms", { n: chosen.length, ms });
+        calm = () => {
+          for (const { transport } of chosen) transport.chaos = undefined;
+          end();
+          calm = () => {};
+        };
+      } else if ("alignedBurst" in phase) {
+        const every = phase.alignedBurst.every;
+        const before = new Map(
+          [...fleet.chargePoints].map(([id, cp]) => [id, cp.settings.alignedIntervalSec]),
+        );
+        for (const cp of fleet.chargePoints.values()) cp.configure({ alignedIntervalSec: every });
+        calm = () => {
+          for (const [id, cp] of fleet.chargePoints) {
+            cp.configure({ alignedIntervalSec: before.get(id) ?? 0 });
+          }
+          calm = () => {};
+        };
       } else if ("offline" in phase) {
         const { share } = phase.offline;
         for (const [id, cp] of pick(fleet.chargePoints, share, random)) {
@@ -161,8 +201,10 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
         }
       }
       if (await simulated === "stopped") completed = false;
+      calm();
     }
   } finally {
+    calm();
     clearInterval(sampler);
     recorder.finish(sim.now);
     const late = new AbortController();

@@ -57,8 +57,70 @@ const OfflineSchema = v.strictObject({
   offline: v.strictObject({ share: v.optional(Share, 1), for: WallDuration }),
 });
 
+/** A signed wall-clock offset such as `-5m` or `90s`: milliseconds once parsed. */
+const Offset = v.pipe(
+  v.string(),
+  v.check(
+    (s) => parseDuration(s.replace(/^[-+]/, "")) !== undefined,
+    (i) =>
+      `expected a duration with an optional sign, such as -5m or 90s, got ${
+        JSON.stringify(i.input)
+      }`,
+  ),
+  v.transform((s) => (s.startsWith("-") ? -1 : 1) * parseDuration(s.replace(/^[-+]/, ""))!),
+);
+
+/**
+ * For `for`, a share of the charge points online misbehave on the link:
+ * each call waits `latency` before it goes, a share `duplicate` of the calls
+ * go twice, timestamps are off by `clockSkew`, and (`unresponsive`) the
+ * central system's calls are answered only once the phase is over.
+ */
+const ChaosSchema = v.strictObject({
+  chaos: v.pipe(
+    v.strictObject({
+      share: v.optional(Share, 1),
+      for: WallDuration,
+      latency: v.optional(WallDuration),
+      duplicate: v.optional(Share),
+      clockSkew: v.optional(Offset),
+      unresponsive: v.optional(v.boolean()),
+    }),
+    v.check(
+      (c) =>
+        c.latency !== undefined || c.duplicate !== undefined || c.clockSkew !== undefined ||
+        c.unresponsive === true,
+      "expected at least one of latency, duplicate, clockSkew, unresponsive",
+    ),
+  ),
+});
+
+/**
+ * For `for`, every charge point online takes clock-aligned meter values at
+ * each multiple of `every` (simulated time since midnight UTC): all of them
+ * at once, the burst a central system sees at each quarter hour when a
+ * network samples so.
+ */
+const AlignedBurstSchema = v.strictObject({
+  alignedBurst: v.strictObject({
+    every: v.pipe(
+      v.string(),
+      v.check((s) => (parseDuration(s) ?? 0) >= 1000, "expected a duration of a second or more"),
+      v.transform((s) => Math.round(parseDuration(s)! / 1000)),
+    ),
+    for: WallDuration,
+  }),
+});
+
 /** One phase: exactly one of the kinds. */
-export const PhaseSchema = v.union([RampSchema, SteadySchema, ReconnectStormSchema, OfflineSchema]);
+export const PhaseSchema = v.union([
+  RampSchema,
+  SteadySchema,
+  ReconnectStormSchema,
+  OfflineSchema,
+  ChaosSchema,
+  AlignedBurstSchema,
+]);
 export type Phase = v.InferOutput<typeof PhaseSchema>;
 
 /** A scenario file. */
@@ -87,7 +149,7 @@ export const ScenarioSchema = v.strictObject({
 });
 export type Scenario = v.InferOutput<typeof ScenarioSchema>;
 
-/** The kind of a phase: `ramp`, `steady`, `reconnectStorm` or `offline`. */
+/** The kind of a phase: `ramp`, `steady`, `reconnectStorm`, `offline`, `chaos` or `alignedBurst`. */
 export type PhaseKind = Phase extends infer P ? P extends P ? keyof P : never : never;
 
 /** The kind of `phase`. */
@@ -100,6 +162,8 @@ export function durationOf(phase: Phase): number {
   if ("ramp" in phase) return phase.ramp.over;
   if ("steady" in phase) return phase.steady.for;
   if ("reconnectStorm" in phase) return phase.reconnectStorm.within;
+  if ("chaos" in phase) return phase.chaos.for;
+  if ("alignedBurst" in phase) return phase.alignedBurst.for;
   return phase.offline.for;
 }
 

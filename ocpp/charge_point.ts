@@ -333,6 +333,11 @@ export class ChargePoint implements AsyncDisposable {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
+  /** Changes its settings, as the central system could (a new heartbeat interval restarts it). */
+  configure(settings: Partial<Settings>): void {
+    this.#changed({ ...this.#settings, ...settings });
+  }
+
   /**
    * The network drops: the connection closes at once (no closing handshake)
    * and connects again after `ms`. The charge point does not reboot; what it

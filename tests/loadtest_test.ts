@@ -138,3 +138,105 @@ Deno.test("evsim schema loadtest: the JSON Schema of a scenario", async () => {
   assert.deepEqual(schema.required, ["ocpp", "phases"]);
   assert.ok(schema.properties.phases.items.anyOf.length >= 4);
 });
+
+Deno.test("loadTest() chaos: delayed, duplicated and skewed calls and held answers, on the charge points it took only", async () => {
+  await using csms = await startCsms();
+  const chaotic = parseScenario({
+    ocpp: { url: csms.url, version: "2.0.1" },
+    region: "Boulder, CO",
+    seed: 4,
+    from: "2026-01-05T15:00:00Z",
+    speed: 1200,
+    chargePoints: 30,
+    phases: [
+      { steady: { for: "1s" } },
+      {
+        chaos: {
+          share: 0.5,
+          for: "2s",
+          latency: "50ms",
+          duplicate: 0.5,
+          clockSkew: "-10m",
+          unresponsive: true,
+        },
+      },
+      { steady: { for: "500ms" } },
+    ],
+  }, "scenario");
+  // Early in the chaos the central system calls every charge point: how long each answer takes.
+  const waited = new Map<string, number>();
+  const asked: Promise<void>[] = [];
+  const report = await loadTest(config, chaotic, {
+    onPhase: (i) => {
+      if (i !== 1) return;
+      asked.push(
+        new Promise((resolve) => setTimeout(resolve, 300)).then(() =>
+          Promise.all([...csms.stations.keys()].map(async (identity) => {
+            const sent = performance.now();
+            await csms.call(identity, "ClearCache", {}).catch(() => {});
+            waited.set(identity, performance.now() - sent);
+          }))
+        ).then(() => {}),
+      );
+    },
+  });
+  await Promise.all(asked);
+  const phase = report.phases[1];
+  assert.equal(phase.kind, "chaos");
+  assert.equal(phase.chargePoints.length, 15);
+  const taken = new Set(phase.chargePoints);
+  assert.ok(phase.chaos.delayed > 0, JSON.stringify(phase.chaos));
+  assert.equal(phase.chaos.skewed, phase.chaos.delayed); // latency and skew on every call
+  assert.ok(phase.chaos.duplicated > 0 && phase.chaos.duplicated < phase.chaos.delayed);
+  assert.equal(phase.chaos.held, 15);
+  assert.equal(waited.size, 30);
+  for (const [identity, ms] of waited) {
+    if (taken.has(identity)) assert.ok(ms > 1000, `${identity} answered after ${ms} ms`);
+    else assert.ok(ms < 1000, `${identity} answered after ${ms} ms`);
+  }
+  // What broke the central system's rules (timestamps going back, messages twice) came from
+  // those charge points only.
+  assert.ok(csms.violations.length > 0);
+  assert.ok(
+    csms.violations.every((v) => taken.has(v.identity)),
+    JSON.stringify(csms.violations.find((v) => !taken.has(v.identity))),
+  );
+  assert.deepEqual(report.phases[2].chaos, {});
+});
+
+Deno.test("loadTest() alignedBurst: clock-aligned meter values at each multiple of `every`, during the phase only", async () => {
+  await using csms = await startCsms();
+  const report = await loadTest(
+    config,
+    parseScenario({
+      ocpp: { url: csms.url, version: "1.6" },
+      region: "Boulder, CO",
+      from: "2026-01-05T15:00:00Z",
+      speed: 1200,
+      chargePoints: 60,
+      phases: [
+        { steady: { for: "500ms" } },
+        { alignedBurst: { every: "5m", for: "2s" } },
+        { steady: { for: "1s" } },
+      ],
+    }, "scenario"),
+  );
+  assert.deepEqual(csms.violations, []);
+  const burst = report.phases[1];
+  const clock = csms.received.flatMap((c) =>
+    c.action === "MeterValues"
+      ? (c.payload.meterValue as { timestamp: string; sampledValue: { context?: string }[] }[])
+        .filter((m) => m.sampledValue.some((s) => s.context === "Sample.Clock"))
+        .map((m) => Date.parse(m.timestamp))
+      : []
+  );
+  assert.ok(clock.length > 5, `${clock.length} clock-aligned samples`);
+  for (const t of clock) {
+    assert.ok(
+      t >= Date.parse(burst.simFrom) && t <= Date.parse(burst.simTo),
+      new Date(t).toISOString(),
+    );
+    // Taken at each port's first event after the aligned instant: within the update interval.
+    assert.ok(t % 300_000 <= 60_000, new Date(t).toISOString());
+  }
+});

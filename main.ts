@@ -21,6 +21,7 @@ import {
   jsonSchema,
   loadTest,
   logReport,
+  mergeReportFiles,
   ocppSettings,
   ocppUndelivered,
   openInputFile,
@@ -220,11 +221,20 @@ async function loadtest(file: string, o: cli.LoadtestFlags): Promise<number> {
     loadTest(config, scenario, {
       configFile: o.config,
       scenarioFile: file,
+      shard: o.shard,
       signal,
       onPhase: (i, kind) =>
         console.error(`evsim: phase ${i + 1} of ${scenario.phases.length}: ${kind}`),
     })
   );
+  if (o.json) console.log(JSON.stringify(report, null, 2));
+  else for (const line of formatLoadReport(report)) console.log(line);
+  return 0;
+}
+
+/** `evsim loadtest merge REPORT...`: the report of the whole test from those of its shards. */
+async function loadtestMerge(files: string[], o: cli.LoadtestFlags): Promise<number> {
+  const report = await mergeReportFiles(files);
   if (o.json) console.log(JSON.stringify(report, null, 2));
   else for (const line of formatLoadReport(report)) console.log(line);
   return 0;
@@ -366,6 +376,8 @@ async function main(args: string[]): Promise<number> {
       return await csms(line.options);
     case "loadtest":
       return await loadtest(line.file, line.options);
+    case "loadtest merge":
+      return await loadtestMerge(line.files, line.options);
     case "stats":
       return await stats(line.file, line.options);
     case "init":

@@ -14,6 +14,8 @@ import { Simulation } from "../core/simulation.ts";
 import { parseDuration, parseInstant } from "../core/time.ts";
 import { parseScenario, type Scenario } from "../loadtest/scenario.ts";
 import type { LoadReport } from "../loadtest/run.ts";
+import type { Shard } from "../core/shard.ts";
+import { shardNetwork } from "./shard.ts";
 import { stationsOf } from "../ocpp/station.ts";
 import { configBaseDir, loadRunInputs } from "./inputs.ts";
 import { ocppFleetOptions } from "./ocpp.ts";
@@ -55,6 +57,8 @@ export interface LoadTestRunOptions {
   onPhase?: (index: number, kind: string) => void;
   /** Simulated start when the scenario names none. @default {now} */
   now?: number;
+  /** The slice of the charge points this process runs (`--shard I/N`). @default {all} */
+  shard?: Shard;
 }
 
 /** Runs `scenario` with `config`'s model; resolves with its report. */
@@ -78,10 +82,12 @@ export async function loadTest(
     : warm === "0"
     ? 0
     : parseDuration(warm)!;
+  // A shard simulates its own stations; the choices are made over every station.
+  const network = options.shard ? shardNetwork(inputs.network, options.shard) : inputs.network;
   const sim = new Simulation({
     seed,
     start: start - warmUpMs,
-    network: inputs.network,
+    network,
     model: inputs.model,
     demand: inputs.demand,
     updateIntervalSeconds: config.updateIntervalSeconds,
@@ -99,10 +105,35 @@ export async function loadTest(
     scenario,
     sim,
     stations: stationsOf(inputs.network),
+    shard: options.shard,
     fleet,
     seed,
     signal: options.signal,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     onPhase: options.onPhase,
   });
+}
+
+/**
+ * The reports (`--json`) of the shards of a test, read and merged into the
+ * report of the whole; a file that is not one, or a report of another
+ * test, is a `ConfigError` naming it.
+ */
+export async function mergeReportFiles(paths: readonly string[]): Promise<LoadReport> {
+  const { mergeReports, parseReport } = await import("../loadtest/merge.ts");
+  const reports = [];
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (error) {
+      throw new ConfigError(
+        error instanceof Deno.errors.NotFound
+          ? `${path}: report not found`
+          : `${path}: cannot read the report: ${(error as Error).message}`,
+      );
+    }
+    reports.push(parseReport(parseJson(text, path), path));
+  }
+  return mergeReports(reports);
 }

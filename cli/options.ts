@@ -242,8 +242,13 @@ const CsmsSchema = v.pipe(
 /** `evsim csms`. */
 export type CsmsFlags = v.InferOutput<typeof CsmsSchema>;
 
-const LoadtestSchema = v.object({ config: text, json: flag, verbose: flag });
-/** `evsim loadtest FILE`. */
+const LoadtestSchema = v.object({
+  config: text,
+  shard: v.optional(ShardValue),
+  json: flag,
+  verbose: flag,
+});
+/** `evsim loadtest FILE` and `evsim loadtest merge REPORT...`. */
 export type LoadtestFlags = v.InferOutput<typeof LoadtestSchema>;
 
 const StatsSchema = v.object({ json: flag, html: text, reference: References });
@@ -260,6 +265,7 @@ export type CommandLine =
   | { command: "serve"; options: ServeFlags }
   | { command: "csms"; options: CsmsFlags }
   | { command: "loadtest"; file: string; options: LoadtestFlags }
+  | { command: "loadtest merge"; files: string[]; options: LoadtestFlags }
   | { command: "stats"; file: string; options: StatsFlags }
   | { command: "init"; dir: string }
   | { command: "schema"; which: "event" | "config" | "loadtest" };
@@ -366,6 +372,14 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
       expectArgs(0);
       return { command, options: check(CsmsSchema, values) };
     case "loadtest":
+      if (rest[0] === "merge") {
+        if (rest.length < 2) throw new UsageError("loadtest merge: expected report files");
+        return {
+          command: "loadtest merge",
+          files: rest.slice(1),
+          options: check(LoadtestSchema, values),
+        };
+      }
       expectArgs(1);
       if (rest[0] === undefined) throw new UsageError("loadtest: expected a scenario file");
       return { command, file: rest[0], options: check(LoadtestSchema, values) };

@@ -22,13 +22,15 @@ const COMMAND_LINES: Record<CommandName, string> = {
   serve: "evsim serve [options]        run the webhook echo server alone",
   csms: `evsim csms [options]         run a strict test OCPP central system (1.6 and 2.0.1) and
 ${INDENT}report what it received and every violation`,
-  loadtest: `evsim loadtest FILE [options]  load-test a central system: the phases of a scenario
-${INDENT}(ramp, steady, reconnect storm, offline), latency per action`,
+  loadtest: `evsim loadtest FILE [options]
+${INDENT}load-test a central system with the phases of a scenario (ramp,
+${INDENT}steady, reconnect storm, offline, chaos, aligned burst); latency per action;
+${INDENT}\`evsim loadtest merge REPORT...\` merges the --json reports of its shards`,
   validate:
     "evsim validate [options]     check the config, data files and plugins; print every problem",
   init: "evsim init [DIR]             write a starter config.json and a plugin template",
-  schema:
-    "evsim schema event|config|loadtest  the JSON Schema of an event, config.json or a scenario",
+  schema: `evsim schema event|config|loadtest
+${INDENT}the JSON Schema of an event, of config.json or of a load-test scenario`,
   stats:
     "evsim stats [FILE|-] [options] statistics of an NDJSON event stream (stdin by default),\n" +
     `${INDENT}checked against published charging facts`,
@@ -123,7 +125,7 @@ const COMMAND_OPTIONS: Record<CommandName, OptionName[]> = {
   replay: ["config", "sink", "plugin", "verbose", "help"],
   serve: ["config", "port", "host", "token", "verbose", "help"],
   csms: ["config", "port", "host", "cert", "key", "control-port", "json", "verbose", "help"],
-  loadtest: ["config", "json", "verbose", "help"],
+  loadtest: ["config", "shard", "json", "verbose", "help"],
   validate: ["config", ...TIME_FLAGS, "region", "sink", "plugin", "help"],
   init: ["help"],
   schema: ["help"],

@@ -67,13 +67,13 @@ export class MeteredTransport implements OcppTransport {
 
   async call(action: string, payload: Payload, options?: CallOptions): Promise<Payload> {
     const chaos = this.chaos;
-    if (chaos?.latencyMs) {
-      this.#recorder.chaos("delayed");
-      await new Promise((resolve) => setTimeout(resolve, chaos.latencyMs));
-    }
     if (chaos?.clockSkewMs) {
       this.#recorder.chaos("skewed");
       payload = skewed(payload, chaos.clockSkewMs) as Payload;
+    }
+    if (chaos?.latencyMs) {
+      this.#recorder.chaos("delayed");
+      await new Promise((resolve) => setTimeout(resolve, chaos.latencyMs));
     }
     const answer = await this.#send(action, payload, options);
     if (chaos?.duplicate && chaos.random.chance(chaos.duplicate)) {

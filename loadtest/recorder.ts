@@ -72,6 +72,8 @@ export interface ConnectionReport {
   disconnects: number;
   /** From joining to the first accepted BootNotification. */
   bootMs: Latency;
+  /** Its histogram, compressed (HDR, base64). */
+  bootHistogram: string;
   /** Charge points whose boot was accepted. */
   booted: number;
   /** Charge points online (connected), sampled: `[wall ms since the start, count]`. */
@@ -266,6 +268,7 @@ export class LoadRecorder {
       reconnects: this.reconnects,
       disconnects: this.disconnects,
       bootMs: latencyOf(this.#boot),
+      bootHistogram: hdr.encodeIntoCompressedBase64(this.#boot),
       booted: this.#booted.size,
       online: this.#samples.slice(),
     };

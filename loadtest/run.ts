@@ -11,7 +11,9 @@
 import { getLogger } from "@logtape/logtape";
 import type { Command, CommandOutcome } from "../core/command.ts";
 import { CommandInbox } from "../core/command.ts";
+import { systemClock } from "../core/clock.ts";
 import { Random } from "../core/random.ts";
+import { inShard, type Shard } from "../core/shard.ts";
 import { runSimulation } from "../core/run.ts";
 import type { Simulation } from "../core/simulation.ts";
 import type { ChargePointStats } from "../ocpp/charge_point.ts";
@@ -34,8 +36,14 @@ export interface LoadTestOptions {
   scenario: Scenario;
   /** The simulation, warmed up and at the test's simulated start. */
   sim: Simulation;
-  /** Every station that may take part. */
+  /**
+   * Every station that may take part (of every shard: the choices are made
+   * over all of them, so that the shards of a test make the choices of one
+   * process together).
+   */
   stations: readonly StationSpec[];
+  /** The slice of the charge points this process runs (`--shard I/N`). @default {all} */
+  shard?: Shard;
   /** How each charge point connects and behaves (see `app/ocpp.ts` `ocppFleetOptions`). */
   fleet: OcppFleetOptions;
   /** Seeds every choice of the scenario. */
@@ -78,6 +86,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
   const recorder = new LoadRecorder(() => performance.now() - began);
   const random = Random.stream(options.seed, "loadtest");
   const order = shuffled(options.stations.map((s) => s.stationId), random);
+  const { shard } = options;
+  const mine = (id: string) => !shard || inShard(id, shard);
   const ramps = scenario.phases.flatMap((p) => ("ramp" in p ? [p.ramp] : []));
   const most = Math.min(
     order.length,
@@ -87,20 +97,35 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
   let inbox = new CommandInbox();
   const commands = { send: (c: Command): Promise<CommandOutcome> => inbox.send(c) };
   const transports = new Map<string, MeteredTransport>();
-  const fleet = getOcppFleet(options.stations, {
+  const fleet = getOcppFleet(options.stations.filter((s) => mine(s.stationId)), {
     ...options.fleet,
     commands,
     lazy: true,
     transport: meteredFactory(options.fleet.transport ?? getRpcTransport, recorder, transports),
   });
   const identity = (id: string) => options.fleet.identity?.(id) ?? id;
+  /** Charge points online, of every shard: the first of `order`. */
   let online = 0;
   const joinUpTo = async (n: number) => {
-    const next = order.slice(online, Math.min(n, most));
-    if (next.length === 0) return;
-    online += next.length;
+    const next = order.slice(online, Math.min(n, most)).filter(mine);
+    online = Math.max(online, Math.min(n, most));
     for (const id of next) recorder.joined(identity(id));
     await fleet.join(next);
+  };
+  /**
+   * A share of the charge points online (of every shard), the same in one
+   * process or across shards: those of the lowest ranks phase `index` draws
+   * for each station; then those of this shard, with each one's own stream.
+   */
+  const pick = (share: number, index: number) => {
+    const rank = (id: string) => Random.stream(options.seed, `pick ${index} ${id}`).next();
+    const ranked = order.slice(0, online).map((id) => ({ id, rank: rank(id) }));
+    ranked.sort((a, b) => a.rank - b.rank);
+    return ranked.slice(0, Math.round(online * share)).flatMap(({ id }) => {
+      const cp = fleet.chargePoints.get(id);
+      if (!cp || !mine(id)) return [];
+      return [{ id, cp, random: Random.stream(options.seed, `phase ${index} ${id}`) }];
+    });
   };
 
   let events = 0;
@@ -115,6 +140,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
   /** Ends the chaos of the phase running, if any. */
   let calm = () => {};
   const sampler = setInterval(() => recorder.sample(), TICK_MS);
+  // Each phase ends at the simulated time the scenario says: the same in every shard.
+  let simAt = sim.now;
   try {
     for (const [index, phase] of scenario.phases.entries()) {
       if (signal?.aborted) {
@@ -128,15 +155,17 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
         kind,
         phase: JSON.stringify(Object.values(phase)[0]),
       });
-      recorder.beginPhase(kind, sim.now);
+      recorder.beginPhase(kind, simAt);
       // Online from the start: the first ramp's `from`, or all of them without a ramp.
       if (index === 0) await joinUpTo(ramps.length > 0 ? ramps[0].from : most);
       if ("steady" in phase && phase.steady.speed !== undefined) speed = phase.steady.speed;
       const ms = durationOf(phase);
       const phaseStart = performance.now();
       inbox = new CommandInbox();
+      const end = simAt + ms * speed;
       const simulated = runSimulation(sim, sink, {
-        end: sim.now + ms * speed,
+        end,
+        anchor: { wallMs: systemClock.now(), simMs: simAt },
         speed,
         signal,
         commands: inbox,
@@ -152,7 +181,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
         }
       } else if ("reconnectStorm" in phase) {
         const { share, within } = phase.reconnectStorm;
-        for (const [id, cp] of pick(fleet.chargePoints, share, random)) {
+        for (const { id, cp, random } of pick(share, index)) {
           recorder.acted(identity(id));
           drops.push(cp.dropConnection(random.uniform(0, within)));
         }
@@ -160,18 +189,18 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
         const c = phase.chaos;
         let end = () => {};
         const over = new Promise<void>((resolve) => end = resolve);
-        const chosen = pick(fleet.chargePoints, c.share, random).flatMap(([id]) => {
+        const chosen = pick(c.share, index).flatMap(({ id, random }) => {
           const transport = transports.get(identity(id));
-          return transport ? [{ id: identity(id), transport }] : [];
+          return transport ? [{ id: identity(id), transport, random }] : [];
         });
-        for (const { id, transport } of chosen) {
+        for (const { id, transport, random } of chosen) {
           recorder.acted(id);
           transport.chaos = {
             latencyMs: c.latency,
             duplicate: c.duplicate,
             clockSkewMs: c.clockSkew,
             unresponsive: c.unresponsive,
-            random: Random.stream(options.seed, `chaos ${index} ${id}`),
+            random,
             over,
           };
         }
@@ -195,18 +224,19 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
         };
       } else if ("offline" in phase) {
         const { share } = phase.offline;
-        for (const [id, cp] of pick(fleet.chargePoints, share, random)) {
+        for (const { id, cp } of pick(share, index)) {
           recorder.acted(identity(id));
           drops.push(cp.dropConnection(ms));
         }
       }
       if (await simulated === "stopped") completed = false;
+      else simAt = end;
       calm();
     }
   } finally {
     calm();
     clearInterval(sampler);
-    recorder.finish(sim.now);
+    recorder.finish(completed ? simAt : sim.now);
     const late = new AbortController();
     await Promise.race([
       Promise.all(drops).then(() => fleet.idle()),
@@ -239,12 +269,6 @@ function shuffled<T>(items: readonly T[], random: Random): T[] {
     [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
-}
-
-/** A share of the charge points (by station ID), drawn from `random`. */
-function pick<T>(all: ReadonlyMap<string, T>, share: number, random: Random): [string, T][] {
-  const list = [...all];
-  return shuffled(list, random).slice(0, Math.round(list.length * share));
 }
 
 /** Waits `ms` unless `signal` aborts first. */

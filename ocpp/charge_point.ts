@@ -168,6 +168,8 @@ export class ChargePoint implements AsyncDisposable {
   #resetOnIdle?: string;
   /** The connection is being dropped on purpose (see {@link dropConnection}). */
   #dropping = false;
+  /** Called once the connection opens (and the charge point has taken it up). */
+  #onOpen: (() => void)[] = [];
   #rebooting?: Promise<void>;
   #started = false;
   readonly #profiles = new ChargingProfiles();
@@ -199,6 +201,7 @@ export class ChargePoint implements AsyncDisposable {
           this.#startHeartbeat();
           this.#drain();
         } else this.#boot();
+        for (const opened of this.#onOpen.splice(0)) opened();
       } else if (e.type === "disconnect") {
         this.#stopHeartbeat();
         if (this.#closer.signal.aborted || this.#dropping) return; // closed on purpose
@@ -355,8 +358,13 @@ export class ChargePoint implements AsyncDisposable {
     const slept = await this.#sleep(ms);
     this.#dropping = false;
     if (!slept) return;
-    // A failed attempt keeps trying in the background, as at the start.
+    // Resolves once back (a failed attempt keeps trying in the background, as at the start).
+    const opened = new Promise<void>((resolve) => {
+      this.#onOpen.push(resolve);
+      this.#closer.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
     await this.#transport.connect(this.#closer.signal).catch(() => {});
+    await opened;
   }
 
   /** Stops: drops the connection (what is still queued is not sent). */

@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import * as v from "valibot";
 import { loadTest } from "../app/loadtest.ts";
 import { ConfigSchema } from "../core/config.ts";
+import { mergeReports } from "../loadtest/merge.ts";
+import type { LoadReport } from "../loadtest/run.ts";
 import { parseScenario } from "../loadtest/scenario.ts";
 import { startCsms } from "../ocpp/csms.ts";
 import { decode, evsimCommand, inTempDir } from "./_evsim.ts";
@@ -239,4 +241,59 @@ Deno.test("loadTest() alignedBurst: clock-aligned meter values at each multiple 
     // Taken at each port's first event after the aligned instant: within the update interval.
     assert.ok(t % 300_000 <= 60_000, new Date(t).toISOString());
   }
+});
+
+Deno.test("loadTest() in 3 shards, merged: the report of one process running the same scenario", async () => {
+  const shardable = (url: string) =>
+    parseScenario({
+      ocpp: { url, version: "1.6" },
+      region: "Boulder, CO",
+      seed: 9,
+      from: "2026-01-05T15:00:00Z",
+      speed: 600,
+      phases: [
+        { ramp: { from: 10, to: 60, over: "1s" } },
+        { reconnectStorm: { share: 0.5, within: "500ms" } },
+        { steady: { for: "500ms" } },
+      ],
+    }, "scenario");
+  await using one = await startCsms();
+  const whole = await loadTest(config, shardable(one.url));
+  await using many = await startCsms();
+  const shards = await Promise.all(
+    [0, 1, 2].map((index) => loadTest(config, shardable(many.url), { shard: { index, count: 3 } })),
+  );
+  // Every shard took part.
+  assert.ok(shards.every((s) => s.connections.joined > 0));
+  const merged = mergeReports(shards);
+  const sets = (r: LoadReport) => r.phases.map((p) => p.chargePoints.toSorted());
+  assert.deepEqual(sets(merged), sets(whole));
+  for (const key of ["joined", "booted", "reconnects"] as const) {
+    assert.equal(merged.connections[key], whole.connections[key], key);
+  }
+  assert.equal(merged.connections.joined, 60);
+  assert.equal(many.stations.size, 60);
+  // Each phase ends at the simulated time the scenario says: the same events, in all.
+  assert.equal(merged.events, whole.events);
+  assert.deepEqual(merged.phases.map((p) => p.simTo), whole.phases.map((p) => p.simTo));
+  const boots = (r: LoadReport) => r.actions.find((a) => a.action === "BootNotification")!;
+  assert.equal(boots(merged).results, 60);
+  assert.equal(boots(merged).latencyMs.count, boots(whole).latencyMs.count);
+  assert.equal(Math.max(...merged.connections.online.map(([, n]) => n)), 60);
+
+  // The same, from the command line.
+  await inTempDir(async (cwd) => {
+    const files = shards.map((_, i) => `shard-${i}.json`);
+    for (const [i, s] of shards.entries()) {
+      await Deno.writeTextFile(`${cwd}/${files[i]}`, JSON.stringify(s));
+    }
+    const out = await evsimCommand(["loadtest", "merge", ...files, "--json"], cwd).output();
+    assert.equal(out.code, 0, decode(out.stderr));
+    const fromCli = JSON.parse(decode(out.stdout)) as LoadReport;
+    assert.deepEqual(sets(fromCli), sets(whole));
+    await Deno.writeTextFile(`${cwd}/other.json`, JSON.stringify({ ...shards[0], seed: 1 }));
+    const bad = await evsimCommand(["loadtest", "merge", files[0], "other.json"], cwd).output();
+    assert.equal(bad.code, 2);
+    assert.match(decode(bad.stderr), /report 2 is of another test/);
+  });
 });

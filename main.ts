@@ -213,8 +213,14 @@ async function serve(o: cli.ServeFlags): Promise<number> {
 async function loadtest(file: string, o: cli.LoadtestFlags): Promise<number> {
   const config = await loadConfig(Deno.readTextFile, o.config);
   const scenario = await readScenario(file);
+  const port = o["metrics-port"];
+  const metrics = port === undefined ? undefined : { host: o.host, port };
   permissions.requirePermissions(
-    permissions.loadtestNeeds(config, scenario, { configFile: o.config, scenarioFile: file }),
+    permissions.loadtestNeeds(config, scenario, {
+      configFile: o.config,
+      scenarioFile: file,
+      metrics,
+    }),
   );
   await setUpLogging(config.log, { verbose: o.verbose, where: o.config });
   const report = await untilSignalled((signal) =>
@@ -222,10 +228,15 @@ async function loadtest(file: string, o: cli.LoadtestFlags): Promise<number> {
       configFile: o.config,
       scenarioFile: file,
       shard: o.shard,
+      metrics: metrics && {
+        port: metrics.port,
+        hostname: metrics.host,
+        onListen: (url) => console.error(`evsim: metrics at ${url}`),
+      },
       signal,
       onPhase: (i, kind) =>
         console.error(`evsim: phase ${i + 1} of ${scenario.phases.length}: ${kind}`),
-    })
+    }).catch(busyPort("--metrics-port", metrics?.port))
   );
   if (o.json) console.log(JSON.stringify(report, null, 2));
   else for (const line of formatLoadReport(report)) console.log(line);

@@ -13,7 +13,7 @@ import { warmUp } from "../core/run.ts";
 import { Simulation } from "../core/simulation.ts";
 import { parseDuration, parseInstant } from "../core/time.ts";
 import { parseScenario, type Scenario } from "../loadtest/scenario.ts";
-import type { LoadReport } from "../loadtest/run.ts";
+import type { LoadReport, LoadTestOptions } from "../loadtest/run.ts";
 import type { Shard } from "../core/shard.ts";
 import { shardNetwork } from "./shard.ts";
 import { stationsOf } from "../ocpp/station.ts";
@@ -59,6 +59,8 @@ export interface LoadTestRunOptions {
   now?: number;
   /** The slice of the charge points this process runs (`--shard I/N`). @default {all} */
   shard?: Shard;
+  /** Prometheus metrics while it runs (see `LoadTestOptions.metrics`). @default {none} */
+  metrics?: LoadTestOptions["metrics"];
 }
 
 /** Runs `scenario` with `config`'s model; resolves with its report. */
@@ -106,6 +108,7 @@ export async function loadTest(
     sim,
     stations: stationsOf(inputs.network),
     shard: options.shard,
+    metrics: options.metrics,
     fleet,
     seed,
     signal: options.signal,

@@ -1,14 +1,18 @@
 /**
  * The command line's logging: LogTape to the config's rotating log file (its
  * folder created if missing) and to stderr, which gets warnings and errors
- * only, or everything with `--verbose`.
+ * only, or everything with `--verbose`. Notices (category
+ * {@link NOTICE_CATEGORY}, such as where a run's echo server listens) go to
+ * stderr too, as `evsim: …` lines.
  *
  * @module
  */
 import {
+  compareLogLevel as compareLevel,
   configure,
   getStreamSink,
   getTextFormatter,
+  type LogRecord,
   type Sink as LogSink,
   withFilter,
 } from "@logtape/logtape";
@@ -16,6 +20,19 @@ import { getRotatingFileSink } from "@logtape/file";
 import type { Config } from "../core/config.ts";
 import { ConfigError } from "../core/errors.ts";
 import { dirname } from "../core/load.ts";
+
+/**
+ * The category of what a run tells its user at info level, such as the address
+ * of a server it started: printed on stderr (as `evsim: message`) even without
+ * `--verbose`.
+ */
+export const NOTICE_CATEGORY: readonly string[] = ["evsim", "notice"];
+
+/** A notice as the command line prints it: `evsim: message`. */
+export function formatNotice(record: LogRecord): string {
+  const text = record.message.map((part, i) => (i % 2 === 0 ? part : String(part))).join("");
+  return `evsim: ${text}\n`;
+}
 
 /** Options of {@link setUpLogging}. */
 export interface LoggingOptions {
@@ -64,13 +81,32 @@ export async function setUpLogging(
       throw refuse(`cannot open ${file}: ${message(error)}`, error);
     }
   }
-  const stderr = getStreamSink(Deno.stderr.writable, { formatter });
-  sinks.stderr = verbose ? stderr : withFilter(stderr, "warning");
+  const isNotice = (record: LogRecord) =>
+    record.category.length === NOTICE_CATEGORY.length &&
+    record.category.every((part, i) => part === NOTICE_CATEGORY[i]);
+  // One sink on stderr (a stream takes one writer), showing notices without --verbose as
+  // `evsim: …` lines; with it, they come with the rest, as the log file has them.
+  const stderr = getStreamSink(Deno.stderr.writable, {
+    formatter: verbose
+      ? formatter
+      : (record) => isNotice(record) ? formatNotice(record) : formatter(record),
+  });
+  sinks.stderr = verbose ? stderr : withFilter(
+    stderr,
+    (record) => isNotice(record) || compareLevel(record.level, "warning") >= 0,
+  );
   await configure({
     sinks,
     loggers: [
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },
       { category: ["evsim"], lowestLevel: level, sinks: Object.keys(sinks) },
+      // Shown whatever the configured level.
+      {
+        category: [...NOTICE_CATEGORY],
+        lowestLevel: "info",
+        sinks: Object.keys(sinks),
+        parentSinks: "override",
+      },
     ],
   });
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { reset } from "@logtape/logtape";
 import { ConfigError } from "../core/errors.ts";
-import { setUpLogging } from "./logging.ts";
+import { formatNotice, setUpLogging } from "./logging.ts";
 
 const log = { file: "", level: "info", maxBytes: 1 << 20, backups: 1 } as const;
 
@@ -51,4 +51,19 @@ Deno.test("setUpLogging() names the config and log.file when the log file cannot
     await reset();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("formatNotice() prints a notice as an `evsim:` line, its values in place", () => {
+  const record = {
+    category: ["evsim", "notice"],
+    level: "info",
+    message: ["echo server listening on ", "http://127.0.0.1:8787", ", live page at ", "/", ""],
+    rawMessage: "",
+    timestamp: 0,
+    properties: {},
+  } as const;
+  assert.equal(
+    formatNotice(record as unknown as Parameters<typeof formatNotice>[0]),
+    "evsim: echo server listening on http://127.0.0.1:8787, live page at /\n",
+  );
 });

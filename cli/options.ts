@@ -245,6 +245,8 @@ export type CsmsFlags = v.InferOutput<typeof CsmsSchema>;
 const LoadtestSchema = v.object({
   config: text,
   shard: v.optional(ShardValue),
+  "metrics-port": v.optional(Port),
+  host: v.optional(v.string(), "127.0.0.1"),
   json: flag,
   verbose: flag,
 });

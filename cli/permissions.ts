@@ -245,10 +245,12 @@ export function webSocketNeeds(why: string): Need[] {
 export function loadtestNeeds(
   config: Config,
   scenario: { ocpp: { url: string; passwordEnv?: string; caFile?: string } },
-  files: { configFile?: string; scenarioFile: string },
+  files: { configFile?: string; scenarioFile: string; metrics?: { host: string; port: number } },
 ): Need[] {
+  const { metrics } = files;
   return [
     ...inputNeeds(config, { configFile: files.configFile }),
+    ...(metrics ? [netNeed(metrics.host, metrics.port, "--metrics-port")] : []),
     ...ocppNeeds(scenario.ocpp, baseDirOf(files.scenarioFile)),
   ];
 }

@@ -125,7 +125,7 @@ const COMMAND_OPTIONS: Record<CommandName, OptionName[]> = {
   replay: ["config", "sink", "plugin", "verbose", "help"],
   serve: ["config", "port", "host", "token", "verbose", "help"],
   csms: ["config", "port", "host", "cert", "key", "control-port", "json", "verbose", "help"],
-  loadtest: ["config", "shard", "json", "verbose", "help"],
+  loadtest: ["config", "shard", "metrics-port", "host", "json", "verbose", "help"],
   validate: ["config", ...TIME_FLAGS, "region", "sink", "plugin", "help"],
   init: ["help"],
   schema: ["help"],

@@ -140,6 +140,8 @@ export class LoadRecorder {
   readonly #online = new Set<string>();
   readonly #samples: [number, number][] = [];
   #finished = false;
+  /** Told of every call as it ends (Prometheus metrics observe so). */
+  onCall?: (action: string, outcome: CallOutcome, ms: number) => void;
   connects = 0;
   reconnects = 0;
   disconnects = 0;
@@ -209,6 +211,30 @@ export class LoadRecorder {
     if (this.#online.delete(identity) && !this.#finished) this.disconnects++;
   }
 
+  /** Charge points online now. */
+  get online(): number {
+    return this.#online.size;
+  }
+
+  /** The phase running: its index and kind (index -1 before the first). */
+  get phase(): { index: number; kind: string } {
+    return { index: this.#phases.length - 1, kind: this.#phases.at(-1)?.kind ?? "" };
+  }
+
+  /** Calls so far by action and how they ended: `result`, `callError`, `timeout`, `lost`. */
+  callCounts(): { action: string; outcome: string; count: number }[] {
+    return [...this.#total].flatMap(([action, s]) => [
+      { action, outcome: "result", count: s.results },
+      {
+        action,
+        outcome: "callError",
+        count: Object.values(s.callErrors).reduce((a, b) => a + b, 0),
+      },
+      { action, outcome: "timeout", count: s.timeouts },
+      { action, outcome: "lost", count: s.lost },
+    ]);
+  }
+
   /** Notes how many are online now. */
   sample(): void {
     this.#samples.push([Math.round(this.#now()), this.#online.size]);
@@ -216,6 +242,7 @@ export class LoadRecorder {
 
   /** A call of `action` by `identity` sent `ms` ago ended with `outcome`. */
   call(identity: string, action: string, outcome: CallOutcome, ms: number, answer?: unknown): void {
+    this.onCall?.(action, outcome, ms);
     const phase = this.#phases.at(-1)?.actions;
     let inPhase = phase?.get(action);
     if (phase && !inPhase) phase.set(action, inPhase = newStats());

@@ -54,6 +54,11 @@ export interface LoadTestOptions {
   shutdownTimeoutMs?: number;
   /** Called as each phase begins. */
   onPhase?: (index: number, kind: string) => void;
+  /**
+   * Serves Prometheus metrics at `http://hostname:port/metrics` while the
+   * test runs (port 0: any free one); `onListen` gets the address.
+   */
+  metrics?: { port: number; hostname?: string; onListen?: (url: string) => void };
 }
 
 /** What a load test did. */
@@ -139,6 +144,14 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
   const drops: Promise<void>[] = [];
   /** Ends the chaos of the phase running, if any. */
   let calm = () => {};
+  // prom-client loads only for a test that serves metrics.
+  const metrics = options.metrics && await (async () => {
+    const { loadTestRegistry } = await import("./metrics.ts");
+    const { serveMetrics } = await import("../sinks/metrics.ts");
+    const server = serveMetrics(loadTestRegistry(recorder), options.metrics);
+    options.metrics!.onListen?.(server.url);
+    return server;
+  })();
   const sampler = setInterval(() => recorder.sample(), TICK_MS);
   // Each phase ends at the simulated time the scenario says: the same in every shard.
   let simAt = sim.now;
@@ -244,6 +257,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
     ]);
     late.abort();
     await fleet[Symbol.asyncDispose]();
+    await metrics?.[Symbol.asyncDispose]();
   }
   const { chargePoints: _, accepted: __, ...totals } = fleet.totals();
   return {

@@ -12,6 +12,7 @@ import type { LoadReport } from "../loadtest/run.ts";
 import { parseScenario } from "../loadtest/scenario.ts";
 import { startCsms } from "../ocpp/csms.ts";
 import { decode, evsimCommand, inTempDir } from "./_evsim.ts";
+import { parseMetrics, type Sample, valueOf } from "./_prometheus.ts";
 
 const config = v.parse(ConfigSchema, { log: { file: null } });
 
@@ -296,4 +297,45 @@ Deno.test("loadTest() in 3 shards, merged: the report of one process running the
     assert.equal(bad.code, 2);
     assert.match(decode(bad.stderr), /report 2 is of another test/);
   });
+});
+
+Deno.test("loadTest() metrics: Prometheus metrics while it runs", async () => {
+  await using csms = await startCsms();
+  let scraped: Sample[] = [];
+  let url = "";
+  const report = await loadTest(
+    config,
+    parseScenario({
+      ocpp: { url: csms.url },
+      region: "Boulder, CO",
+      from: "2026-01-05T15:00:00Z",
+      speed: 600,
+      chargePoints: 20,
+      phases: [{ steady: { for: "500ms" } }, { steady: { for: "1s" } }],
+    }, "scenario"),
+    {
+      metrics: { port: 0, onListen: (u) => url = u },
+      onPhase: async (i) => {
+        if (i === 1) scraped = parseMetrics(await (await fetch(url)).text());
+      },
+    },
+  );
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+  assert.equal(valueOf(scraped, "evsim_loadtest_charge_points_online"), 20);
+  assert.equal(
+    valueOf(scraped, "evsim_loadtest_calls_total", {
+      action: "BootNotification",
+      outcome: "result",
+    }),
+    20,
+  );
+  assert.equal(
+    valueOf(scraped, "evsim_loadtest_call_latency_seconds_count", { action: "BootNotification" }),
+    20,
+  );
+  assert.equal(valueOf(scraped, "evsim_loadtest_connections_total", { kind: "connect" }), 20);
+  assert.equal(valueOf(scraped, "evsim_loadtest_phase", { kind: "steady" }), 2);
+  assert.equal(report.connections.booted, 20);
+  // Stopped with the test.
+  await assert.rejects(fetch(url));
 });

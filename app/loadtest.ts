@@ -11,6 +11,7 @@ import { ConfigError, parseJson } from "../core/errors.ts";
 import { DEFAULT_WARM_UP_MS } from "../core/plan.ts";
 import { warmUp } from "../core/run.ts";
 import { Simulation } from "../core/simulation.ts";
+import { resolvePath } from "../core/load.ts";
 import { parseDuration, parseInstant } from "../core/time.ts";
 import { parseScenario, type Scenario } from "../loadtest/scenario.ts";
 import type { LoadReport, LoadTestOptions } from "../loadtest/run.ts";
@@ -109,6 +110,8 @@ export async function loadTest(
     stations: stationsOf(inputs.network),
     shard: options.shard,
     metrics: options.metrics,
+    tracePath: scenario.trace &&
+      resolvePath(configBaseDir(options.scenarioFile), scenario.trace.path),
     fleet,
     seed,
     signal: options.signal,

@@ -244,12 +244,17 @@ export function webSocketNeeds(why: string): Need[] {
  */
 export function loadtestNeeds(
   config: Config,
-  scenario: { ocpp: { url: string; passwordEnv?: string; caFile?: string } },
+  scenario: {
+    ocpp: { url: string; passwordEnv?: string; caFile?: string };
+    trace?: { path: string };
+  },
   files: { configFile?: string; scenarioFile: string; metrics?: { host: string; port: number } },
 ): Need[] {
   const { metrics } = files;
+  const trace = scenario.trace && resolvePath(baseDirOf(files.scenarioFile), scenario.trace.path);
   return [
     ...inputNeeds(config, { configFile: files.configFile }),
+    ...(trace ? rotatingFileNeeds(trace, "trace.path") : []),
     ...(metrics ? [netNeed(metrics.host, metrics.port, "--metrics-port")] : []),
     ...ocppNeeds(scenario.ocpp, baseDirOf(files.scenarioFile)),
   ];

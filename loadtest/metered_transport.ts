@@ -117,6 +117,10 @@ export class MeteredTransport implements OcppTransport {
     return this.#inner.on(listener);
   }
 
+  onFrame(listener: (text: string, outbound: boolean) => void): () => void {
+    return this.#inner.onFrame(listener);
+  }
+
   connect(signal?: AbortSignal): Promise<void> {
     return this.#inner.connect(signal);
   }

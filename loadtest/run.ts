@@ -20,6 +20,7 @@ import type { ChargePointStats } from "../ocpp/charge_point.ts";
 import { getOcppFleet, type OcppFleetOptions } from "../ocpp/fleet.ts";
 import { getRpcTransport } from "../ocpp/rpc_transport.ts";
 import type { StationSpec } from "../ocpp/station.ts";
+import { getRotatingFileSink } from "../sinks/rotating_file.ts";
 import { meteredFactory, type MeteredTransport } from "./metered_transport.ts";
 import {
   type ActionReport,
@@ -54,6 +55,8 @@ export interface LoadTestOptions {
   shutdownTimeoutMs?: number;
   /** Called as each phase begins. */
   onPhase?: (index: number, kind: string) => void;
+  /** Where the frame trace goes, if the scenario asks for one: its path resolved. @default {the scenario's `trace.path`} */
+  tracePath?: string;
   /**
    * Serves Prometheus metrics at `http://hostname:port/metrics` while the
    * test runs (port 0: any free one); `onListen` gets the address.
@@ -102,11 +105,22 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
   let inbox = new CommandInbox();
   const commands = { send: (c: Command): Promise<CommandOutcome> => inbox.send(c) };
   const transports = new Map<string, MeteredTransport>();
+  const trace = scenario.trace && frameTrace(options.tracePath ?? scenario.trace.path, {
+    maxBytes: scenario.trace.maxMegabytes * 1024 * 1024,
+    backups: scenario.trace.backups,
+  });
+  const metered = meteredFactory(options.fleet.transport ?? getRpcTransport, recorder, transports);
   const fleet = getOcppFleet(options.stations.filter((s) => mine(s.stationId)), {
     ...options.fleet,
     commands,
     lazy: true,
-    transport: meteredFactory(options.fleet.transport ?? getRpcTransport, recorder, transports),
+    transport: trace
+      ? (o) => {
+        const transport = metered(o);
+        transport.onFrame((text, outbound) => trace.frame(o.identity, text, outbound));
+        return transport;
+      }
+      : metered,
   });
   const identity = (id: string) => options.fleet.identity?.(id) ?? id;
   /** Charge points online, of every shard: the first of `order`. */
@@ -258,6 +272,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
     late.abort();
     await fleet[Symbol.asyncDispose]();
     await metrics?.[Symbol.asyncDispose]();
+    await trace?.[Symbol.asyncDispose]();
   }
   const { chargePoints: _, accepted: __, ...totals } = fleet.totals();
   return {
@@ -272,6 +287,44 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
     phases: recorder.phases(),
     connections: recorder.connections(),
     chargePoints: totals,
+  };
+}
+
+/**
+ * The frame trace: a JSON line per frame (`time`, `identity`, `direction`
+ * `sent` or `received`, and the `frame` itself, as text when it is not
+ * JSON) in a rotating file. A write that fails is logged once, and the
+ * test goes on.
+ */
+function frameTrace(path: string, options: { maxBytes: number; backups: number }) {
+  const file = getRotatingFileSink(path, options);
+  let failed = false;
+  const fail = (error: unknown) => {
+    if (failed) return;
+    failed = true;
+    logger.error("Frame trace {path}: {error}", { path, error: (error as Error).message });
+  };
+  return {
+    frame(identity: string, text: string, outbound: boolean) {
+      let frame: unknown = text;
+      try {
+        frame = JSON.parse(text);
+      } catch {
+        // a malformed frame is traced as its text
+      }
+      const line = {
+        time: new Date().toISOString(),
+        identity,
+        direction: outbound ? "sent" : "received",
+        frame,
+      };
+      // The rotating file sink writes any record as a JSON line.
+      const written = file(line as unknown as Parameters<typeof file>[0]);
+      if (written) written.catch(fail);
+    },
+    async [Symbol.asyncDispose]() {
+      await Promise.resolve(file[Symbol.asyncDispose]()).catch(fail);
+    },
   };
 }
 

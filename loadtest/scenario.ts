@@ -141,6 +141,17 @@ export const ScenarioSchema = v.strictObject({
   /** Simulated seconds per wall second until a phase sets another. @default {60} */
   speed: v.optional(Speed, 60),
   /**
+   * Every frame sent and received, one JSON line each, in a rotating file
+   * (`path` relative to the scenario file): for debugging a central system.
+   */
+  trace: v.optional(v.strictObject({
+    path: v.pipe(v.string(), v.minLength(1)),
+    /** Megabytes a file may grow to before it rotates. */
+    maxMegabytes: v.optional(v.pipe(v.number(), v.gtValue(0)), 100),
+    /** Rotated files kept (`path.1` newest). */
+    backups: v.optional(v.pipe(Count), 5),
+  })),
+  /**
    * Charge points online when there is no ramp (all of them from the start).
    * @default {every station of the region}
    */

@@ -120,6 +120,13 @@ class RpcPeer implements OcppPeer {
     return this.#client.identity;
   }
 
+  onFrame(listener: (text: string, outbound: boolean) => void): () => void {
+    const on = ({ message, outbound }: { message: unknown; outbound: boolean }) =>
+      listener(String(message), outbound);
+    this.#client.on("message", on as (e: unknown) => void);
+    return () => this.#client.off?.("message", on as (e: unknown) => void);
+  }
+
   get version(): OcppVersion {
     return versionOf(this.#client.protocol) ?? this.#version;
   }

@@ -132,6 +132,12 @@ export interface OcppPeer {
   handle(action: string, handler: OcppHandler): void;
   /** Listens to what happens to the connection; returns the function that stops listening. */
   on(listener: (event: TransportEvent) => void): () => void;
+  /**
+   * Listens to every frame sent (`outbound`) and received, as its text;
+   * returns the function that stops listening. For traces: a peer nobody
+   * listens to this way pays nothing for it.
+   */
+  onFrame(listener: (text: string, outbound: boolean) => void): () => void;
   /** Closes the connection (`force`: drops the socket without a closing handshake). */
   close(options?: { code?: number; reason?: string; force?: boolean }): Promise<void>;
 }

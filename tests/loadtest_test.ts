@@ -339,3 +339,33 @@ Deno.test("loadTest() metrics: Prometheus metrics while it runs", async () => {
   // Stopped with the test.
   await assert.rejects(fetch(url));
 });
+
+Deno.test("loadTest() trace: every frame sent and received, a JSON line each", async () => {
+  await inTempDir(async (dir) => {
+    await using csms = await startCsms();
+    const report = await loadTest(
+      config,
+      parseScenario({
+        ocpp: { url: csms.url, version: "2.0.1" },
+        region: "Boulder, CO",
+        from: "2026-01-05T15:00:00Z",
+        speed: 1200,
+        chargePoints: 20,
+        trace: { path: `${dir}/frames.ndjson` },
+        phases: [{ steady: { for: "1s" } }],
+      }, "scenario"),
+    );
+    const lines = (await Deno.readTextFile(`${dir}/frames.ndjson`)).trimEnd().split("\n")
+      .map((l) => JSON.parse(l) as { identity: string; direction: string; frame: unknown[] });
+    // Each call the central system received is a CALL frame sent, and each got its result.
+    const sentCalls = lines.filter((l) => l.direction === "sent" && l.frame[0] === 2);
+    const results = lines.filter((l) => l.direction === "received" && l.frame[0] === 3);
+    assert.equal(sentCalls.length, csms.received.length);
+    assert.equal(results.length, sentCalls.length);
+    assert.equal(sentCalls.length, report.actions.reduce((s, a) => s + a.calls, 0));
+    assert.deepEqual(
+      new Set(sentCalls.map((l) => l.identity)),
+      new Set([...csms.stations.keys()]),
+    );
+  });
+});

@@ -1,7 +1,8 @@
 /**
- * The HTML report of `evsim stats --html`, apart from `mod.ts` because it
- * loads Vega and Vega-Lite (several MB) to draw its charts: programs that only
- * simulate or collect statistics do not load them.
+ * The HTML reports of `evsim stats --html` and `evsim loadtest --html`,
+ * apart from `mod.ts` because they load Vega and Vega-Lite (several MB) to
+ * draw their charts: programs that only simulate, collect statistics or
+ * load-test do not load them.
  *
  * ```ts
  * import { defaults, StatsCollector } from "./mod.ts";
@@ -16,3 +17,5 @@
  */
 export { renderHtml } from "./stats/html.ts";
 export type { HtmlOptions } from "./stats/html.ts";
+export { renderLoadReportHtml } from "./loadtest/html.ts";
+export type { LoadHtmlOptions } from "./loadtest/html.ts";

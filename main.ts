@@ -34,6 +34,7 @@ import {
   runReport,
   serveCsmsControl,
   validateConfig,
+  writeLoadReportHtml,
   writeStarterFiles,
   writeStatsHtml,
 } from "./app/mod.ts";
@@ -47,6 +48,7 @@ import { formatProgress } from "./core/summary.ts";
 import type { ResolvedSink } from "./sinks/registry.ts";
 import { serveEcho } from "./sinks/server.ts";
 import { formatLoadReport } from "./loadtest/report.ts";
+import type { LoadReport } from "./loadtest/run.ts";
 import { formatStatsText } from "./stats/text.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
@@ -196,9 +198,8 @@ async function serve(o: cli.ServeFlags): Promise<number> {
   const stats = await untilSignalled(async (signal) => {
     const server = await serveEcho({ port: o.port, hostname: o.host, token })
       .catch(busyPort("--port", o.port));
-    console.error(
-      `evsim: echo server listening on ${server.url} (Ctrl-C to stop); live page at ${server.url}/`,
-    );
+    console.error(`evsim: echo server listening on ${server.url} (Ctrl-C to stop)`);
+    console.error(`evsim: live page at ${server.url}/`);
     await new Promise((resolve) => signal.addEventListener("abort", resolve));
     await server[Symbol.asyncDispose]();
     return server.store.stats();
@@ -220,8 +221,10 @@ async function loadtest(file: string, o: cli.LoadtestFlags): Promise<number> {
       configFile: o.config,
       scenarioFile: file,
       metrics,
+      html: o.html,
     }),
   );
+  if (o.html !== undefined) await checkHtmlOutput(o.html);
   await setUpLogging(config.log, { verbose: o.verbose, where: o.config });
   const report = await untilSignalled((signal) =>
     loadTest(config, scenario, {
@@ -238,17 +241,27 @@ async function loadtest(file: string, o: cli.LoadtestFlags): Promise<number> {
         console.error(`evsim: phase ${i + 1} of ${scenario.phases.length}: ${kind}`),
     }).catch(busyPort("--metrics-port", metrics?.port))
   );
+  return await printLoadReport(report, o);
+}
+
+/** A load test's report: lines, or `--json`; and the `--html` page. */
+async function printLoadReport(report: LoadReport, o: cli.LoadtestFlags): Promise<number> {
   if (o.json) console.log(JSON.stringify(report, null, 2));
   else for (const line of formatLoadReport(report)) console.log(line);
+  if (o.html !== undefined) {
+    await writeLoadReportHtml(report, o.html);
+    console.error(`evsim: wrote ${o.html}`);
+  }
   return 0;
 }
 
 /** `evsim loadtest merge REPORT...`: the report of the whole test from those of its shards. */
 async function loadtestMerge(files: string[], o: cli.LoadtestFlags): Promise<number> {
-  const report = await mergeReportFiles(files);
-  if (o.json) console.log(JSON.stringify(report, null, 2));
-  else for (const line of formatLoadReport(report)) console.log(line);
-  return 0;
+  if (o.html !== undefined) {
+    permissions.requirePermissions([permissions.writeNeed(o.html, "--html")]);
+    await checkHtmlOutput(o.html);
+  }
+  return await printLoadReport(await mergeReportFiles(files), o);
 }
 
 /** `evsim csms`: a test central system until Ctrl-C; exit 1 if anything broke a schema or a rule. */

@@ -143,3 +143,20 @@ export async function mergeReportFiles(paths: readonly string[]): Promise<LoadRe
   }
   return mergeReports(reports);
 }
+
+/** Writes the HTML report of `report` at `path` (Vega loads only then). */
+export async function writeLoadReportHtml(
+  report: LoadReport,
+  path: string,
+  options: { title?: string } = {},
+): Promise<void> {
+  const { renderLoadReportHtml } = await import("../loadtest/html.ts");
+  const html = await renderLoadReportHtml(report, options);
+  try {
+    await Deno.writeTextFile(path, html);
+  } catch (error) {
+    throw new Error(`${path}: cannot write the HTML report: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}

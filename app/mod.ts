@@ -16,7 +16,7 @@
  * @module
  */
 export { csmsReport, csmsSummary, csmsTls } from "./csms.ts";
-export { loadTest, mergeReportFiles, readScenario } from "./loadtest.ts";
+export { loadTest, mergeReportFiles, readScenario, writeLoadReportHtml } from "./loadtest.ts";
 export type { LoadTestRunOptions } from "./loadtest.ts";
 export type { CsmsSummary } from "./csms.ts";
 export { serveCsmsControl } from "./csms_control.ts";

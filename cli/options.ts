@@ -247,6 +247,7 @@ const LoadtestSchema = v.object({
   shard: v.optional(ShardValue),
   "metrics-port": v.optional(Port),
   host: v.optional(v.string(), "127.0.0.1"),
+  html: text,
   json: flag,
   verbose: flag,
 });

@@ -248,14 +248,20 @@ export function loadtestNeeds(
     ocpp: { url: string; passwordEnv?: string; caFile?: string };
     trace?: { path: string };
   },
-  files: { configFile?: string; scenarioFile: string; metrics?: { host: string; port: number } },
+  files: {
+    configFile?: string;
+    scenarioFile: string;
+    metrics?: { host: string; port: number };
+    html?: string;
+  },
 ): Need[] {
-  const { metrics } = files;
+  const { metrics, html } = files;
   const trace = scenario.trace && resolvePath(baseDirOf(files.scenarioFile), scenario.trace.path);
   return [
     ...inputNeeds(config, { configFile: files.configFile }),
     ...(trace ? rotatingFileNeeds(trace, "trace.path") : []),
     ...(metrics ? [netNeed(metrics.host, metrics.port, "--metrics-port")] : []),
+    ...(html === undefined ? [] : [writeNeed(html, "--html")]),
     ...ocppNeeds(scenario.ocpp, baseDirOf(files.scenarioFile)),
   ];
 }

@@ -83,7 +83,8 @@ ${INDENT}(default 127.0.0.1)`,
 ${INDENT}which ps does not show)`,
   json: `    --json                   stats: print the report as JSON instead of tables; csms:
 ${INDENT}print what it received as JSON when it stops; loadtest: the report`,
-  html: "    --html FILE              stats: also write the report with charts as an HTML page",
+  html: `    --html FILE              stats, loadtest: also write the report with charts as an HTML
+${INDENT}page`,
   reference: `    --reference REF          stats: the real sessions a site type is compared with:
 ${INDENT}NAME for NAME's own site type, SITE=NAME for site type
 ${INDENT}SITE; repeatable, the others keep their default. NAME:
@@ -125,7 +126,7 @@ const COMMAND_OPTIONS: Record<CommandName, OptionName[]> = {
   replay: ["config", "sink", "plugin", "verbose", "help"],
   serve: ["config", "port", "host", "token", "verbose", "help"],
   csms: ["config", "port", "host", "cert", "key", "control-port", "json", "verbose", "help"],
-  loadtest: ["config", "shard", "metrics-port", "host", "json", "verbose", "help"],
+  loadtest: ["config", "shard", "metrics-port", "host", "json", "html", "verbose", "help"],
   validate: ["config", ...TIME_FLAGS, "region", "sink", "plugin", "help"],
   init: ["help"],
   schema: ["help"],

@@ -12,7 +12,7 @@ import * as hdr from "hdr-histogram-js";
 import * as v from "valibot";
 import { ConfigError, parseWith } from "../core/errors.ts";
 import { addChargePointStats, newChargePointStats } from "../ocpp/charge_point.ts";
-import { type ActionReport, latencyOf, type PhaseReport } from "./recorder.ts";
+import { type ActionReport, latencyOf, type PhaseReport, type Second } from "./recorder.ts";
 import type { LoadReport } from "./run.ts";
 
 const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
@@ -60,6 +60,18 @@ export const LoadReportSchema = v.looseObject({
     bootHistogram: v.string(),
     online: v.array(v.tuple([v.number(), Count])),
   }),
+  timeline: v.optional(
+    v.array(v.looseObject({
+      second: Count,
+      results: Count,
+      callErrors: Count,
+      timeouts: Count,
+      lost: Count,
+      latency: v.array(Count),
+      online: Count,
+    })),
+    [],
+  ),
   chargePoints: v.looseObject({ queued: Count }),
 });
 
@@ -112,6 +124,7 @@ export function mergeReports(reports: readonly LoadReport[]): LoadReport {
       bootHistogram: hdr.encodeIntoCompressedBase64(boot),
       online: mergeOnline(reports.map((r) => r.connections.online)),
     },
+    timeline: mergeTimeline(reports.map((r) => r.timeline)),
     chargePoints,
   };
 }
@@ -168,6 +181,34 @@ function mergePhases(parts: readonly PhaseReport[]): PhaseReport {
     chaos,
     actions: mergeActions(parts.map((p) => p.actions)),
   };
+}
+
+/** The timelines of the shards added up, second by second. */
+function mergeTimeline(timelines: readonly (readonly Second[])[]): Second[] {
+  const out: Second[] = [];
+  for (const timeline of timelines) {
+    for (const s of timeline) {
+      while (out.length <= s.second) {
+        out.push({
+          second: out.length,
+          results: 0,
+          callErrors: 0,
+          timeouts: 0,
+          lost: 0,
+          latency: [],
+          online: 0,
+        });
+      }
+      const into = out[s.second];
+      into.results += s.results;
+      into.callErrors += s.callErrors;
+      into.timeouts += s.timeouts;
+      into.lost += s.lost;
+      into.online += s.online;
+      s.latency.forEach((n, k) => into.latency[k] = (into.latency[k] ?? 0) + n);
+    }
+  }
+  return out;
 }
 
 /**

@@ -7,15 +7,17 @@
  * @module
  */
 export { meteredFactory, MeteredTransport } from "./metered_transport.ts";
-export { latencyOf, LoadRecorder } from "./recorder.ts";
+export { latencyOf, LoadRecorder, percentileOf, TIMELINE_BUCKETS_MS } from "./recorder.ts";
 export type {
   ActionReport,
   CallOutcome,
   ConnectionReport,
   Latency,
   PhaseReport,
+  Second,
 } from "./recorder.ts";
 export { actionTable, formatLoadReport } from "./report.ts";
+export { LoadReportSchema, mergeReports, parseReport } from "./merge.ts";
 export { runLoadTest } from "./run.ts";
 export type { LoadReport, LoadTestOptions } from "./run.ts";
 export { durationOf, kindOf, parseScenario, PhaseSchema, ScenarioSchema } from "./scenario.ts";

@@ -61,6 +61,51 @@ export interface PhaseReport {
   actions: ActionReport[];
 }
 
+/**
+ * One second of wall time: the calls that ended in it, by outcome, their
+ * latency in {@link TIMELINE_BUCKETS_MS} buckets, and the charge points
+ * online at its end.
+ */
+export interface Second {
+  /** Seconds since the start of the test. */
+  second: number;
+  results: number;
+  callErrors: number;
+  timeouts: number;
+  lost: number;
+  /** Calls answered in each latency bucket (trailing empty buckets left out). */
+  latency: number[];
+  online: number;
+}
+
+/**
+ * The upper bounds of the timeline's latency buckets, ms: from 0.25 ms,
+ * doubling every two buckets (a factor of √2), to about 3 minutes; the last
+ * holds everything above.
+ */
+export const TIMELINE_BUCKETS_MS: readonly number[] = Array.from(
+  { length: 40 },
+  (_, k) => 0.25 * 2 ** (k / 2),
+);
+
+/** The bucket of a latency of `ms`. */
+function bucketOf(ms: number): number {
+  const k = Math.ceil(2 * Math.log2(Math.max(ms, 0.25) / 0.25));
+  return Math.min(TIMELINE_BUCKETS_MS.length - 1, Math.max(0, k));
+}
+
+/** The `p`-th percentile (0–100) of a second's latency buckets, ms (the bucket's bound); 0 if none. */
+export function percentileOf(latency: readonly number[], p: number): number {
+  const total = latency.reduce((a, b) => a + b, 0);
+  if (total === 0) return 0;
+  let seen = 0;
+  for (const [k, n] of latency.entries()) {
+    seen += n;
+    if (seen >= (p / 100) * total) return TIMELINE_BUCKETS_MS[k];
+  }
+  return TIMELINE_BUCKETS_MS.at(-1)!;
+}
+
 /** The connections of a test. */
 export interface ConnectionReport {
   /** Charge points that joined. */
@@ -139,6 +184,7 @@ export class LoadRecorder {
   readonly #boot = histogram();
   readonly #online = new Set<string>();
   readonly #samples: [number, number][] = [];
+  readonly #seconds: Second[] = [];
   #finished = false;
   /** Told of every call as it ends (Prometheus metrics observe so). */
   onCall?: (action: string, outcome: CallOutcome, ms: number) => void;
@@ -238,11 +284,45 @@ export class LoadRecorder {
   /** Notes how many are online now. */
   sample(): void {
     this.#samples.push([Math.round(this.#now()), this.#online.size]);
+    this.#second().online = this.#online.size;
+  }
+
+  /** The second of the timeline now (the seconds before it made, empty, if need be). */
+  #second(): Second {
+    const now = Math.floor(this.#now() / 1000);
+    while (this.#seconds.length <= now) {
+      const second = this.#seconds.length;
+      this.#seconds.push({
+        second,
+        results: 0,
+        callErrors: 0,
+        timeouts: 0,
+        lost: 0,
+        latency: [],
+        online: this.#online.size,
+      });
+    }
+    return this.#seconds[now];
+  }
+
+  /** The timeline so far, a second at a time. */
+  timeline(): Second[] {
+    return this.#seconds.map((s) => ({ ...s, latency: s.latency.slice() }));
   }
 
   /** A call of `action` by `identity` sent `ms` ago ended with `outcome`. */
   call(identity: string, action: string, outcome: CallOutcome, ms: number, answer?: unknown): void {
     this.onCall?.(action, outcome, ms);
+    const second = this.#second();
+    if (outcome.type === "result" || outcome.type === "callError") {
+      const k = bucketOf(ms);
+      while (second.latency.length <= k) second.latency.push(0);
+      second.latency[k]++;
+    }
+    if (outcome.type === "result") second.results++;
+    else if (outcome.type === "callError") second.callErrors++;
+    else if (outcome.type === "timeout") second.timeouts++;
+    else second.lost++;
     const phase = this.#phases.at(-1)?.actions;
     let inPhase = phase?.get(action);
     if (phase && !inPhase) phase.set(action, inPhase = newStats());

@@ -27,6 +27,7 @@ import {
   type ConnectionReport,
   LoadRecorder,
   type PhaseReport,
+  type Second,
 } from "./recorder.ts";
 import { durationOf, kindOf, type Scenario } from "./scenario.ts";
 
@@ -80,6 +81,8 @@ export interface LoadReport {
   actions: ActionReport[];
   phases: PhaseReport[];
   connections: ConnectionReport;
+  /** Every second of the test: calls by outcome, latency, charge points online. */
+  timeline: Second[];
   /** What the charge points counted: answers, calls given up, commands from the central system. */
   chargePoints: ChargePointStats & { queued: number };
 }
@@ -286,6 +289,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
     actions: recorder.actions(),
     phases: recorder.phases(),
     connections: recorder.connections(),
+    timeline: recorder.timeline(),
     chargePoints: totals,
   };
 }

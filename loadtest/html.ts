@@ -60,6 +60,7 @@ export async function renderLoadReportHtml(
     ["calls", n(totalCalls)],
     ["reconnects", n(c.reconnects)],
     ["boot p99", `${ms(c.bootMs.p99)} ms`],
+    ["evsim's event-loop delay p99", `${ms(report.eventLoopDelay.latencyMs.p99)} ms`],
   ];
   return `<!DOCTYPE html>
 <html lang="en">

@@ -60,6 +60,7 @@ export const LoadReportSchema = v.looseObject({
     bootHistogram: v.string(),
     online: v.array(v.tuple([v.number(), Count])),
   }),
+  eventLoopDelay: v.optional(v.looseObject({ histogram: v.string() })),
   timeline: v.optional(
     v.array(v.looseObject({
       second: Count,
@@ -124,6 +125,13 @@ export function mergeReports(reports: readonly LoadReport[]): LoadReport {
       bootHistogram: hdr.encodeIntoCompressedBase64(boot),
       online: mergeOnline(reports.map((r) => r.connections.online)),
     },
+    // Every shard's process's delays together.
+    eventLoopDelay: (() => {
+      const all = merged(
+        reports.flatMap((r) => r.eventLoopDelay ? [r.eventLoopDelay.histogram] : []),
+      );
+      return { latencyMs: latencyOf(all), histogram: hdr.encodeIntoCompressedBase64(all) };
+    })(),
     timeline: mergeTimeline(reports.map((r) => r.timeline)),
     chargePoints,
   };

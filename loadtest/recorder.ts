@@ -182,6 +182,7 @@ export class LoadRecorder {
   readonly #joinedAt = new Map<string, number>();
   readonly #booted = new Set<string>();
   readonly #boot = histogram();
+  readonly #lag = histogram();
   readonly #online = new Set<string>();
   readonly #samples: [number, number][] = [];
   readonly #seconds: Second[] = [];
@@ -255,6 +256,23 @@ export class LoadRecorder {
   /** Its connection dropped or closed (once the test is over: closed at its end, not counted). */
   closed(identity: string): void {
     if (this.#online.delete(identity) && !this.#finished) this.disconnects++;
+  }
+
+  /**
+   * A timer of this process fired `ms` late: how long the event loop was
+   * busy. Latency measured here includes it, so its p99 says how much a
+   * loaded load generator adds to what it measures.
+   */
+  lag(ms: number): void {
+    this.#lag.recordValue(Math.max(1, Math.round(ms * 1000)));
+  }
+
+  /** How late this process's timers fired (see {@link lag}). */
+  eventLoopDelay(): { latencyMs: Latency; histogram: string } {
+    return {
+      latencyMs: latencyOf(this.#lag),
+      histogram: hdr.encodeIntoCompressedBase64(this.#lag),
+    };
   }
 
   /** Charge points online now. */

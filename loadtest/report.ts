@@ -77,6 +77,9 @@ export function formatLoadReport(r: LoadReport): string[] {
     } ms), ${n(c.connects)} connects, ${n(c.reconnects)} reconnects, ${
       n(c.disconnects)
     } drops, at most ${n(peak)} online`,
+    `evsim's own event-loop delay: p50 ${ms(r.eventLoopDelay.latencyMs.p50)} p99 ${
+      ms(r.eventLoopDelay.latencyMs.p99)
+    } max ${ms(r.eventLoopDelay.latencyMs.max)} ms (what it adds to the latency above)`,
     `events: ${n(r.events)} simulated, ${n(r.eventsNotOnline)} of stations not online then; ${
       n(r.chargePoints.abandoned + r.chargePoints.dropped)
     } calls given up, ${n(r.chargePoints.queued)} unsent at the end`,

@@ -25,6 +25,7 @@ import { meteredFactory, type MeteredTransport } from "./metered_transport.ts";
 import {
   type ActionReport,
   type ConnectionReport,
+  type Latency,
   LoadRecorder,
   type PhaseReport,
   type Second,
@@ -81,6 +82,12 @@ export interface LoadReport {
   actions: ActionReport[];
   phases: PhaseReport[];
   connections: ConnectionReport;
+  /**
+   * How late this process's timers fired, sampled every 10 ms: the latency
+   * the load generator itself adds to every figure above (keep its p99
+   * under a few ms, or shard).
+   */
+  eventLoopDelay: { latencyMs: Latency; histogram: string };
   /** Every second of the test: calls by outcome, latency, charge points online. */
   timeline: Second[];
   /** What the charge points counted: answers, calls given up, commands from the central system. */
@@ -89,6 +96,8 @@ export interface LoadReport {
 
 /** How often the number of charge points online is noted, and a ramp adds some. */
 const TICK_MS = 250;
+/** How often the event loop's delay is sampled. */
+const LAG_EVERY_MS = 10;
 
 /** Runs `scenario`; resolves with the report once every phase ran (or `signal` stopped it). */
 export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport> {
@@ -170,6 +179,12 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
     return server;
   })();
   const sampler = setInterval(() => recorder.sample(), TICK_MS);
+  let due = performance.now() + LAG_EVERY_MS;
+  const lagMeter = setInterval(() => {
+    const now = performance.now();
+    recorder.lag(Math.max(0, now - due));
+    due = now + LAG_EVERY_MS;
+  }, LAG_EVERY_MS);
   // Each phase ends at the simulated time the scenario says: the same in every shard.
   let simAt = sim.now;
   try {
@@ -266,6 +281,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
   } finally {
     calm();
     clearInterval(sampler);
+    clearInterval(lagMeter);
     recorder.finish(completed ? simAt : sim.now);
     const late = new AbortController();
     await Promise.race([
@@ -289,6 +305,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
     actions: recorder.actions(),
     phases: recorder.phases(),
     connections: recorder.connections(),
+    eventLoopDelay: recorder.eventLoopDelay(),
     timeline: recorder.timeline(),
     chargePoints: totals,
   };

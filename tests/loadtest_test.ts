@@ -70,6 +70,11 @@ for (const version of ["1.6", "2.0.1"]) {
     const offline = report.phases[3];
     const during = c.online.filter(([t]) => t > offline.startMs + 100 && t < offline.endMs - 100);
     assert.ok(during.length > 0 && during.every(([, k]) => k <= 48), JSON.stringify(during));
+    // Its own event loop, sampled every 10 ms through the 5 s of the test.
+    assert.ok(
+      report.eventLoopDelay.latencyMs.count > 200,
+      `${report.eventLoopDelay.latencyMs.count}`,
+    );
     // The calls of the phases add up to the whole.
     const phaseCalls = report.phases.flatMap((p) => p.actions).reduce((s, a) => s + a.calls, 0);
     assert.equal(phaseCalls, report.actions.reduce((s, a) => s + a.calls, 0));

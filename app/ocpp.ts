@@ -10,7 +10,7 @@ import { getLogger } from "@logtape/logtape";
 import * as v from "valibot";
 import type { OcppConfig } from "../core/config.ts";
 import { OcppConfigSchema } from "../core/config.ts";
-import { ConfigError, formatIssues } from "../core/errors.ts";
+import { ConfigError, formatIssues, parseJson } from "../core/errors.ts";
 import { resolvePath } from "../core/load.ts";
 import type { Network } from "../core/network.ts";
 import type { RunPlan } from "../core/plan.ts";
@@ -236,15 +236,52 @@ export async function ocppFleetOptions(
       throw new ConfigError(`ocpp.caFile: cannot read ${file}: ${(error as Error).message}`);
     }
   }
+  const baseDir = options.baseDir ?? ".";
+  const identity = (id: string) => settings.identity.replaceAll("{stationId}", id);
+  let passwords: Record<string, string> = {};
+  if (settings.passwordsFile !== undefined) {
+    const file = resolvePath(baseDir, settings.passwordsFile);
+    let text: string;
+    try {
+      text = await Deno.readTextFile(file);
+    } catch (error) {
+      throw new ConfigError(`ocpp.passwordsFile: cannot read ${file}: ${(error as Error).message}`);
+    }
+    const parsed = v.safeParse(v.record(v.string(), v.string()), parseJson(text, file));
+    if (!parsed.success) {
+      throw new ConfigError(
+        `ocpp.passwordsFile: ${file}: expected an object of passwords by identity`,
+      );
+    }
+    passwords = parsed.output;
+  }
+  if ((settings.clientCert === undefined) !== (settings.clientKey === undefined)) {
+    throw new ConfigError("ocpp.clientCert and ocpp.clientKey go together");
+  }
+  /** A charge point's file of `pattern`, read when its charge point is made. */
+  const pem = (pattern: string, id: string, field: string) => {
+    const file = resolvePath(baseDir, pattern.replaceAll("{stationId}", id));
+    try {
+      return Deno.readTextFileSync(file);
+    } catch (error) {
+      throw new ConfigError(`ocpp.${field}: cannot read ${file}: ${(error as Error).message}`);
+    }
+  };
   const { sim } = options;
   return {
     commands: options.commands,
     url: settings.url,
     version: settings.version,
     strict: settings.strict,
-    identity: (id) => settings.identity.replaceAll("{stationId}", id),
-    password: password === undefined ? undefined : () => password,
+    identity,
+    password: (id) => passwords[identity(id)] ?? password?.replaceAll("{stationId}", id),
     ca,
+    clientCert: settings.clientCert === undefined || settings.clientKey === undefined
+      ? undefined
+      : (id) => ({
+        cert: pem(settings.clientCert!, id, "clientCert"),
+        key: pem(settings.clientKey!, id, "clientKey"),
+      }),
     portStart: (id) => portStartOf(sim, id),
     settings: {
       heartbeatIntervalSec: settings.heartbeatIntervalSeconds,

@@ -208,3 +208,53 @@ Deno.test("csmsTls(): the certificate and key of evsim csms, or a config error n
     );
   });
 });
+
+Deno.test("startOcpp(): a password per charge point, from the pattern or the passwords file; a wrong one gets no connection", async () => {
+  await inTempDir(async (dir) => {
+    const tried: [string, string | undefined][] = [];
+    await using csms = await startCsms({
+      accept: (identity, password) => {
+        tried.push([identity, password]);
+        return password === `pw-${identity}` || password === "from-the-file";
+      },
+    });
+    const all = regionNetwork("Boulder, CO");
+    const ids = [...new Set(all.chargers.map((c) => c.stationId!))].slice(0, 3);
+    const network = { ...all, chargers: all.chargers.filter((c) => ids.includes(c.stationId!)) };
+    await Deno.writeTextFile(
+      `${dir}/passwords.json`,
+      JSON.stringify({ [ids[1]]: "from-the-file", [ids[2]]: "wrong" }),
+    );
+    const sim = new Simulation({ ...defaults, network, seed: 1, start: Date.UTC(2026, 0, 5) });
+    const settings = ocppSettings(config({
+      ocpp: { url: csms.url, password: "pw-{stationId}", passwordsFile: "passwords.json" },
+    }))!;
+    const ocpp = await startOcpp(settings, network, {
+      sim,
+      start: sim.now,
+      shutdownTimeoutMs: 0,
+      env: () => undefined,
+      baseDir: dir,
+    });
+    await csms.waitFor(() => (csms.stations.get(ids[1])?.boots ?? 0) > 0, 5000);
+    await ocpp[Symbol.asyncDispose]();
+    assert.deepEqual(Object.fromEntries(tried), {
+      [ids[0]]: `pw-${ids[0]}`,
+      [ids[1]]: "from-the-file",
+      [ids[2]]: "wrong",
+    });
+    assert.deepEqual([...csms.stations.keys()].sort(), [ids[0], ids[1]].sort());
+    assert.equal(ocpp.counts().accepted, 2);
+    const bad = ocppSettings(config({ ocpp: { url: csms.url, passwordsFile: "nope.json" } }))!;
+    await assert.rejects(
+      startOcpp(bad, network, {
+        sim,
+        start: sim.now,
+        shutdownTimeoutMs: 0,
+        env: () => undefined,
+        baseDir: dir,
+      }),
+      /ocpp\.passwordsFile: cannot read .*nope\.json/,
+    );
+  });
+});

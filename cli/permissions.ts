@@ -209,7 +209,7 @@ export interface RunNeedsOptions {
   /** Where `--metrics-port` serves. */
   metrics?: { host: string; port: number };
   /** The central system of `--ocpp` (or the config's `ocpp` block). */
-  ocpp?: { url: string; passwordEnv?: string; caFile?: string };
+  ocpp?: OcppAccess;
   /** The config file, which `ocpp.caFile` is relative to. */
   configFile?: string;
 }
@@ -245,7 +245,7 @@ export function webSocketNeeds(why: string): Need[] {
 export function loadtestNeeds(
   config: Config,
   scenario: {
-    ocpp: { url: string; passwordEnv?: string; caFile?: string };
+    ocpp: OcppAccess;
     trace?: { path: string };
   },
   files: {
@@ -266,20 +266,37 @@ export function loadtestNeeds(
   ];
 }
 
-/** The central system's address, the variable holding its password, the WebSocket library's. */
-function ocppNeeds(
-  ocpp: { url: string; passwordEnv?: string; caFile?: string },
-  baseDir: string,
-): Need[] {
+/** The OCPP settings permissions look at. */
+type OcppAccess = {
+  url: string;
+  passwordEnv?: string;
+  caFile?: string;
+  passwordsFile?: string;
+  clientCert?: string;
+  clientKey?: string;
+};
+
+/**
+ * The central system's address, the variable holding its password, the
+ * WebSocket library's, and the files of certificates and passwords (a
+ * per-charge-point pattern's folder).
+ */
+function ocppNeeds(ocpp: OcppAccess, baseDir: string): Need[] {
   const url = new URL(ocpp.url);
   const port = url.port || (url.protocol === "wss:" ? 443 : 80);
+  const file = (path: string | undefined, field: string) =>
+    path === undefined ? [] : [readNeed(resolvePath(baseDir, path), `ocpp.${field}`)];
+  // The folder of a per-charge-point pattern: its path up to the placeholder.
+  const folder = (pattern: string | undefined, field: string) =>
+    pattern === undefined ? [] : file(dirname(pattern.split("{stationId}")[0] + "x"), field);
   return [
     netNeed(url.hostname.replace(/^\[|\]$/g, ""), port, "ocpp.url"),
     ...webSocketNeeds("ocpp: its WebSocket library"),
     ...(ocpp.passwordEnv === undefined ? [] : [envNeed(ocpp.passwordEnv, "ocpp.passwordEnv")]),
-    ...(ocpp.caFile === undefined
-      ? []
-      : [readNeed(resolvePath(baseDir, ocpp.caFile), "ocpp.caFile")]),
+    ...file(ocpp.caFile, "caFile"),
+    ...file(ocpp.passwordsFile, "passwordsFile"),
+    ...folder(ocpp.clientCert, "clientCert"),
+    ...folder(ocpp.clientKey, "clientKey"),
   ];
 }
 

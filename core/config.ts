@@ -63,10 +63,29 @@ export const OcppConfigSchema = v.strictObject({
     ),
     "{stationId}",
   ),
-  /** Basic auth password of every charge point (security profile 1, or 2 over wss://). */
+  /**
+   * Basic auth password of every charge point (security profile 1, or 2 over
+   * wss://); `{stationId}` is replaced, for a password per charge point.
+   */
   password: v.optional(v.string()),
   /** The environment variable holding that password, instead of `password`. */
   passwordEnv: v.optional(v.string()),
+  /**
+   * A JSON file of passwords by identity (`{ "AFDC-1517": "…" }`), relative to
+   * the config file; a charge point not in it takes `password`, if any.
+   */
+  passwordsFile: v.optional(Path),
+  /**
+   * Each charge point's client certificate and key (PEM files, security
+   * profile 3: mutual TLS), `{stationId}` replaced, relative to the config
+   * file: `"certs/{stationId}.pem"`.
+   */
+  clientCert: v.optional(
+    v.pipe(v.string(), v.regex(/\{stationId\}/, "expected a pattern holding {stationId}")),
+  ),
+  clientKey: v.optional(
+    v.pipe(v.string(), v.regex(/\{stationId\}/, "expected a pattern holding {stationId}")),
+  ),
   /** Certificates (PEM) to trust for wss://, besides the system's, relative to the config file. */
   caFile: v.optional(Path),
   /** Seconds between Heartbeats until the central system sets its own in the boot answer. */

@@ -40,6 +40,8 @@ export interface OcppFleetOptions {
   ca?: string;
   /** The Basic auth password of a charge point, if any. @default {none} */
   password?: (stationId: string) => string | undefined;
+  /** A charge point's client certificate and key (PEM), if any (mutual TLS). @default {none} */
+  clientCert?: (stationId: string) => { cert: string; key: string } | undefined;
   /** Settings every charge point starts from. @default {DEFAULT_SETTINGS} */
   settings?: Partial<Settings>;
   /** Simulated time at the start, epoch ms. @default {the first event's} */
@@ -106,6 +108,7 @@ export function getOcppFleet(
       version: options.version,
       password: options.password?.(spec.stationId),
       ca: options.ca,
+      clientCert: options.clientCert?.(spec.stationId),
       strict: options.strict,
       callTimeoutMs: options.callTimeoutMs,
       pingIntervalMs: options.pingIntervalMs,

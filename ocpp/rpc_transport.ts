@@ -292,7 +292,9 @@ export function getRpcTransport(options: TransportOptions): OcppTransport {
     callTimeoutMs,
     pingIntervalMs: options.pingIntervalMs ?? 30_000,
     password: options.password ?? null,
-    ...(options.ca !== undefined && { wsOpts: { ca: options.ca } }),
+    ...((options.ca !== undefined || options.clientCert) && {
+      wsOpts: { ca: options.ca, cert: options.clientCert?.cert, key: options.clientCert?.key },
+    }),
     reconnect: true,
     backoff: {
       initialDelay: backoff.initialMs,

@@ -171,6 +171,11 @@ export interface TransportOptions {
   password?: string;
   /** Certificates (PEM) to trust for `wss://`, besides the system's. @default {the system's} */
   ca?: string;
+  /**
+   * This charge point's client certificate and its key (PEM), for a central
+   * system that asks for one (security profile 3: mutual TLS). @default {none}
+   */
+  clientCert?: { cert: string; key: string };
   /** Checks every message, sent and received, against the version's JSON schemas. @default {true} */
   strict?: boolean;
   /** How long a call waits for its answer. @default {30000} */

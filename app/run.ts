@@ -266,6 +266,7 @@ export async function runPrepared(
   // prom-client is loaded only for a run that serves metrics: a plain run does not pay for it.
   const metricsModule = metrics ? await import("../sinks/metrics.ts") : undefined;
   const outputs: Sink[] = await createSinks(prepared.sinks, {
+    chargers: inputs.network.chargers,
     positions: state?.positions,
     backfill: plan.mode === "backfill",
     shutdownTimeoutMs: config.shutdownTimeoutMs,

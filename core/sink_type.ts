@@ -9,6 +9,7 @@
  */
 import * as v from "valibot";
 import { ConfigError } from "./errors.ts";
+import type { Charger } from "./network.ts";
 import type { DisposableSink } from "./sink.ts";
 
 /**
@@ -54,6 +55,12 @@ export interface SinkTypeContext {
    * by their place (`sinks[0]`). Each sink type owns the shape of its position.
    */
   positions?: SinkPositions;
+  /**
+   * The chargers the run simulates (a sink that shows the network, such as
+   * the live page of the `server` sink, draws every one from the start).
+   * Absent where there is no network (`evsim replay`).
+   */
+  chargers?: readonly Charger[];
 }
 
 /**

@@ -11,6 +11,11 @@
  * | `GET /stats`     | the store's counters                                                  |
  * | `GET /metrics`   | the same and the requests answered, for Prometheus                    |
  * | `GET /healthz`   | `{ "ok": true }`, without the token                                   |
+ * | `GET /`          | the live page (map, charts, sessions), without the token; its script, |
+ * |                  | styles and map outline at `/live.js`, `/live.css`, `/us.json`          |
+ * | `GET /live`      | the network's state as SSE frames, ~4 a second (`web/live_feed.ts`)   |
+ * | `GET /live/sessions` | sessions plugged in and lately ended, `?city=…&siteType=…&status=…` |
+ * | `GET /live/stations/:id` | a station and what each of its ports does                   |
  *
  * It protects itself from what a sender or a client may do: bodies, events and
  * their strings are bounded (413, 400), a body must arrive in time (408),
@@ -29,6 +34,12 @@ import { EventSchema, type SimEvent, StatusSchema } from "../core/event.ts";
 import { compileEventShape } from "./_event_shape.ts";
 import type { EventStore } from "./event_store.ts";
 import { getEchoMetrics, metricsResponse } from "./metrics.ts";
+import * as assets from "../web/assets.gen.ts";
+import { STATION_STATUSES } from "../web/frame.ts";
+import { LiveFeed } from "../web/live_feed.ts";
+import { lastEventId, liveResponse } from "../web/live_sse.ts";
+import { type ChargerInfo, type LiveFilter, LiveState } from "../web/live_state.ts";
+import { SiteTypeSchema } from "../core/network.ts";
 
 const logger = getLogger(["evsim", "server"]);
 
@@ -80,6 +91,20 @@ export interface EchoAppOptions {
    * @default {undefined}
    */
   signal?: AbortSignal;
+  /**
+   * The network's chargers, so that the live page shows every station from
+   * the start; without them it learns stations from their first event.
+   * @default {[]}
+   */
+  chargers?: Iterable<ChargerInfo>;
+  /** Wall time between the frames of `GET /live`, in milliseconds. @default {250} */
+  liveIntervalMs?: number;
+  /**
+   * Frames of `GET /live` kept for clients that reconnect with `Last-Event-ID`;
+   * one that missed more gets a snapshot. At the default interval, a minute.
+   * @default {240}
+   */
+  liveWindowFrames?: number;
 }
 
 /** One reason an event was refused: which event, which field, what was wrong. */
@@ -108,12 +133,31 @@ const ENCODER = new TextEncoder();
 const NDJSON_TYPES = ["application/x-ndjson", "application/ndjson"];
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /** Routes counted by name in the metrics; any other path counts as `other`. */
-const ROUTES = new Set(["/events", "/sessions", "/stats", "/metrics", "/healthz"]);
+const ROUTES = new Set([
+  "/events",
+  "/sessions",
+  "/stats",
+  "/metrics",
+  "/healthz",
+  "/",
+  "/live",
+  "/live/sessions",
+]);
+/** The live page's files: path, content type, text. */
+const PAGE_FILES: [string, string, string][] = [
+  ["/", "text/html; charset=utf-8", assets.html],
+  ["/live.js", "text/javascript; charset=utf-8", assets.js],
+  ["/live.css", "text/css; charset=utf-8", assets.css],
+  ["/us.json", "application/json", assets.usAtlas],
+];
+/** `GET /live/sessions` without `?limit`, and the largest `?limit`. */
+const LIVE_SESSIONS_LIMIT = 100;
+const MAX_LIVE_SESSIONS_LIMIT = 1000;
 
 /** A request the app refuses: becomes `{ error: message, ...details }` with `status`. */
 class RequestError extends Error {
   constructor(
-    readonly status: 400 | 408 | 413 | 503,
+    readonly status: 400 | 404 | 408 | 413 | 503,
     message: string,
     readonly details: Record<string, unknown> = {},
   ) {
@@ -466,8 +510,8 @@ function requireToken(token: string): MiddlewareHandler {
  * than finishing the response. A server's `onError` gets it: not a failure.
  */
 export class SlowClientError extends Error {
-  constructor(readonly maxPending: number) {
-    super(`SSE client more than ${maxPending} events behind: disconnected`);
+  constructor(readonly maxPending: number, unit = "events") {
+    super(`SSE client more than ${maxPending} ${unit} behind: disconnected`);
     this.name = "SlowClientError";
   }
 }
@@ -600,6 +644,13 @@ export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): 
   const maxPending = options.maxPendingEvents ?? 10_000;
   const closing = options.signal;
   const metrics = getEchoMetrics(store);
+  const live = new LiveState({ chargers: options.chargers });
+  store.subscribe((event) => live.add(event), { client: false });
+  const feed = new LiveFeed(live, {
+    intervalMs: options.liveIntervalMs,
+    windowFrames: options.liveWindowFrames,
+  });
+  closing?.addEventListener("abort", () => feed.close(), { once: true });
   const app = new Hono();
 
   app.onError((error, c) => {
@@ -621,7 +672,8 @@ export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): 
   app.notFound((c) =>
     c.json({
       error: `no route ${c.req.method} ${c.req.path}: the routes are POST /events, ` +
-        "GET /events, GET /sessions, GET /stats, GET /metrics and GET /healthz",
+        "GET /events, GET /sessions, GET /stats, GET /metrics, GET /healthz, the live page " +
+        "GET / and its GET /live, GET /live/sessions and GET /live/stations/:id",
     }, 404)
   );
 
@@ -635,6 +687,10 @@ export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): 
   });
   // Registered before the token check, which it answers without reaching.
   app.get("/healthz", (c) => c.json({ ok: true }));
+  // The page holds no data (what it shows comes from /live), so it needs no token.
+  for (const [path, type, text] of PAGE_FILES) {
+    app.get(path, (c) => c.body(text, 200, { "content-type": type, "cache-control": "no-cache" }));
+  }
   if (options.token !== undefined) app.use("*", requireToken(options.token));
 
   app.post("/events", async (c) => {
@@ -685,6 +741,52 @@ export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): 
       c.header("Link", `</sessions?${query.toString().replaceAll("+", "%20")}>; rel="next"`);
     }
     return c.json(page.sessions);
+  });
+
+  app.get("/live", (c) => {
+    if (closing?.aborted) throw new RequestError(503, "the server is shutting down");
+    return liveResponse(
+      feed,
+      lastEventId(c.req.header("last-event-id"), c.req.query("lastEventId")),
+      {
+        closing,
+        slowClient: (max) => new SlowClientError(max, "frames"),
+      },
+    );
+  });
+
+  app.get("/live/sessions", (c) => {
+    const filter: LiveFilter = { city: c.req.query("city") };
+    const siteType = c.req.query("siteType");
+    if (siteType !== undefined) {
+      if (!v.is(SiteTypeSchema, siteType)) {
+        throw new RequestError(
+          400,
+          `unknown site type ${JSON.stringify(siteType)} in ?siteType: expected one of ` +
+            SiteTypeSchema.options.join(", "),
+        );
+      }
+      filter.siteType = siteType;
+    }
+    const status = c.req.query("status");
+    if (status !== undefined) {
+      if (!(STATION_STATUSES as readonly string[]).includes(status)) {
+        throw new RequestError(
+          400,
+          `unknown station status ${JSON.stringify(status)} in ?status: expected one of ` +
+            STATION_STATUSES.join(", "),
+        );
+      }
+      filter.status = status as LiveFilter["status"];
+    }
+    const limit = queryInteger(c, "limit", 1, MAX_LIVE_SESSIONS_LIMIT) ?? LIVE_SESSIONS_LIMIT;
+    return c.json(live.sessions(filter, limit));
+  });
+
+  app.get("/live/stations/:id", (c) => {
+    const station = live.station(c.req.param("id"));
+    if (!station) throw new RequestError(404, `no station ${JSON.stringify(c.req.param("id"))}`);
+    return c.json(station);
   });
 
   app.get("/stats", (c) => c.json(store.stats()));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Hono } from "hono";
-import type { SimEvent } from "../core/event.ts";
+import type { SessionEvent, SimEvent } from "../core/event.ts";
 import { createEchoApp, type EchoAppOptions, type Problem, SlowClientError } from "./echo_app.ts";
 import { EventStore } from "./event_store.ts";
 import { simEvents } from "../tests/_events.ts";
@@ -592,5 +592,205 @@ Deno.test("GET /events disconnects a client that is not reading as soon as it is
   await assert.rejects(
     reader.read(),
     (e) => e instanceof SlowClientError && e.message.includes("more than 50 events behind"),
+  );
+});
+
+// --- the live page -----------------------------------------------------------
+
+/** The frames of a `GET /live` answer, parsed. */
+async function liveFrames(res: Response, count: number) {
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "text/event-stream");
+  const reader = res.body!.getReader();
+  const { frames } = await readFrames(reader, count);
+  return {
+    frames: frames.map((f) => ({ id: Number(f.id), event: f.event, data: JSON.parse(f.data) })),
+    reader,
+  };
+}
+
+Deno.test("GET / serves the live page and its files, without the token", async () => {
+  const { app } = setup({ token: "t0k3n" });
+  for (
+    const [path, type, start] of [
+      ["/", "text/html; charset=utf-8", "<!doctype html>"],
+      ["/live.js", "text/javascript; charset=utf-8", ""],
+      ["/live.css", "text/css; charset=utf-8", ""],
+      ["/us.json", "application/json", '{"type":"Topology"'],
+    ]
+  ) {
+    const res = await app.request(path);
+    assert.equal(res.status, 200, path);
+    assert.equal(res.headers.get("content-type"), type, path);
+    assert.ok((await res.text()).startsWith(start), path);
+  }
+  const refused = await app.request("/live");
+  assert.equal(refused.status, 401, "what the page shows needs the token");
+  await refused.body?.cancel();
+});
+
+Deno.test("GET /live streams a snapshot, then a delta about 4 times a second with consecutive IDs", async () => {
+  const { app, store } = setup({ liveIntervalMs: 20 });
+  const events = EVENTS.slice(0, 300);
+  for (const e of events) store.add(e);
+  const { frames, reader } = await liveFrames(await app.request("/live"), 3);
+  await reader.cancel();
+  assert.deepEqual(frames.map((f) => [f.id, f.event, f.data.kind]), [
+    [0, "snapshot", "snapshot"],
+    [1, "delta", "delta"],
+    [2, "delta", "delta"],
+  ]);
+  const stations = new Set(events.map((e) => e.stationId));
+  assert.equal(frames[0].data.stations.length, 0, "stations are announced by the first frame");
+  assert.equal(frames[1].data.added.length, stations.size);
+  assert.equal(frames[1].data.totals.events, 300);
+  assert.equal(frames[1].data.time, Date.parse(events.at(-1)!.time));
+  assert.equal(store.subscribers, 0, "the live page's state is not an SSE client");
+});
+
+Deno.test("GET /live resumes after Last-Event-ID within its window, and sends a snapshot outside it", async (t) => {
+  const { app, store } = setup({ liveIntervalMs: 10, liveWindowFrames: 5 });
+  for (const e of EVENTS.slice(0, 100)) store.add(e);
+  // One client keeps the frames coming while the others come and go.
+  const first = await liveFrames(await app.request("/live"), 8);
+  assert.deepEqual(first.frames.map((f) => f.id), [0, 1, 2, 3, 4, 5, 6, 7]);
+  try {
+    await t.step("Last-Event-ID within the window: the frames after it, no snapshot", async () => {
+      const res = await app.request("/live", { headers: { "Last-Event-ID": "5" } });
+      const { frames, reader } = await liveFrames(res, 3);
+      await reader.cancel();
+      assert.deepEqual(frames.map((f) => [f.id, f.event]), [[6, "delta"], [7, "delta"], [
+        8,
+        "delta",
+      ]]);
+    });
+    await t.step("?lastEventId, for a new stream", async () => {
+      const { frames, reader } = await liveFrames(await app.request("/live?lastEventId=6"), 2);
+      await reader.cancel();
+      assert.deepEqual(frames.map((f) => f.id).slice(0, 2), [7, 8]);
+    });
+    await t.step("an ID older than the window: a snapshot, then the frames after it", async () => {
+      const res = await app.request("/live", { headers: { "Last-Event-ID": "1" } });
+      const { frames, reader } = await liveFrames(res, 2);
+      await reader.cancel();
+      assert.equal(frames[0].event, "snapshot");
+      assert.ok(frames[0].data.stations.length > 0);
+      assert.equal(frames[1].id, frames[0].id + 1);
+    });
+    await t.step("an ID this server never made (it restarted): a snapshot", async () => {
+      const res = await app.request("/live", { headers: { "Last-Event-ID": "999999" } });
+      const { frames, reader } = await liveFrames(res, 1);
+      await reader.cancel();
+      assert.equal(frames[0].event, "snapshot");
+    });
+  } finally {
+    await first.reader.cancel();
+  }
+});
+
+Deno.test("GET /live lists every station from the start when the app has the network's chargers", async () => {
+  const chargers = [
+    {
+      id: "C1",
+      stationId: "S1",
+      name: "One",
+      city: "Boulder",
+      state: "CO",
+      latitude: 40,
+      longitude: -105,
+      level: "L2" as const,
+    },
+    {
+      id: "C2",
+      stationId: "S1",
+      name: "One",
+      city: "Boulder",
+      state: "CO",
+      latitude: 40,
+      longitude: -105,
+      level: "L2" as const,
+    },
+    {
+      id: "C3",
+      name: "Two",
+      city: "Boulder",
+      state: "CO",
+      latitude: 40.1,
+      longitude: -105.1,
+      level: "DCFC" as const,
+    },
+  ];
+  const { app } = setup({ chargers });
+  const { frames, reader } = await liveFrames(await app.request("/live"), 1);
+  await reader.cancel();
+  assert.deepEqual(
+    frames[0].data.stations.map((
+      s: { id: string; ports: number; siteType: string },
+    ) => [s.id, s.ports, s.siteType]),
+    [["S1", 2, "public"], ["C3", 1, "dc_fast"]],
+  );
+});
+
+Deno.test("GET /live ends its streams when the signal aborts, then answers 503", async () => {
+  const closing = new AbortController();
+  const { app } = setup({ signal: closing.signal, liveIntervalMs: 10 });
+  const res = await app.request("/live");
+  const reader = res.body!.getReader();
+  await readFrames(reader, 1);
+  closing.abort();
+  const { ended } = await readFrames(reader);
+  assert.ok(ended);
+  const refused = await json(await app.request("/live"), 503);
+  assert.match(refused.error, /shutting down/);
+});
+
+Deno.test("GET /live/sessions lists sessions plugged in and lately ended, filtered", async () => {
+  const { app, store } = setup();
+  const events = EVENTS.slice(0, 3000);
+  for (const e of events) store.add(e);
+  const all = await json(await app.request("/live/sessions?limit=1000"), 200);
+  assert.ok(all.length > 0);
+  assert.ok(
+    all.every((s: { active: boolean }, i: number) => i === 0 || s.active <= all[i - 1].active),
+  );
+  const city = events[0].city;
+  const inCity = await json(
+    await app.request(`/live/sessions?city=${encodeURIComponent(city)}`),
+    200,
+  );
+  assert.ok(inCity.length > 0 && inCity.every((s: { city: string }) => s.city === city));
+  const fast = await json(await app.request("/live/sessions?siteType=dc_fast&limit=1000"), 200);
+  assert.ok(fast.every((s: { siteType: string }) => s.siteType === "dc_fast"));
+  assert.equal((await json(await app.request("/live/sessions?limit=2"), 200)).length, 2);
+  assert.match(
+    (await json(await app.request("/live/sessions?siteType=garage"), 400)).error,
+    /unknown site type "garage" in \?siteType: expected one of workplace, public, dc_fast, residential/,
+  );
+  assert.match(
+    (await json(await app.request("/live/sessions?status=busy"), 400)).error,
+    /unknown station status "busy" in \?status: expected one of charging, occupied/,
+  );
+  assert.match(
+    (await json(await app.request("/live/sessions?limit=0"), 400)).error,
+    /\?limit must be an integer from 1 to 1000/,
+  );
+});
+
+Deno.test("GET /live/stations/:id says what each port of a station does", async () => {
+  const { app, store } = setup();
+  const started = EVENTS.find((e) => e.type === "session.started") as SessionEvent;
+  for (const e of EVENTS.slice(0, EVENTS.indexOf(started) + 1)) store.add(e);
+  const station = await json(
+    await app.request(`/live/stations/${encodeURIComponent(started.stationId)}`),
+    200,
+  );
+  assert.equal(station.name, started.locationName);
+  const port = station.portList.find((p: { chargerId: string }) =>
+    p.chargerId === started.chargerId
+  );
+  assert.equal(port.session.sessionId, started.sessionId);
+  assert.match(
+    (await json(await app.request("/live/stations/nope"), 404)).error,
+    /no station "nope"/,
   );
 });

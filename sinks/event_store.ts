@@ -84,6 +84,17 @@ export interface AddOptions {
   idempotencyKey?: string;
 }
 
+/** Options of {@link EventStore.subscribe}. */
+export interface SubscribeOptions {
+  /**
+   * Whether the listener is a client (an SSE stream), counted in
+   * {@link EventStore.subscribers}; the live page's state, which takes every
+   * event for as long as the server runs, is not.
+   * @default {true}
+   */
+  client?: boolean;
+}
+
 /** Filters of {@link EventStore.sessions}; an omitted field matches every session. */
 export interface SessionFilter {
   /** The `status` of the session's latest event, e.g. `"In Use"`. @default {undefined} */
@@ -235,6 +246,7 @@ export class EventStore {
   #active = 0;
   /** Replaced, never mutated, so a listener may (un)subscribe while being called. */
   #listeners: readonly StoreListener[] = [];
+  #clients = 0;
 
   constructor(options: EventStoreOptions = {}) {
     const maxKeys = checkLimit("maxKeys", options.maxKeys ?? 1_000_000);
@@ -335,17 +347,23 @@ export class EventStore {
    * listener that throws is logged and does not stop the others. Returns the
    * function that unsubscribes.
    */
-  subscribe(listener: StoreListener): () => void {
+  subscribe(listener: StoreListener, options: SubscribeOptions = {}): () => void {
     const entry: StoreListener = (event, seq) => listener(event, seq);
+    const client = options.client ?? true;
     this.#listeners = [...this.#listeners, entry];
+    if (client) this.#clients++;
+    let subscribed = true;
     return () => {
+      if (!subscribed) return;
+      subscribed = false;
       this.#listeners = this.#listeners.filter((l) => l !== entry);
+      if (client) this.#clients--;
     };
   }
 
-  /** How many listeners are subscribed. */
+  /** How many clients are subscribed (listeners subscribed with `client: false` apart). */
   get subscribers(): number {
-    return this.#listeners.length;
+    return this.#clients;
   }
 
   #track(event: SessionState, stamp: number): void {

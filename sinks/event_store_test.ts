@@ -161,6 +161,20 @@ Deno.test("EventStore does not let a late, older event replace a session's lates
   assert.equal(store.stats().accepted, 2);
 });
 
+Deno.test("EventStore.subscribe() with client: false delivers events without counting a subscriber", () => {
+  const store = new EventStore();
+  const seen: string[] = [];
+  const unsubscribe = store.subscribe((event) => seen.push(event.eventId), { client: false });
+  store.subscribe(() => {})();
+  assert.equal(store.subscribers, 0);
+  store.add(EVENTS[0]);
+  unsubscribe();
+  unsubscribe();
+  store.add(EVENTS[1]);
+  assert.deepEqual(seen, [EVENTS[0].eventId]);
+  assert.equal(store.subscribers, 0);
+});
+
 Deno.test("EventStore.subscribe() delivers each accepted event in order until unsubscribed", () => {
   const store = new EventStore();
   const seen: [number, string][] = [];

@@ -55,5 +55,6 @@ export type {
   SessionFilter,
   SessionState,
   StoreListener,
+  SubscribeOptions,
 } from "./event_store.ts";
 export { getStdoutSink, stdoutSinkType } from "./stdout.ts";

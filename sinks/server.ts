@@ -1,7 +1,8 @@
 /**
  * The webhook echo server on a socket, and a sink that runs one inside a
  * simulation: `evsim --sink server` serves the events it generates to SSE
- * clients and to `GET /sessions`, as a receiver would see them.
+ * clients and to `GET /sessions`, as a receiver would see them, and shows
+ * them on the live page at `/`.
  *
  * ```ts
  * await using server = await serveEcho({ port: 8787 });
@@ -32,6 +33,13 @@ import { AddressInUseError, SinkError } from "../core/errors.ts";
 import { defineSinkType, secretAccess, secretOption } from "../core/sink_type.ts";
 
 const logger = getLogger(["evsim", "server"]);
+
+/**
+ * The longest the server sink takes events without letting the event loop
+ * run, in milliseconds of wall time: what a client of its server may wait
+ * for an answer while the run is busy.
+ */
+const YIELD_EVERY_MS = 50;
 
 /** Options of {@link serveEcho} and {@link getServerSink}. */
 export interface EchoServerOptions extends Omit<EchoAppOptions, "signal"> {
@@ -192,15 +200,32 @@ export async function serveEcho(options: EchoServerOptions = {}): Promise<EchoSe
 
 /**
  * A sink that runs an echo server for the length of a simulation and
- * publishes each event on it, so SSE clients and `GET /sessions` see the run
- * live. Disposing the sink stops the server.
+ * publishes each event on it, so SSE clients, `GET /sessions` and the live
+ * page at `/` see the run live; it says where (category `evsim·notice`, which
+ * the command line prints). Disposing the sink stops the server.
  */
 export async function getServerSink(options: EchoServerOptions = {}): Promise<ServerSink> {
   const server = await serveEcho(options);
+  getLogger(["evsim", "notice"]).info("echo server listening on {url}, live page at {page}", {
+    url: server.url,
+    page: `${server.url}/`,
+  });
   const stats = newSinkStats(`server ${server.url}`);
+  let count = 0;
+  let since = performance.now();
   const sink = (event: SimEvent) => {
     stats.received++;
     if (server.publish(event)) stats.sent++;
+    // A run behind its schedule (or a backfill) never waits, so the server would get no
+    // turn of the event loop to answer its clients: it gets one every YIELD_EVERY_MS.
+    if ((++count & 255) === 0 && performance.now() - since >= YIELD_EVERY_MS) {
+      return new Promise<void>((resolve) =>
+        setTimeout(() => {
+          since = performance.now();
+          resolve();
+        }, 0)
+      );
+    }
   };
   return Object.assign(sink, {
     server,
@@ -241,6 +266,7 @@ export const serverSinkType = defineSinkType({
     getServerSink({
       port: options.port,
       hostname: options.host,
+      chargers: context.chargers,
       token: secretOption(
         options.token,
         options.tokenEnv,

@@ -7,10 +7,23 @@
  * ```ts
  * await using chromium = await launchChromium();
  * const title = await chromium.evaluate("file:///tmp/report.html", "document.title");
+ * await using page = await chromium.open("http://127.0.0.1:8787/");
+ * await page.evaluate("document.title");
+ * await Deno.writeFile("page.png", await page.screenshot());
  * ```
  *
  * @module
  */
+
+/** A tab that stays open: evaluate in it as often as needed, take screenshots. */
+export interface ChromiumPage extends AsyncDisposable {
+  /** Evaluates `expression` in the page (awaiting a promise) and returns its value as JSON. */
+  evaluate(expression: string): Promise<unknown>;
+  /** A PNG of the page's viewport. */
+  screenshot(): Promise<Uint8Array>;
+  /** Closes the tab (idempotent). */
+  close(): Promise<void>;
+}
 
 /** A running headless Chromium. */
 export interface Chromium extends AsyncDisposable {
@@ -20,6 +33,8 @@ export interface Chromium extends AsyncDisposable {
    * would carry it. The tab is closed afterwards.
    */
   evaluate(url: string, expression: string): Promise<unknown>;
+  /** Opens `url` in a new tab and waits for its load event; close the page when done. */
+  open(url: string): Promise<ChromiumPage>;
   /** Closes Chromium and removes its profile directory (idempotent). */
   close(): Promise<void>;
 }
@@ -324,8 +339,14 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Chr
   }
   const connection = cdp;
 
-  const evaluate = async (url: string, expression: string): Promise<unknown> => {
+  const open = async (url: string): Promise<ChromiumPage> => {
     const { targetId } = await connection.send("Target.createTarget", { url: "about:blank" });
+    let closed = false;
+    const closePage = async () => {
+      if (closed) return;
+      closed = true;
+      await connection.send("Target.closeTarget", { targetId }).catch(() => {});
+    };
     try {
       const { sessionId } = await connection.send("Target.attachToTarget", {
         targetId,
@@ -341,26 +362,54 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<Chr
         load.cancel();
         load.event.catch(() => {});
       }
-      const { result, exceptionDetails } = await connection.send("Runtime.evaluate", {
-        expression,
-        returnByValue: true,
-        awaitPromise: true,
-      }, sessionId) as {
-        result: { value?: unknown };
-        exceptionDetails?: { text: string; exception?: { description?: string } };
+      const evaluateInPage = async (expression: string): Promise<unknown> => {
+        const { result, exceptionDetails } = await connection.send("Runtime.evaluate", {
+          expression,
+          returnByValue: true,
+          awaitPromise: true,
+        }, sessionId) as {
+          result: { value?: unknown };
+          exceptionDetails?: { text: string; exception?: { description?: string } };
+        };
+        if (exceptionDetails) {
+          throw new Error(
+            `evaluating in ${url} threw: ${
+              exceptionDetails.exception?.description ?? exceptionDetails.text
+            }`,
+          );
+        }
+        return result.value;
       };
-      if (exceptionDetails) {
-        throw new Error(
-          `evaluating in ${url} threw: ${
-            exceptionDetails.exception?.description ?? exceptionDetails.text
-          }`,
-        );
-      }
-      return result.value;
-    } finally {
-      await connection.send("Target.closeTarget", { targetId }).catch(() => {});
+      const screenshot = async (): Promise<Uint8Array> => {
+        const { data } = await connection.send(
+          "Page.captureScreenshot",
+          { format: "png" },
+          sessionId,
+        ) as {
+          data: string;
+        };
+        return Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      };
+      return {
+        evaluate: evaluateInPage,
+        screenshot,
+        close: closePage,
+        [Symbol.asyncDispose]: closePage,
+      };
+    } catch (error) {
+      await closePage();
+      throw error;
     }
   };
 
-  return { evaluate, close, [Symbol.asyncDispose]: close };
+  const evaluate = async (url: string, expression: string): Promise<unknown> => {
+    const page = await open(url);
+    try {
+      return await page.evaluate(expression);
+    } finally {
+      await page.close();
+    }
+  };
+
+  return { evaluate, open, close, [Symbol.asyncDispose]: close };
 }

@@ -1,0 +1,83 @@
+/**
+ * What the live page costs a run: the same run of the default network with
+ * the server sink (12 simulated hours from a Monday morning, at 3600×), in
+ * rounds alternating without and with the page open in headless Chromium;
+ * it prints each round's wall time (as the run reports it) and the medians.
+ * The issue's bound: with the page open, within 10 % of the run without it.
+ *
+ *     deno run --allow-read --allow-write --allow-env --allow-run --allow-net=127.0.0.1 \
+ *       tests/live_page_bench.ts [--rounds 2] [--duration 12h] [--speed 3600]
+ */
+// deno-lint-ignore-file no-console
+import { parseArgs } from "node:util";
+import { launchChromium } from "./_chromium.ts";
+import { evsimCommand, inTempDir } from "./_evsim.ts";
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "2" },
+    duration: { type: "string", default: "12h" },
+    speed: { type: "string", default: "3600" },
+  },
+});
+
+/** One run; returns the seconds it reports, and the frames the page took if it was open. */
+async function round(withPage: boolean): Promise<{ seconds: number; frames?: number }> {
+  let result: { seconds: number; frames?: number } | undefined;
+  await inTempDir(async (dir) => {
+    const child = evsimCommand([
+      "--from",
+      "2026-01-05T15:00:00Z",
+      "--duration",
+      values.duration,
+      "--warm-up",
+      "1d",
+      "--speed",
+      values.speed,
+      "--sink",
+      "server:0",
+    ], dir).spawn();
+    const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let log = "";
+    while (!/live page at (\S+)/.test(log)) {
+      const { value, done } = await stderr.read();
+      if (done) throw new Error(`evsim did not start:\n${log}`);
+      log += value;
+    }
+    const url = /live page at (\S+)/.exec(log)![1];
+    const chromium = withPage ? await launchChromium({ timeoutMs: 60_000 }) : undefined;
+    const page = await chromium?.open(url);
+    for (;;) {
+      const { value, done } = await stderr.read();
+      if (done) break;
+      log += value;
+    }
+    await child.status;
+    await child.stdout.cancel();
+    const frames = await page?.evaluate("evsimLive.frames.length") as number | undefined;
+    await page?.close();
+    await chromium?.close();
+    const seconds = /finished .* in ([\d.]+) s/.exec(log)?.[1];
+    if (!seconds) throw new Error(`no summary:\n${log}`);
+    result = { seconds: Number(seconds), frames };
+  });
+  return result!;
+}
+
+const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)];
+const times = { without: [] as number[], with: [] as number[] };
+for (let i = 0; i < Number(values.rounds); i++) {
+  for (const withPage of [false, true]) {
+    const { seconds, frames } = await round(withPage);
+    times[withPage ? "with" : "without"].push(seconds);
+    console.log(
+      `round ${i + 1}, ${withPage ? `with the page (${frames} frames)` : "without the page"}: ` +
+        `${seconds} s`,
+    );
+  }
+}
+const [without, withPage] = [median(times.without), median(times.with)];
+console.log(
+  `median: ${without} s without the page, ${withPage} s with it ` +
+    `(${((withPage / without - 1) * 100).toFixed(1)} %)`,
+);

@@ -10,6 +10,7 @@ import type { Config } from "../core/config.ts";
 import { ConfigError, parseJson } from "../core/errors.ts";
 import { DEFAULT_WARM_UP_MS } from "../core/plan.ts";
 import { warmUp } from "../core/run.ts";
+import { Random } from "../core/random.ts";
 import { Simulation } from "../core/simulation.ts";
 import { resolvePath } from "../core/load.ts";
 import { parseDuration, parseInstant } from "../core/time.ts";
@@ -85,8 +86,20 @@ export async function loadTest(
     : warm === "0"
     ? 0
     : parseDuration(warm)!;
-  // A shard simulates its own stations; the choices are made over every station.
-  const network = options.shard ? shardNetwork(inputs.network, options.shard) : inputs.network;
+  // Only the stations that take part are simulated (each charger draws from its own random
+  // stream: their events are those of the whole network's run), and a shard's own only; the
+  // choices are made over every station.
+  // The OCPP library (ocpp-rpc, ws) loads only for the commands that speak OCPP.
+  const { takingPart } = await import("../loadtest/run.ts");
+  const stations = stationsOf(inputs.network);
+  const part = new Set(
+    takingPart(scenario, stations.map((s) => s.stationId), Random.stream(seed, "loadtest")),
+  );
+  const taking = {
+    ...inputs.network,
+    chargers: inputs.network.chargers.filter((c) => part.has(c.stationId ?? c.id)),
+  };
+  const network = options.shard ? shardNetwork(taking, options.shard) : taking;
   const sim = new Simulation({
     seed,
     start: start - warmUpMs,
@@ -102,12 +115,11 @@ export async function loadTest(
     env: options.env ?? ((name) => Deno.env.get(name)),
     baseDir: configBaseDir(options.scenarioFile),
   });
-  // The OCPP library (ocpp-rpc, ws) loads only for the commands that speak OCPP.
   const { runLoadTest } = await import("../loadtest/run.ts");
   return await runLoadTest({
     scenario,
     sim,
-    stations: stationsOf(inputs.network),
+    stations,
     shard: options.shard,
     metrics: options.metrics,
     tracePath: scenario.trace &&

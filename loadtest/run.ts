@@ -105,14 +105,11 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
   const began = performance.now();
   const recorder = new LoadRecorder(() => performance.now() - began);
   const random = Random.stream(options.seed, "loadtest");
-  const order = shuffled(options.stations.map((s) => s.stationId), random);
+  const order = takingPart(scenario, options.stations.map((s) => s.stationId), random);
   const { shard } = options;
   const mine = (id: string) => !shard || inShard(id, shard);
   const ramps = scenario.phases.flatMap((p) => ("ramp" in p ? [p.ramp] : []));
-  const most = Math.min(
-    order.length,
-    ramps.length > 0 ? Math.max(...ramps.map((r) => r.to)) : scenario.chargePoints ?? order.length,
-  );
+  const most = order.length;
   // The commands of the central system go to the inbox of the phase running.
   let inbox = new CommandInbox();
   const commands = { send: (c: Command): Promise<CommandOutcome> => inbox.send(c) };
@@ -275,7 +272,12 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
         }
       }
       if (await simulated === "stopped") completed = false;
-      else simAt = end;
+      else {
+        // The simulation ends the phase at its last event before `end`: the phase lasts its time.
+        await sleep(phaseStart + ms - performance.now(), signal);
+        if (signal?.aborted) completed = false;
+        simAt = end;
+      }
       calm();
     }
   } finally {
@@ -347,6 +349,22 @@ function frameTrace(path: string, options: { maxBytes: number; backups: number }
       await Promise.resolve(file[Symbol.asyncDispose]()).catch(fail);
     },
   };
+}
+
+/**
+ * The stations that take part in `scenario`, in the order they join: as
+ * many as it ever has online (the largest ramp's `to`, or `chargePoints`),
+ * drawn from `stationIds` with the seeded `random` (a stream named
+ * `loadtest` of the test's seed). A test need simulate only these.
+ */
+export function takingPart(
+  scenario: Scenario,
+  stationIds: readonly string[],
+  random: Random,
+): string[] {
+  const ramps = scenario.phases.flatMap((p) => ("ramp" in p ? [p.ramp.to] : []));
+  const most = ramps.length > 0 ? Math.max(...ramps) : scenario.chargePoints ?? stationIds.length;
+  return shuffled(stationIds, random).slice(0, most);
 }
 
 /** `items` in an order drawn from `random` (Fisher–Yates). */

@@ -187,6 +187,9 @@ function mergePhases(parts: readonly PhaseReport[]): PhaseReport {
     simTo: parts.map((p) => p.simTo).sort().at(-1)!,
     chargePoints: parts.flatMap((p) => p.chargePoints).sort(),
     chaos,
+    // The worst shard's: percentiles of percentiles do not add up.
+    eventLoopDelayMs: parts.map((p) => p.eventLoopDelayMs).filter((l) => l !== undefined)
+      .reduce((a, b) => (b.p99 > a.p99 ? b : a)),
     actions: mergeActions(parts.map((p) => p.actions)),
   };
 }

@@ -58,6 +58,8 @@ export interface PhaseReport {
   chargePoints: string[];
   /** What chaos did, by act: calls `delayed`, `duplicated`, `skewed`; central system calls `held`. */
   chaos: Record<string, number>;
+  /** How late this process's timers fired during the phase (see `LoadRecorder.lag`). */
+  eventLoopDelayMs: Latency;
   actions: ActionReport[];
 }
 
@@ -176,6 +178,7 @@ export class LoadRecorder {
     simFrom: number;
     chargePoints: string[];
     chaos: Record<string, number>;
+    lag: Histogram;
     actions: Map<string, ActionStats>;
   }[] = [];
   readonly #phaseEnds: { endMs: number; simTo: number }[] = [];
@@ -211,6 +214,7 @@ export class LoadRecorder {
       simFrom: simMs,
       chargePoints: [],
       chaos: {},
+      lag: histogram(),
       actions: new Map(),
     });
   }
@@ -264,7 +268,9 @@ export class LoadRecorder {
    * loaded load generator adds to what it measures.
    */
   lag(ms: number): void {
-    this.#lag.recordValue(Math.max(1, Math.round(ms * 1000)));
+    const us = Math.max(1, Math.round(ms * 1000));
+    this.#lag.recordValue(us);
+    this.#phases.at(-1)?.lag.recordValue(us);
   }
 
   /** How late this process's timers fired (see {@link lag}). */
@@ -382,6 +388,7 @@ export class LoadRecorder {
       simTo: new Date(this.#phaseEnds[index]?.simTo ?? p.simFrom).toISOString(),
       chargePoints: p.chargePoints.slice(),
       chaos: { ...p.chaos },
+      eventLoopDelayMs: latencyOf(p.lag),
       actions: reportOf(p.actions),
     }));
   }

@@ -94,8 +94,10 @@ export interface LoadReport {
   chargePoints: ChargePointStats & { queued: number };
 }
 
-/** How often the number of charge points online is noted, and a ramp adds some. */
+/** How often the number of charge points online is noted. */
 const TICK_MS = 250;
+/** How often a ramp adds charge points: a few at a time, not bursts. */
+const RAMP_TICK_MS = 50;
 /** How often the event loop's delay is sampled. */
 const LAG_EVERY_MS = 10;
 
@@ -219,7 +221,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
           const done = Math.min(1, (performance.now() - phaseStart) / over);
           await joinUpTo(Math.round(from + (to - from) * done));
           if (done >= 1) break;
-          await sleep(Math.min(TICK_MS, over), signal);
+          await sleep(Math.min(RAMP_TICK_MS, over), signal);
         }
       } else if ("reconnectStorm" in phase) {
         const { share, within } = phase.reconnectStorm;

@@ -43,7 +43,11 @@ interface Report {
   actions: { action: string; calls: number; latencyMs: { p50: number; p99: number } }[];
   connections: { joined: number; booted: number; bootMs: { p99: number } };
   eventLoopDelay: { latencyMs: { p50: number; p99: number; max: number } };
-  phases: { kind: string; actions: { calls: number; latencyMs: { p99: number } }[] }[];
+  phases: {
+    kind: string;
+    eventLoopDelayMs: { p99: number };
+    actions: { calls: number; latencyMs: { p99: number } }[];
+  }[];
 }
 
 console.log(
@@ -80,7 +84,9 @@ for (const n of sizes) {
   console.log(
     `${n} | ${r.connections.booted} | ${calls} | ${Math.round(steadyCalls / steadySeconds)} | ${
       p99.toFixed(1)
-    } | ${lag.p50.toFixed(2)} / ${lag.p99.toFixed(2)} / ${lag.max.toFixed(1)}`,
+    } | ${lag.p50.toFixed(2)} / ${lag.p99.toFixed(2)} / ${lag.max.toFixed(1)} (p99 ${
+      r.phases.map((p) => `${p.kind} ${p.eventLoopDelayMs.p99.toFixed(1)}`).join(", ")
+    })`,
   );
   if (lag.p99 >= TARGET_MS || r.connections.booted < n) break;
   sustained = n;

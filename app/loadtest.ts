@@ -12,7 +12,7 @@ import { DEFAULT_WARM_UP_MS } from "../core/plan.ts";
 import { warmUp } from "../core/run.ts";
 import { Random } from "../core/random.ts";
 import { Simulation } from "../core/simulation.ts";
-import { resolvePath } from "../core/load.ts";
+import { readJson, readText, resolvePath } from "../core/load.ts";
 import { parseDuration, parseInstant } from "../core/time.ts";
 import { parseScenario, type Scenario } from "../loadtest/scenario.ts";
 import type { LoadReport, LoadTestOptions } from "../loadtest/run.ts";
@@ -24,16 +24,7 @@ import { ocppFleetOptions } from "./ocpp.ts";
 
 /** Reads and checks the scenario at `path`; every error names the file and the field. */
 export async function readScenario(path: string): Promise<Scenario> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    throw new ConfigError(
-      error instanceof Deno.errors.NotFound
-        ? `${path}: scenario file not found`
-        : `${path}: cannot read the scenario: ${(error as Error).message}`,
-    );
-  }
+  const text = await readText(Deno.readTextFile, path, "scenario file");
   let value: unknown;
   if (/\.ya?ml$/i.test(path)) {
     const { parse } = await import("yaml"); // only for a YAML scenario
@@ -141,17 +132,7 @@ export async function mergeReportFiles(paths: readonly string[]): Promise<LoadRe
   const { mergeReports, parseReport } = await import("../loadtest/merge.ts");
   const reports = [];
   for (const path of paths) {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(path);
-    } catch (error) {
-      throw new ConfigError(
-        error instanceof Deno.errors.NotFound
-          ? `${path}: report not found`
-          : `${path}: cannot read the report: ${(error as Error).message}`,
-      );
-    }
-    reports.push(parseReport(parseJson(text, path), path));
+    reports.push(parseReport(await readJson(Deno.readTextFile, path, "report"), path));
   }
   return mergeReports(reports);
 }

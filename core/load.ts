@@ -42,11 +42,10 @@ export function dirname(path: string): string {
   return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);
 }
 
-/** Reads and parses a JSON file, naming the path in every error. */
-export async function readJson(read: ReadTextFile, path: string, what: string): Promise<unknown> {
-  let text: string;
+/** Reads a text file, naming the path and `what` it is in every error. */
+export async function readText(read: ReadTextFile, path: string, what: string): Promise<string> {
   try {
-    text = await read(path);
+    return await read(path);
   } catch (error) {
     const missing = error instanceof Error && error.name === "NotFound";
     throw new ConfigError(
@@ -56,7 +55,11 @@ export async function readJson(read: ReadTextFile, path: string, what: string): 
       { cause: error },
     );
   }
-  return parseJson(text, path);
+}
+
+/** Reads and parses a JSON file, naming the path in every error. */
+export async function readJson(read: ReadTextFile, path: string, what: string): Promise<unknown> {
+  return parseJson(await readText(read, path, what), path);
 }
 
 /** The config at `path`, validated; the embedded defaults when `path` is undefined. */

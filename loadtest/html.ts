@@ -11,7 +11,7 @@
  * @module
  */
 import type * as vl from "vega-lite";
-import { chartFigure, escapeHtml, PAGE_STYLE } from "../stats/svg_chart.ts";
+import { chartFigure, escapeHtml, pageHead } from "../stats/svg_chart.ts";
 import { type Latency, percentileOf } from "./recorder.ts";
 import type { LoadReport } from "./run.ts";
 
@@ -62,18 +62,7 @@ export async function renderLoadReportHtml(
     ["boot p99", `${ms(c.bootMs.p99)} ms`],
     ["evsim's event-loop delay p99", `${ms(report.eventLoopDelay.latencyMs.p99)} ms`],
   ];
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="generator" content="evsim">
-<title>${escapeHtml(title)}</title>
-<style>${PAGE_STYLE}</style>
-</head>
-<body>
-<header>
+  return `${pageHead(title)}<header>
 <h1>${escapeHtml(title)}</h1>
 <dl class="facts">${
     facts.map(([k, v]) => `<div><dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd></div>`).join("")

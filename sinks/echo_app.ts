@@ -38,6 +38,7 @@ import * as assets from "../web/assets.gen.ts";
 import { STATION_STATUSES } from "../web/frame.ts";
 import { LiveFeed } from "../web/live_feed.ts";
 import { lastEventId, liveResponse } from "../web/live_sse.ts";
+import { sseStream } from "./sse_stream.ts";
 import { type ChargerInfo, type LiveFilter, LiveState } from "../web/live_state.ts";
 import { SiteTypeSchema } from "../core/network.ts";
 
@@ -116,8 +117,6 @@ export interface Problem {
   message: string;
 }
 
-/** How long a client that is not reading may hold up shutdown. */
-const SHUTDOWN_GRACE_MS = 1000;
 /** Problems listed in a 400 at most (the message counts them all), so the answer stays small. */
 const MAX_PROBLEMS = 100;
 /** Levels of objects and arrays an event may nest (evsim's nest 2), checked before it is sized. */
@@ -516,117 +515,32 @@ export class SlowClientError extends Error {
   }
 }
 
-/**
- * Streams each event `store` accepts from now on as SSE.
- *
- * The body is a stream the server pulls from when the connection has room, so
- * the events queued here are those the client is behind by, as far as this
- * process can tell. Past `maxPending` the client is disconnected at once: it is
- * unsubscribed and its queue dropped, and the body gets a comment saying why,
- * then fails with a {@link SlowClientError}, on which the server drops the
- * connection. (The first version counted its events only once each write
- * returned; a client that never read blocked the write, never reached the
- * check, and stayed subscribed for good, and a stream that merely ends leaves
- * the connection open for the next request.)
- *
- * What the connection and the kernel already hold for the client is not
- * counted (about 4 MB on loopback), and a `Deno.serve` server writes the end
- * only when the client reads: Deno gives no way to close one connection, nor a
- * write timeout, so the socket of a client that never reads stays open, with
- * those bounded buffers, until it reads or leaves or the server shuts down.
- */
+/** Streams each event `store` accepts from now on as SSE (see `sse_stream.ts`). */
 function sseResponse(
   store: EventStore,
   maxPending: number,
   closing: AbortSignal | undefined,
 ): Response {
-  /** Events accepted and not yet pulled: `queue[head]` on. */
-  let queue: [number, SimEvent][] = [];
-  let head = 0;
-  let wake: (() => void) | undefined;
-  /** Set once no more events come: the client left, fell behind, or the server is closing. */
-  let ended = false;
-  let behind = false;
-  let grace: ReturnType<typeof setTimeout> | undefined;
-  let unsubscribe = () => {};
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  const onClose = () => {
-    wake?.();
-    grace = setTimeout(() => {
-      end();
-      try {
-        controller.close();
-      } catch {
-        // Already ended by the client or the server.
+  return sseStream<[number, SimEvent]>({
+    subscribe: (push) => store.subscribe((event, seq) => push([seq, event])),
+    // JSON.stringify never emits a raw newline, so each event is one data line.
+    encode(queue, from) {
+      let text = "";
+      let i = from;
+      while (i < queue.length && text.length < SSE_CHUNK_BYTES) {
+        const [seq, event] = queue[i++];
+        text += `id: ${seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
       }
-    }, SHUTDOWN_GRACE_MS);
-  };
-  /** Stops streaming: unsubscribes and drops the queue. */
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    unsubscribe();
-    closing?.removeEventListener("abort", onClose);
-    clearTimeout(grace);
-    queue = [];
-    head = 0;
-    wake?.();
-  };
-  const body = new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
-      // Subscribed before the response is returned, so a client that has the
-      // response headers misses nothing published after.
-      unsubscribe = store.subscribe((event, seq) => {
-        if (ended) return;
-        if (queue.length - head < maxPending) {
-          queue.push([seq, event]);
-          wake?.();
-          return;
-        }
-        logger.warning("Disconnected an SSE client more than {maxPending} events behind", {
-          maxPending,
-        });
-        behind = true;
-        end();
-        c.enqueue(ENCODER.encode(`: disconnected: more than ${maxPending} events behind\n\n`));
-      });
-      closing?.addEventListener("abort", onClose, { once: true });
+      return { text, next: i };
     },
-    async pull(c) {
-      while (head === queue.length && !ended) {
-        if (closing?.aborted) {
-          end();
-          return c.close();
-        }
-        await new Promise<void>((resolve) => wake = resolve);
-        wake = undefined;
-      }
-      // Failed only now, once the notice is taken: failing drops what is queued.
-      if (behind) return c.error(new SlowClientError(maxPending));
-      if (ended) return;
-      // JSON.stringify never emits a raw newline, so each event is one data line.
-      let frames = "";
-      while (head < queue.length && frames.length < SSE_CHUNK_BYTES) {
-        const [seq, event] = queue[head++];
-        frames += `id: ${seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
-      }
-      if (head === queue.length) {
-        queue = [];
-        head = 0;
-      } else if (head > 1024 && head * 2 > queue.length) {
-        queue = queue.slice(head);
-        head = 0;
-      }
-      c.enqueue(ENCODER.encode(frames));
-    },
-    cancel() {
-      // The client went away, or the server is closing its connection.
-      end();
-    },
-  }, { highWaterMark: 0 });
-  return new Response(body, {
-    headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+    maxPending,
+    unit: "events",
+    closing,
+    slowClient: (max) => new SlowClientError(max),
+    onBehind: () =>
+      logger.warning("Disconnected an SSE client more than {maxPending} events behind", {
+        maxPending,
+      }),
   });
 }
 

@@ -26,7 +26,7 @@ import {
   type Spread,
   type StatsReport,
 } from "./report.ts";
-import { chartFigure, escapeHtml, PAGE_STYLE } from "./svg_chart.ts";
+import { chartFigure, escapeHtml, pageHead } from "./svg_chart.ts";
 
 /** Options of {@linkcode renderHtml}. */
 export interface HtmlOptions {
@@ -71,18 +71,7 @@ export async function renderHtml(report: StatsReport, options: HtmlOptions): Pro
   ]);
   const [arrivals, energy, stay, load, utilization, uptime] = figures;
   const realism = await realismSection(report);
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="generator" content="evsim">
-<title>${escapeHtml(title)}</title>
-<style>${PAGE_STYLE}</style>
-</head>
-<body>
-<header>
+  return `${pageHead(title)}<header>
 <h1>${escapeHtml(title)}</h1>
 ${headerFacts(report)}
 </header>

@@ -100,3 +100,22 @@ function scopeIds(svg: string, prefix: string): string {
     },
   );
 }
+
+/**
+ * The start of a report page, to its `<body>`: a policy that lets it run no
+ * script and fetch nothing, its title and the shared style.
+ */
+export function pageHead(title: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="generator" content="evsim">
+<title>${escapeHtml(title)}</title>
+<style>${PAGE_STYLE}</style>
+</head>
+<body>
+`;
+}

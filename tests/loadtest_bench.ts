@@ -10,6 +10,7 @@
  * @module
  */
 // deno-lint-ignore-file no-console
+import { startCsmsProcess } from "./_csms_process.ts";
 import { evsimCommand } from "./_evsim.ts";
 
 const region = Deno.args[0] ?? "CA";
@@ -22,21 +23,8 @@ const TARGET_MS = 5;
 
 const cwd = await Deno.makeTempDir({ prefix: "evsim-loadtest-bench-" });
 await Deno.writeTextFile(`${cwd}/config.json`, JSON.stringify({ log: { file: null } }));
-const csms = evsimCommand(["csms", "--port", "0"], cwd).spawn();
-const csmsErr = csms.stderr.pipeThrough(new TextDecoderStream()).getReader();
-let text = "";
-let url: string | undefined;
-while (!url) {
-  const { value, done } = await csmsErr.read();
-  if (done) throw new Error(`evsim csms ended:\n${text}`);
-  text += value;
-  url = /listening on (ws:\/\/\S+)/.exec(text)?.[1];
-}
-// The rest of its stderr is read, so that it never blocks on a full pipe.
-(async () => {
-  for (;;) if ((await csmsErr.read()).done) return;
-})();
-csms.stdout.pipeTo(new WritableStream()).catch(() => {});
+const csms = await startCsmsProcess(cwd);
+const url = csms.url;
 
 interface Report {
   durationMs: number;
@@ -94,6 +82,5 @@ for (const n of sizes) {
 console.log(
   `largest ramp sustained with evsim's own delay under ${TARGET_MS} ms at p99: ${sustained}`,
 );
-csms.kill("SIGINT");
-await csms.status;
+await csms.stop();
 await Deno.remove(cwd, { recursive: true });

@@ -9,6 +9,7 @@
  * @module
  */
 // deno-lint-ignore-file no-console
+import { startCsmsProcess } from "./_csms_process.ts";
 import { evsimCommand } from "./_evsim.ts";
 
 const region = Deno.args[0] ?? "CA";
@@ -50,26 +51,11 @@ async function runFor(args: string[]) {
 }
 
 const base = ["--region", region, "--speed", speed, "--from", from];
-const csms = evsimCommand(["csms", "--port", "0", "--json"], cwd).spawn();
-const csmsErr = csms.stderr.pipeThrough(new TextDecoderStream()).getReader();
-let text = "";
-let url: string | undefined;
-while (!url) {
-  const { value, done } = await csmsErr.read();
-  if (done) throw new Error(`evsim csms ended:\n${text}`);
-  text += value;
-  url = /listening on (ws:\/\/\S+)/.exec(text)?.[1];
-}
-const csmsOut = new Response(csms.stdout).text();
+const csms = await startCsmsProcess(cwd);
+const url = csms.url;
 
 const withOcpp = await runFor([...base, "--ocpp", url, "-v"]);
-csms.kill("SIGINT");
-await csms.status;
-const summary = JSON.parse(await csmsOut) as {
-  chargePoints: unknown[];
-  calls: Record<string, number>;
-  violations: unknown[];
-};
+const { summary } = await csms.stop();
 const alone = await runFor(base);
 await Deno.remove(cwd, { recursive: true });
 

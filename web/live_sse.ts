@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { sseStream } from "../sinks/sse_stream.ts";
 import type { FeedFrame, LiveFeed } from "./live_feed.ts";
 
 /** Options of {@link liveResponse}. */
@@ -25,10 +26,6 @@ export interface LiveResponseOptions {
   /** Called when the stream ends, for whatever reason. @default {nothing} */
   onEnd?: () => void;
 }
-
-const ENCODER = new TextEncoder();
-/** How long a client that is not reading may hold up shutdown. */
-const SHUTDOWN_GRACE_MS = 1000;
 
 /**
  * A frame's SSE event name, read from its JSON without parsing it: `kind` is
@@ -48,75 +45,19 @@ export function liveResponse(
   lastId: number | undefined,
   options: LiveResponseOptions,
 ): Response {
-  const maxPending = options.maxPending ?? 40;
-  const { closing } = options;
-  let queue: FeedFrame[] = [];
-  let wake: (() => void) | undefined;
-  let ended = false;
-  let behind = false;
-  let grace: ReturnType<typeof setTimeout> | undefined;
-  let unsubscribe = () => {};
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  const onClose = () => {
-    wake?.();
-    grace = setTimeout(() => {
-      end();
-      try {
-        controller.close();
-      } catch {
-        // Already ended by the client or the server.
-      }
-    }, SHUTDOWN_GRACE_MS);
-  };
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    unsubscribe();
-    closing?.removeEventListener("abort", onClose);
-    clearTimeout(grace);
-    queue = [];
-    wake?.();
-    options.onEnd?.();
-  };
-  const body = new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
-      unsubscribe = feed.subscribe(lastId, (frame) => {
-        if (ended) return;
-        if (queue.length < maxPending) {
-          queue.push(frame);
-          wake?.();
-          return;
-        }
-        behind = true;
-        end();
-        c.enqueue(ENCODER.encode(`: disconnected: more than ${maxPending} frames behind\n\n`));
-      });
-      closing?.addEventListener("abort", onClose, { once: true });
-    },
-    async pull(c) {
-      while (queue.length === 0 && !ended) {
-        if (closing?.aborted) {
-          end();
-          return c.close();
-        }
-        await new Promise<void>((resolve) => wake = resolve);
-        wake = undefined;
-      }
-      if (behind) return c.error(options.slowClient(maxPending));
-      if (ended) return;
-      const text = queue.map((frame) =>
+  return sseStream<FeedFrame>({
+    subscribe: (push) => feed.subscribe(lastId, push),
+    encode: (queue, from) => ({
+      text: queue.slice(from).map((frame) =>
         `id: ${frame.id}\nevent: ${frameKind(frame.text)}\ndata: ${frame.text}\n\n`
-      ).join("");
-      queue = [];
-      c.enqueue(ENCODER.encode(text));
-    },
-    cancel() {
-      end();
-    },
-  }, { highWaterMark: 0 });
-  return new Response(body, {
-    headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+      ).join(""),
+      next: queue.length,
+    }),
+    maxPending: options.maxPending ?? 40,
+    unit: "frames",
+    closing: options.closing,
+    slowClient: options.slowClient,
+    onEnd: options.onEnd,
   });
 }
 

@@ -469,6 +469,18 @@ function idempotencyKey(c: Context, events: number): string | undefined {
 const B64TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
 const CHALLENGE = 'Bearer realm="evsim"';
 
+/** The SHA-256 digest of `text`: tokens are compared by digest, in constant time. */
+async function digest(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+}
+
+/** Whether `a` and `b` hold the same bytes, in a time that does not depend on where they differ. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+
 /** A 401 of the token check, JSON like every error answer, with the challenge. */
 const refusal = (error: string) => ({
   wwwAuthenticateHeader: CHALLENGE,
@@ -605,7 +617,19 @@ export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): 
   for (const [path, type, text] of PAGE_FILES) {
     app.get(path, (c) => c.body(text, 200, { "content-type": type, "cache-control": "no-cache" }));
   }
-  if (options.token !== undefined) app.use("*", requireToken(options.token));
+  if (options.token !== undefined) {
+    const bearer = requireToken(options.token);
+    const expected = digest(options.token);
+    // The live page's routes also take the token as `?access_token=` (RFC 6750 §2.3): a
+    // browser's EventSource cannot send an Authorization header.
+    app.use("*", async (c, next) => {
+      const query = c.req.query("access_token");
+      if (query === undefined || !c.req.path.startsWith("/live")) return bearer(c, next);
+      if (sameBytes(await digest(query), await expected)) return await next();
+      c.header("WWW-Authenticate", CHALLENGE);
+      return c.json({ error: "wrong access_token" }, 401);
+    });
+  }
 
   app.post("/events", async (c) => {
     const text = await readBody(c.req.raw, maxBodyBytes, bodyTimeoutMs);

@@ -629,6 +629,24 @@ Deno.test("GET / serves the live page and its files, without the token", async (
   await refused.body?.cancel();
 });
 
+Deno.test("the live routes take the token as ?access_token= too (a browser's EventSource sends no header); no other route does", async () => {
+  const { app } = setup({ token: "t0k3n" });
+  const ok = await app.request("/live/sessions?access_token=t0k3n");
+  assert.equal(ok.status, 200);
+  assert.ok(Array.isArray(await ok.json()));
+  const stream = await app.request("/live?access_token=t0k3n");
+  assert.equal(stream.status, 200);
+  assert.equal(stream.headers.get("content-type"), "text/event-stream");
+  await stream.body?.cancel();
+  const wrong = await app.request("/live/sessions?access_token=t0k3N");
+  assert.equal(wrong.status, 401);
+  assert.match((await wrong.json()).error, /wrong access_token/);
+  assert.match(wrong.headers.get("www-authenticate") ?? "", /^Bearer/);
+  const elsewhere = await app.request("/sessions?access_token=t0k3n");
+  assert.equal(elsewhere.status, 401, "the other routes want the header");
+  await elsewhere.body?.cancel();
+});
+
 Deno.test("GET /live streams a snapshot, then a delta about 4 times a second with consecutive IDs", async () => {
   const { app, store } = setup({ liveIntervalMs: 20 });
   const events = EVENTS.slice(0, 300);

@@ -37,6 +37,18 @@ const FRAME_LOG = 2000;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
+/**
+ * The server's token, when it has one: the page is opened as `/?token=T`,
+ * and sends it as `access_token` (RFC 6750 §2.3), since `EventSource` can
+ * send no header.
+ */
+const token = new URLSearchParams(location.search).get("token");
+/** `path` with the token, if any, in its query. */
+const authorized = (path: string) =>
+  token === null
+    ? path
+    : `${path}${path.includes("?") ? "&" : "?"}access_token=${encodeURIComponent(token)}`;
+
 const model = new LiveModel();
 const filter: Filter = { city: "", siteType: "", status: "" };
 const frameLog: { id: number; kind: string }[] = [];
@@ -55,7 +67,7 @@ const setConnection = (state: string, message: string) => {
 /** Opens the stream, resuming after frame `lastId` when given. */
 function connect(lastId?: number): void {
   source?.close();
-  const url = lastId === undefined ? "live" : `live?lastEventId=${lastId}`;
+  const url = authorized(lastId === undefined ? "live" : `live?lastEventId=${lastId}`);
   const stream = new EventSource(url);
   source = stream;
   const onFrame = (event: MessageEvent) => {
@@ -262,7 +274,7 @@ map.onHover = async (station) => {
       station.ports === 1 ? "" : "s"
     }`;
   map.showTooltip(station, head);
-  const response = await fetch(`live/stations/${encodeURIComponent(station.id)}`);
+  const response = await fetch(authorized(`live/stations/${encodeURIComponent(station.id)}`));
   if (!response.ok) return;
   const detail = await response.json() as StationDetail;
   map.showTooltip(station, `${head}<ul>${detail.portList.map(portLine).join("")}</ul>`);
@@ -289,10 +301,15 @@ async function refreshTable(): Promise<void> {
   if (tableBusy) return;
   tableBusy = true;
   try {
-    const response = await fetch(`live/sessions?${sessionsQuery(filter, TABLE_ROWS)}`);
+    const response = await fetch(authorized(`live/sessions?${sessionsQuery(filter, TABLE_ROWS)}`));
     if (!response.ok) {
       if (response.status === 401) {
-        setConnection("closed", "the server requires a token, which this page cannot send");
+        setConnection(
+          "closed",
+          token === null
+            ? "the server requires a token: open this page as /?token=TOKEN"
+            : "the server refused the token",
+        );
       }
       return;
     }

@@ -19,6 +19,7 @@
  * @module
  */
 import type { Logger } from "@logtape/logtape";
+import { AdaptiveLimit } from "./adaptive_limit.ts";
 import * as v from "valibot";
 import type { SimEvent } from "../core/event.ts";
 import { ConfigError } from "../core/errors.ts";
@@ -126,8 +127,11 @@ export interface DeliveryOptions {
   batchSize?: number;
   /** Longest wait before a partial batch is sent. @default {1000} */
   flushIntervalMs?: number;
-  /** Batches in flight at once. @default {4} */
-  concurrency?: number;
+  /**
+   * Batches in flight at once, or an {@link AdaptiveLimit} that sets it from
+   * the latency of the requests. @default {4}
+   */
+  concurrency?: number | AdaptiveLimit;
   /** Attempts per batch before its events are dead-lettered. @default {8; unlimited with a disk buffer} */
   maxAttempts?: number;
   /** First retry delay bound; doubles each attempt (full jitter). @default {200} */
@@ -187,7 +191,6 @@ export function getDeliverySink(
   const {
     batchSize = 1,
     flushIntervalMs = 1000,
-    concurrency = 4,
     retryBaseMs = 200,
     retryMaxMs = 30_000,
     bufferSize = 10_000,
@@ -198,6 +201,8 @@ export function getDeliverySink(
     disk,
   } = options;
   const maxAttempts = options.maxAttempts ?? (disk ? Infinity : 8);
+  const adaptive = options.concurrency instanceof AdaptiveLimit ? options.concurrency : undefined;
+  let concurrency = adaptive?.limit ?? (options.concurrency as number | undefined) ?? 4;
   const { where, logger } = identity;
   const stats = newSinkStats(identity.name);
   if (deadLetter?.path) stats.deadLetterFile = deadLetter.path;
@@ -322,7 +327,19 @@ export function getDeliverySink(
 
   async function attempt(batch: Batch) {
     if (batch.attempts++ === 0) stats.sent += batch.events.length;
+    const started = performance.now();
     const outcome = await send(batch.events);
+    if (adaptive) {
+      adaptive.observe(performance.now() - started, due.length + fresh.length > 0);
+      if (adaptive.limit !== concurrency) {
+        logger.debug("{url}: {n} requests in flight at most, from {was}", {
+          url: where,
+          n: adaptive.limit,
+          was: concurrency,
+        });
+        concurrency = adaptive.limit;
+      }
+    }
     finish(batch, outcome);
   }
 

@@ -9,6 +9,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
+import { AdaptiveLimit } from "./adaptive_limit.ts";
 import * as v from "valibot";
 import type { SimEvent } from "../core/event.ts";
 import { recordLatency } from "../core/sink.ts";
@@ -271,7 +272,8 @@ export const HttpSinkSchema = v.strictObject({
   /** Body of a batch: a JSON array or NDJSON. */
   format: v.optional(v.picklist(["json", "ndjson"]), "json"),
   /** Requests in flight at once. */
-  concurrency: v.optional(v.pipe(Int, v.minValue(1)), 4),
+  /** Requests in flight at once, or `"adaptive"`: set from their latency (`adaptive_limit.ts`). */
+  concurrency: v.optional(v.union([v.pipe(Int, v.minValue(1)), v.literal("adaptive")]), 4),
   /** Per-request timeout. */
   timeoutMs: v.optional(v.pipe(Int, v.minValue(1)), 10_000),
   /** Attempts per request before its events are dead-lettered: 8, unlimited with a disk buffer. */
@@ -313,9 +315,10 @@ export const httpSinkType = defineSinkType({
     ...bufferAccess(options.buffer),
   ],
   async create(options: HttpSinkConfig, context) {
-    const { url, token, tokenEnv, deadLetter, onFull, buffer, ...rest } = options;
+    const { url, token, tokenEnv, deadLetter, onFull, buffer, concurrency, ...rest } = options;
     return getHttpSink(url, {
       ...rest,
+      concurrency: concurrency === "adaptive" ? new AdaptiveLimit() : concurrency,
       disk: await openBuffer(buffer, `${context.where}.buffer`),
       token: secretOption(token, tokenEnv, `${context.where}.tokenEnv`, context.env),
       onFull: context.backfill ? "block" : onFull,

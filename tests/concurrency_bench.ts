@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import type { SimEvent } from "../core/event.ts";
 import { Simulation } from "../core/simulation.ts";
 import { defaults } from "../data/mod.ts";
+import { AdaptiveLimit } from "../sinks/adaptive_limit.ts";
 import { getHttpSink } from "../sinks/http.ts";
 import { startListening } from "./_listening.ts";
 
@@ -30,7 +31,7 @@ const { values } = parseArgs({
 const EVENTS = Number(values.events);
 const ROUNDS = Number(values.rounds);
 const DELAY_MS = Number(values["delay-ms"]);
-const CONCURRENCIES = [1, 2, 4, 8, 16];
+const CONCURRENCIES = [1, 2, 4, 8, 16, "adaptive"] as const;
 const BATCHES = [1, 100];
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -76,8 +77,17 @@ while (events.length < EVENTS) sim.step(events);
 events.length = EVENTS;
 
 /** Events per second through one sink of this concurrency and batch size. */
-async function deliver(url: string, concurrency: number, batchSize: number, n: number) {
-  const sink = getHttpSink(url, { batchSize, concurrency, flushIntervalMs: 50 });
+async function deliver(
+  url: string,
+  concurrency: typeof CONCURRENCIES[number],
+  batchSize: number,
+  n: number,
+) {
+  const sink = getHttpSink(url, {
+    batchSize,
+    concurrency: concurrency === "adaptive" ? new AdaptiveLimit() : concurrency,
+    flushIntervalMs: 50,
+  });
   const began = performance.now();
   for (let i = 0; i < n; i++) {
     const r = sink(events[i]);
@@ -109,7 +119,11 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 for (const r of receivers) await r.stop();
 
-console.log(`| receiver | batch | ${CONCURRENCIES.map((c) => `concurrency ${c}`).join(" | ")} |`);
+console.log(
+  `| receiver | batch | ${
+    CONCURRENCIES.map((c) => (c === "adaptive" ? "adaptive" : `concurrency ${c}`)).join(" | ")
+  } |`,
+);
 console.log(`|---|---|${CONCURRENCIES.map(() => "---").join("|")}|`);
 for (const receiver of receivers) {
   for (const batchSize of BATCHES) {

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import type { SimEvent } from "../core/event.ts";
 import { simEvents } from "./_events.ts";
 import { memoryDeadLetter } from "../sinks/dead_letter.ts";
+import { AdaptiveLimit } from "../sinks/adaptive_limit.ts";
 import { getHttpSink, type HttpSinkOptions } from "../sinks/http.ts";
 import { closedPort, type Receiver, startReceiver } from "./_receiver.ts";
 
@@ -298,4 +299,22 @@ Deno.test("getHttpSink() counts events it could not dead-letter as lost", async 
   await sink[Symbol.asyncDispose]();
   assert.equal(sink.stats.lost, 4);
   assert.equal(sink.stats.deadLettered, 0);
+});
+
+Deno.test("getHttpSink() with an adaptive concurrency keeps more requests in flight to a receiver 5 ms away", async () => {
+  await using receiver = startReceiver(() => ({ status: 200, delayMs: 5 }));
+  const list = events(3000);
+  const { stats, dead } = await deliver(receiver.url, list, {
+    concurrency: new AdaptiveLimit({ windowMs: 50 }),
+  });
+  assert.equal(stats.acknowledged, list.length);
+  assert.deepEqual(dead, []);
+  // Requests in flight at once: those that arrived within one answer delay of each other.
+  const at = receiver.requests.map((r) => r.at).sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0, j = 0; i < at.length; i++) {
+    while (at[i] - at[j] > 5) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  assert.ok(most > 8, `at most ${most} in flight (a fixed limit keeps 4)`);
 });

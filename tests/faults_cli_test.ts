@@ -59,7 +59,7 @@ Deno.test("a secret in the sink's URL is in no log line, message, dead letter or
     const url = `${receiver.url}?api_key=${SECRET}&tenant=a`;
     const { code, stderr } = await evsimCommand([
       "--region",
-      "CO",
+      "Boulder, CO",
       "--duration",
       "10m",
       "--sink",

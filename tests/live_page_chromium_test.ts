@@ -152,6 +152,29 @@ Deno.test("the live page shows a run's stations, counters and charts, filters, a
         "the counters, the charts and the clock change",
       );
 
+      // Hovering a station's dot shows its name, network and what each port does.
+      const station = regionNetwork("Boulder, CO").chargers.find((c) =>
+        c.name.length > 0 && c.stationId
+      )!;
+      const tooltip = await page.evaluate(`(async () => {
+        const [x, y] = evsimLive.dotOf(${JSON.stringify(station.stationId)});
+        const canvas = document.querySelector("#map canvas");
+        canvas.dispatchEvent(new PointerEvent("pointermove", {
+          pointerType: "mouse", clientX: x, clientY: y, bubbles: true,
+        }));
+        const tip = document.querySelector("#map .tooltip");
+        for (let i = 0; i < 50 && !tip.querySelector("ul"); i++) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        return { hidden: tip.hidden, text: tip.textContent, ports: tip.querySelectorAll("li").length };
+      })()`) as { hidden: boolean; text: string; ports: number };
+      assert.equal(tooltip.hidden, false);
+      assert.ok(tooltip.text.includes(station.name), tooltip.text);
+      const ports = regionNetwork("Boulder, CO").chargers.filter((c) =>
+        c.stationId === station.stationId
+      ).length;
+      assert.equal(tooltip.ports, ports, tooltip.text);
+
       // A filter changes what the map and the table show.
       await choose(page, "filter-site", "dc_fast");
       const filtered = await until(

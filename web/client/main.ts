@@ -125,6 +125,10 @@ const hook = {
   get totals() {
     return model.totals;
   },
+  /** Where station `id`'s dot is on the page (client coordinates), to point at it. */
+  dotOf(id: string): [number, number] | undefined {
+    return map.clientPointOf(id);
+  },
   /** Drops the stream and resumes it from the last frame seen. */
   reconnect,
   /** Closes the stream (until {@link reconnect}). */

@@ -197,6 +197,15 @@ export class StationMap {
     this.#tooltip.innerHTML = html;
   }
 
+  /** Where station `id`'s dot is, in page (client) coordinates; undefined if it is not placed. */
+  clientPointOf(id: string): [number, number] | undefined {
+    const p = this.#placed.find((q) => q.station.id === id);
+    if (!p) return undefined;
+    const { k, x, y } = this.#view;
+    const box = this.canvas.getBoundingClientRect();
+    return [box.left + p.x * k + x, box.top + p.y * k + y];
+  }
+
   /** The station under the screen point (`sx`, `sy`), if any. */
   stationAt(sx: number, sy: number, show: (station: StationView) => boolean): Placed | undefined {
     const { k, x, y } = this.#view;

@@ -8,12 +8,10 @@
  */
 import type { Config } from "../core/config.ts";
 import { ConfigError, parseJson } from "../core/errors.ts";
-import { DEFAULT_WARM_UP_MS } from "../core/plan.ts";
+import { planRun } from "../core/plan.ts";
 import { warmUp } from "../core/run.ts";
-import { Random } from "../core/random.ts";
 import { Simulation } from "../core/simulation.ts";
 import { readJson, readText, resolvePath } from "../core/load.ts";
-import { parseDuration, parseInstant } from "../core/time.ts";
 import { parseScenario, type Scenario } from "../loadtest/scenario.ts";
 import type { LoadReport, LoadTestOptions } from "../loadtest/run.ts";
 import type { Shard } from "../core/shard.ts";
@@ -21,6 +19,7 @@ import { shardNetwork } from "./shard.ts";
 import { stationsOf } from "../ocpp/station.ts";
 import { configBaseDir, loadRunInputs } from "./inputs.ts";
 import { ocppFleetOptions } from "./ocpp.ts";
+import { writeHtmlReport } from "./stats.ts";
 
 /** Reads and checks the scenario at `path`; every error names the file and the field. */
 export async function readScenario(path: string): Promise<Scenario> {
@@ -68,24 +67,19 @@ export async function loadTest(
     region: scenario.region === undefined ? undefined : [scenario.region],
     seed,
   });
-  const start = scenario.from !== undefined
-    ? parseInstant(scenario.from)!
-    : Math.floor((options.now ?? Date.now()) / 1000) * 1000;
-  const warm = config.time.warmUp;
-  const warmUpMs = warm === undefined
-    ? DEFAULT_WARM_UP_MS
-    : warm === "0"
-    ? 0
-    : parseDuration(warm)!;
+  // Its start, warm-up and update interval as a run's, accelerated at the scenario's speed.
+  const { start, warmUpMs, updateIntervalSeconds } = planRun(
+    config,
+    { speed: String(scenario.speed), from: scenario.from },
+    Math.floor((options.now ?? Date.now()) / 1000) * 1000,
+  );
+  // The OCPP library (ocpp-rpc, ws) loads only for the commands that speak OCPP.
+  const { runLoadTest, takingPart } = await import("../loadtest/run.ts");
   // Only the stations that take part are simulated (each charger draws from its own random
   // stream: their events are those of the whole network's run), and a shard's own only; the
   // choices are made over every station.
-  // The OCPP library (ocpp-rpc, ws) loads only for the commands that speak OCPP.
-  const { takingPart } = await import("../loadtest/run.ts");
   const stations = stationsOf(inputs.network);
-  const part = new Set(
-    takingPart(scenario, stations.map((s) => s.stationId), Random.stream(seed, "loadtest")),
-  );
+  const part = new Set(takingPart(scenario, stations.map((s) => s.stationId), seed));
   const taking = {
     ...inputs.network,
     chargers: inputs.network.chargers.filter((c) => part.has(c.stationId ?? c.id)),
@@ -97,16 +91,15 @@ export async function loadTest(
     network,
     model: inputs.model,
     demand: inputs.demand,
-    updateIntervalSeconds: config.updateIntervalSeconds,
+    updateIntervalSeconds,
   });
   warmUp(sim, start);
-  const fleet = await ocppFleetOptions(scenario.ocpp, {
+  const fleet = ocppFleetOptions(scenario.ocpp, {
     sim,
     start,
     env: options.env ?? ((name) => Deno.env.get(name)),
     baseDir: configBaseDir(options.scenarioFile),
   });
-  const { runLoadTest } = await import("../loadtest/run.ts");
   return await runLoadTest({
     scenario,
     sim,
@@ -144,12 +137,5 @@ export async function writeLoadReportHtml(
   options: { title?: string } = {},
 ): Promise<void> {
   const { renderLoadReportHtml } = await import("../loadtest/html.ts");
-  const html = await renderLoadReportHtml(report, options);
-  try {
-    await Deno.writeTextFile(path, html);
-  } catch (error) {
-    throw new Error(`${path}: cannot write the HTML report: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
+  await writeHtmlReport(path, await renderLoadReportHtml(report, options));
 }

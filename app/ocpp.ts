@@ -139,7 +139,7 @@ export async function startOcpp(
     );
   }
   const commands = new CommandInbox();
-  const fleetOptions = await ocppFleetOptions(settings, { ...options, commands });
+  const fleetOptions = ocppFleetOptions(settings, { ...options, commands });
   // The OCPP library (ocpp-rpc, ws) loads only for a run that speaks OCPP.
   const { getOcppFleet } = await import("../ocpp/fleet.ts");
   const stations = stationsOf(network);
@@ -214,12 +214,12 @@ export async function startOcpp(
  * its charge point is made. A password variable that is not set, or a
  * `caFile` it cannot read, is a {@link ConfigError}.
  */
-export async function ocppFleetOptions(
+export function ocppFleetOptions(
   settings: OcppConfig,
   options: Pick<StartOcppOptions, "sim" | "start" | "env" | "baseDir"> & {
     commands?: CommandInbox;
   },
-): Promise<OcppFleetOptions> {
+): OcppFleetOptions {
   let password = settings.password;
   if (password === undefined && settings.passwordEnv !== undefined) {
     password = options.env(settings.passwordEnv);
@@ -227,26 +227,21 @@ export async function ocppFleetOptions(
       throw new ConfigError(`ocpp.passwordEnv: ${settings.passwordEnv} is not set`);
     }
   }
-  let ca: string | undefined;
-  if (settings.caFile !== undefined) {
-    const file = resolvePath(options.baseDir ?? ".", settings.caFile);
-    try {
-      ca = await Deno.readTextFile(file);
-    } catch (error) {
-      throw new ConfigError(`ocpp.caFile: cannot read ${file}: ${(error as Error).message}`);
-    }
-  }
   const baseDir = options.baseDir ?? ".";
+  /** The file `path` (relative to `baseDir`) of the `ocpp.field` setting, read. */
+  const read = (field: string, path: string) => {
+    const file = resolvePath(baseDir, path);
+    try {
+      return { file, text: Deno.readTextFileSync(file) };
+    } catch (error) {
+      throw new ConfigError(`ocpp.${field}: cannot read ${file}: ${(error as Error).message}`);
+    }
+  };
+  const ca = settings.caFile === undefined ? undefined : read("caFile", settings.caFile).text;
   const identity = (id: string) => settings.identity.replaceAll("{stationId}", id);
   let passwords: Record<string, string> = {};
   if (settings.passwordsFile !== undefined) {
-    const file = resolvePath(baseDir, settings.passwordsFile);
-    let text: string;
-    try {
-      text = await Deno.readTextFile(file);
-    } catch (error) {
-      throw new ConfigError(`ocpp.passwordsFile: cannot read ${file}: ${(error as Error).message}`);
-    }
+    const { file, text } = read("passwordsFile", settings.passwordsFile);
     const parsed = v.safeParse(v.record(v.string(), v.string()), parseJson(text, file));
     if (!parsed.success) {
       throw new ConfigError(
@@ -259,14 +254,8 @@ export async function ocppFleetOptions(
     throw new ConfigError("ocpp.clientCert and ocpp.clientKey go together");
   }
   /** A charge point's file of `pattern`, read when its charge point is made. */
-  const pem = (pattern: string, id: string, field: string) => {
-    const file = resolvePath(baseDir, pattern.replaceAll("{stationId}", id));
-    try {
-      return Deno.readTextFileSync(file);
-    } catch (error) {
-      throw new ConfigError(`ocpp.${field}: cannot read ${file}: ${(error as Error).message}`);
-    }
-  };
+  const pem = (pattern: string, id: string, field: string) =>
+    read(field, pattern.replaceAll("{stationId}", id)).text;
   const { sim } = options;
   return {
     commands: options.commands,

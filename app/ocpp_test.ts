@@ -7,6 +7,7 @@ import { defaults, regionNetwork } from "../data/mod.ts";
 import { startCsms } from "../ocpp/csms.ts";
 import { stationsOf } from "../ocpp/station.ts";
 import { selfSigned } from "../tests/_certs.ts";
+import { firstStations } from "../tests/_ocpp.ts";
 import * as v from "valibot";
 import { inTempDir } from "../tests/_evsim.ts";
 import { csmsTls } from "./csms.ts";
@@ -218,9 +219,7 @@ Deno.test("startOcpp(): a password per charge point, from the pattern or the pas
         return password === `pw-${identity}` || password === "from-the-file";
       },
     });
-    const all = regionNetwork("Boulder, CO");
-    const ids = [...new Set(all.chargers.map((c) => c.stationId!))].slice(0, 3);
-    const network = { ...all, chargers: all.chargers.filter((c) => ids.includes(c.stationId!)) };
+    const { ids, network } = firstStations(3);
     await Deno.writeTextFile(
       `${dir}/passwords.json`,
       JSON.stringify({ [ids[1]]: "from-the-file", [ids[2]]: "wrong" }),

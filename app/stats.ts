@@ -100,6 +100,11 @@ export async function writeStatsHtml(
     title: options.title,
     profiles: defaults.model.arrivalProfiles,
   });
+  await writeHtmlReport(path, html);
+}
+
+/** Writes an HTML report page at `path`; a failure names the path. */
+export async function writeHtmlReport(path: string, html: string): Promise<void> {
   try {
     await Deno.writeTextFile(path, html);
   } catch (error) {

@@ -106,12 +106,10 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
   const { scenario, sim, signal } = options;
   const began = performance.now();
   const recorder = new LoadRecorder(() => performance.now() - began);
-  const random = Random.stream(options.seed, "loadtest");
-  const order = takingPart(scenario, options.stations.map((s) => s.stationId), random);
+  const order = takingPart(scenario, options.stations.map((s) => s.stationId), options.seed);
   const { shard } = options;
   const mine = (id: string) => !shard || inShard(id, shard);
   const ramps = scenario.phases.flatMap((p) => ("ramp" in p ? [p.ramp] : []));
-  const most = order.length;
   // The commands of the central system go to the inbox of the phase running.
   let inbox = new CommandInbox();
   const commands = { send: (c: Command): Promise<CommandOutcome> => inbox.send(c) };
@@ -137,8 +135,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
   /** Charge points online, of every shard: the first of `order`. */
   let online = 0;
   const joinUpTo = async (n: number) => {
-    const next = order.slice(online, Math.min(n, most)).filter(mine);
-    online = Math.max(online, Math.min(n, most));
+    const next = order.slice(online, n).filter(mine);
+    online = Math.max(online, Math.min(n, order.length));
     for (const id of next) recorder.joined(identity(id));
     await fleet.join(next);
   };
@@ -201,7 +199,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
       });
       recorder.beginPhase(kind, simAt);
       // Online from the start: the first ramp's `from`, or all of them without a ramp.
-      if (index === 0) await joinUpTo(ramps.length > 0 ? ramps[0].from : most);
+      if (index === 0) await joinUpTo(ramps.length > 0 ? ramps[0].from : order.length);
       if ("steady" in phase && phase.steady.speed !== undefined) speed = phase.steady.speed;
       const ms = durationOf(phase);
       const phaseStart = performance.now();
@@ -356,17 +354,16 @@ function frameTrace(path: string, options: { maxBytes: number; backups: number }
 /**
  * The stations that take part in `scenario`, in the order they join: as
  * many as it ever has online (the largest ramp's `to`, or `chargePoints`),
- * drawn from `stationIds` with the seeded `random` (a stream named
- * `loadtest` of the test's seed). A test need simulate only these.
+ * drawn from `stationIds` by the test's `seed`. A test need simulate only these.
  */
 export function takingPart(
   scenario: Scenario,
   stationIds: readonly string[],
-  random: Random,
+  seed: number,
 ): string[] {
   const ramps = scenario.phases.flatMap((p) => ("ramp" in p ? [p.ramp.to] : []));
   const most = ramps.length > 0 ? Math.max(...ramps) : scenario.chargePoints ?? stationIds.length;
-  return shuffled(stationIds, random).slice(0, most);
+  return shuffled(stationIds, Random.stream(seed, "loadtest")).slice(0, most);
 }
 
 /** `items` in an order drawn from `random` (Fisher–Yates). */

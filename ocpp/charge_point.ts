@@ -358,11 +358,8 @@ export class ChargePoint implements AsyncDisposable {
     const slept = await this.#sleep(ms);
     this.#dropping = false;
     if (!slept) return;
-    // Resolves once back (a failed attempt keeps trying in the background, as at the start).
-    const opened = new Promise<void>((resolve) => {
-      this.#onOpen.push(resolve);
-      this.#closer.signal.addEventListener("abort", () => resolve(), { once: true });
-    });
+    // Resolves once back, or closed (a failed attempt keeps trying in the background).
+    const opened = new Promise<void>((resolve) => this.#onOpen.push(resolve));
     await this.#transport.connect(this.#closer.signal).catch(() => {});
     await opened;
   }
@@ -375,7 +372,7 @@ export class ChargePoint implements AsyncDisposable {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     await this.#transport.close({ force: true }).catch(() => {});
-    for (const resolve of this.#idle.splice(0)) resolve();
+    for (const resolve of [...this.#idle.splice(0), ...this.#onOpen.splice(0)]) resolve();
   }
 
   [Symbol.asyncDispose](): Promise<void> {

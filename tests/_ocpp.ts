@@ -22,6 +22,17 @@ export function networkOf(region: string): Network {
   return n;
 }
 
+/** The first `n` stations of `region` (in the network's order): their IDs and a network of them. */
+export function firstStations(
+  n: number,
+  region = "Boulder, CO",
+): { ids: string[]; network: Network } {
+  const all = networkOf(region);
+  const ids = [...new Set(all.chargers.map((c) => c.stationId ?? c.id))].slice(0, n);
+  const chargers = all.chargers.filter((c) => ids.includes(c.stationId ?? c.id));
+  return { ids, network: { ...all, chargers } };
+}
+
 /** Options of {@link simulate}. */
 export interface SimulateOptions {
   /** @default {"Boulder, CO"} */

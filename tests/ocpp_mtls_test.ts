@@ -11,14 +11,13 @@ import * as v from "valibot";
 import { ocppSettings, startOcpp } from "../app/ocpp.ts";
 import { ConfigSchema } from "../core/config.ts";
 import { Simulation } from "../core/simulation.ts";
-import { defaults, regionNetwork } from "../data/mod.ts";
+import { defaults } from "../data/mod.ts";
 import { stationsOf } from "../ocpp/station.ts";
 import { testCa } from "./_certs.ts";
+import { firstStations } from "./_ocpp.ts";
 import { inTempDir } from "./_evsim.ts";
 
-const all = regionNetwork("Boulder, CO");
-const ids = [...new Set(all.chargers.map((c) => c.stationId!))].slice(0, 3);
-const network = { ...all, chargers: all.chargers.filter((c) => ids.includes(c.stationId!)) };
+const { ids, network } = firstStations(3);
 const [trusted, alsoTrusted, untrusted] = ids;
 
 /** The central system under Node, once it listens: its port, what it printed, a way to stop it. */

@@ -20,6 +20,7 @@
  * @module
  */
 import type { SessionState } from "../sinks/event_store.ts";
+import type { ChargerFields } from "../core/charger_fields.ts";
 import type { SimEvent } from "../core/event.ts";
 import { type Charger, type SiteType, siteTypeOf } from "../core/network.ts";
 import {
@@ -385,18 +386,21 @@ export class LiveState {
   }
 
   /** The port of a charger not seen before, and its station, new or with one port more. */
-  #learn(event: {
-    chargerId: string;
-    stationId: string;
-    locationName: string;
-    network: string | null;
-    city: string;
-    state: string;
-    latitude: number;
-    longitude: number;
-    siteType: SiteType;
-    level: string;
-  }): Port {
+  #learn(
+    event: Pick<
+      ChargerFields,
+      | "chargerId"
+      | "stationId"
+      | "locationName"
+      | "network"
+      | "city"
+      | "state"
+      | "latitude"
+      | "longitude"
+      | "siteType"
+      | "level"
+    >,
+  ): Port {
     let station = this.#stations.get(event.stationId);
     if (!station) {
       station = {

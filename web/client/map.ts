@@ -4,6 +4,7 @@
  * (wheel, buttons, double-click), pan (drag) and a tooltip on hover or tap.
  * The outline is projected once into a `Path2D`; zooming only changes the
  * canvas transform, so a redraw costs one path fill and a loop over the dots.
+ * A resize projects it again and keeps a zoomed view on the same place.
  *
  * @module
  */
@@ -239,8 +240,31 @@ export class StationMap {
     const width = Math.max(200, Math.round(box.width));
     const height = Math.max(200, Math.round(box.height));
     if (width === this.#width && height === this.#height) return false;
+    const before = {
+      width: this.#width,
+      height: this.#height,
+      scale: this.#projection.scale(),
+      translate: this.#projection.translate(),
+    };
     // The projection fills the box at k = 1.
     this.#projection.fitExtent([[10, 10], [width - 10, height - 10]], this.#nationShape);
+    const { k, x, y } = this.#view;
+    if (before.width > 0 && (k !== 1 || x !== 0 || y !== 0)) {
+      // A zoomed view keeps its scale and the place at its centre. Left as it was, a city at
+      // k = 80 moves hundreds of pixels away when the box narrows by a scrollbar's width (as it
+      // does when the table's rows come or go). The screen point of a place is
+      // k × (scale × p + translate) + (x, y), p its unit projection: k × scale stays, and (x, y)
+      // takes up the moves of the translate and of the box's centre. (The whole country, k = 1
+      // at the origin, just fills the new box.)
+      const scale = this.#projection.scale();
+      const translate = this.#projection.translate();
+      const k1 = k * before.scale / scale;
+      this.#view = {
+        k: k1,
+        x: x + (width - before.width) / 2 + k * before.translate[0] - k1 * translate[0],
+        y: y + (height - before.height) / 2 + k * before.translate[1] - k1 * translate[1],
+      };
+    }
     const path = geoPath(this.#projection);
     this.#nation = new Path2D(path(this.#nationShape) ?? "");
     this.#borders = new Path2D(path(this.#bordersShape) ?? "");

@@ -24,7 +24,7 @@ const COMMAND_LINES: Record<CommandName, string> = {
 ${INDENT}report what it received and every violation`,
   loadtest: `evsim loadtest FILE [options]
 ${INDENT}load-test a central system with the phases of a scenario (ramp,
-${INDENT}steady, reconnect storm, offline, chaos, aligned burst); latency per action;
+${INDENT}steady, reconnect storm, offline, outage, chaos, aligned burst); latency per action;
 ${INDENT}\`evsim loadtest merge REPORT...\` merges the --json reports of its shards`,
   validate:
     "evsim validate [options]     check the config, data files and plugins; print every problem",

@@ -270,6 +270,11 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
           recorder.acted(identity(id));
           drops.push(cp.dropConnection(ms));
         }
+      } else if ("outage" in phase) {
+        for (const { id, cp } of pick(phase.outage.share, index)) {
+          recorder.acted(identity(id));
+          drops.push(cp.powerCut(ms));
+        }
       }
       if (await simulated === "stopped") completed = false;
       else {

@@ -57,6 +57,16 @@ const OfflineSchema = v.strictObject({
   offline: v.strictObject({ share: v.optional(Share, 1), for: WallDuration }),
 });
 
+/**
+ * A power cut: a share of the charge points online lose power for `for`.
+ * Their transactions stop (reason `PowerLoss`), their ports are out of
+ * service, and they go dark; when power returns they boot again and send
+ * what they kept.
+ */
+const OutageSchema = v.strictObject({
+  outage: v.strictObject({ share: v.optional(Share, 1), for: WallDuration }),
+});
+
 /** A signed wall-clock offset such as `-5m` or `90s`: milliseconds once parsed. */
 const Offset = v.pipe(
   v.string(),
@@ -118,6 +128,7 @@ export const PhaseSchema = v.union([
   SteadySchema,
   ReconnectStormSchema,
   OfflineSchema,
+  OutageSchema,
   ChaosSchema,
   AlignedBurstSchema,
 ]);
@@ -160,7 +171,7 @@ export const ScenarioSchema = v.strictObject({
 });
 export type Scenario = v.InferOutput<typeof ScenarioSchema>;
 
-/** The kind of a phase: `ramp`, `steady`, `reconnectStorm`, `offline`, `chaos` or `alignedBurst`. */
+/** The kind of a phase: `ramp`, `steady`, `reconnectStorm`, `offline`, `outage`, `chaos` or `alignedBurst`. */
 export type PhaseKind = Phase extends infer P ? P extends P ? keyof P : never : never;
 
 /** The kind of `phase`. */
@@ -175,6 +186,7 @@ export function durationOf(phase: Phase): number {
   if ("reconnectStorm" in phase) return phase.reconnectStorm.within;
   if ("chaos" in phase) return phase.chaos.for;
   if ("alignedBurst" in phase) return phase.alignedBurst.for;
+  if ("outage" in phase) return phase.outage.for;
   return phase.offline.for;
 }
 

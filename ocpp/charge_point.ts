@@ -364,6 +364,54 @@ export class ChargePoint implements AsyncDisposable {
     await opened;
   }
 
+  /**
+   * A power cut of `ms` at the station. Its transactions stop (`PowerLoss`)
+   * and its ports go out of service in the simulation (no driver can start
+   * there); the charge point goes dark at once (no closing handshake, no
+   * heartbeat) and keeps what it had not sent, a call whose answer the cut
+   * lost included (the central system then sees it twice, as from a real
+   * charge point). When power returns, its ports are back in service and it
+   * boots again (2.0.1 reason `PowerUp`), then sends what it kept. Without the closed loop (`commands`) only the charge
+   * point goes dark: the simulation's sessions go on.
+   */
+  async powerCut(ms: number): Promise<void> {
+    if (this.#closer.signal.aborted) return;
+    this.#log.info("{identity}: power cut for {ms} ms", {
+      identity: this.spec.stationId,
+      ms: Math.round(ms),
+    });
+    const ports = this.spec.ports.map((_, i) => i);
+    const message = "Stopped by a power cut";
+    for (const i of ports) {
+      const p = this.#state.ports[i];
+      if (p.tx) this.#remoteStop(i, "PowerLoss", message);
+      // Plugged in with no transaction yet: the session ends all the same.
+      else if (p.plugged) {
+        this.#options.commands?.send({
+          type: "stop",
+          chargerId: this.spec.ports[i].chargerId,
+          message,
+        })
+          .catch(() => {});
+      }
+    }
+    const out = this.#changeAvailability(ports, false);
+    this.#stopHeartbeat();
+    this.#dropping = true;
+    this.#accepted = false;
+    this.#bootReason = "PowerUp";
+    await this.#transport.close({ force: true }).catch(() => {});
+    await out.catch(() => {});
+    const slept = await this.#sleep(ms);
+    this.#dropping = false;
+    if (!slept) return;
+    await this.#changeAvailability(ports, true).catch(() => {});
+    this.#enqueueBootStatuses();
+    const opened = new Promise<void>((resolve) => this.#onOpen.push(resolve));
+    await this.#transport.connect(this.#closer.signal).catch(() => {});
+    await opened;
+  }
+
   /** Stops: drops the connection (what is still queued is not sent). */
   async close(): Promise<void> {
     if (this.#closer.signal.aborted) return;

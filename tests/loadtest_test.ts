@@ -212,6 +212,84 @@ Deno.test("loadTest() chaos: delayed, duplicated and skewed calls and held answe
   assert.deepEqual(report.phases[2].chaos, {});
 });
 
+for (const version of ["1.6", "2.0.1"]) {
+  Deno.test(`loadTest() OCPP ${version} outage: the charge points it took stop their transactions (PowerLoss), go dark, start nothing, and boot again`, async () => {
+    await using csms = await startCsms();
+    const report = await loadTest(
+      config,
+      parseScenario({
+        ocpp: { url: csms.url, version },
+        region: "Boulder, CO",
+        seed: 5,
+        from: "2026-01-05T19:00:00Z",
+        speed: 1200,
+        phases: [
+          { steady: { for: "1500ms" } },
+          { outage: { share: 0.5, for: "1500ms" } },
+          { steady: { for: "1500ms" } },
+        ],
+      }, "scenario"),
+    );
+    assert.equal(report.completed, true);
+    const outage = report.phases[1];
+    assert.equal(outage.kind, "outage");
+    assert.equal(outage.chargePoints.length, 76); // half of Boulder's 152 stations
+    const taken = new Set(outage.chargePoints);
+    // The only rules broken: a call the cut caught in flight, sent again after the boot.
+    assert.ok(
+      csms.violations.every((v) =>
+        taken.has(v.identity) &&
+        /sent twice|^(StartTransaction|TransactionEvent Started) on .* is open$/.test(v.message)
+      ),
+      JSON.stringify(csms.violations.map((v) => [v.identity, v.action, v.message])),
+    );
+    // Each one it took booted again once the power was back; the others booted once.
+    for (const station of csms.stations.values()) {
+      assert.equal(station.boots, taken.has(station.identity) ? 2 : 1, station.identity);
+    }
+    const calls = (identity: string, action: string) =>
+      csms.received.filter((c) => c.identity === identity && c.action === action);
+    if (version === "2.0.1") {
+      for (const id of taken) {
+        assert.deepEqual(calls(id, "BootNotification").map((c) => c.payload.reason), [
+          "PowerUp",
+          "PowerUp",
+        ]);
+      }
+    }
+    // Transactions open at the cut stopped with PowerLoss, on the charge points it took only.
+    const powerLoss = csms.received.filter((c) =>
+      version === "1.6"
+        ? c.action === "StopTransaction" && c.payload.reason === "PowerLoss"
+        : c.action === "TransactionEvent" && c.payload.eventType === "Ended" &&
+          (c.payload.transactionInfo as { stoppedReason?: string }).stoppedReason === "PowerLoss"
+    );
+    assert.ok(powerLoss.length > 0, "no transaction stopped by the power cut");
+    assert.ok(powerLoss.every((c) => taken.has(c.identity)));
+    // While dark, nothing started on them: no transaction has its start in the outage (after
+    // the simulated minute the cut takes to reach the simulation at this speed).
+    const [from, to] = [Date.parse(outage.simFrom) + 60_000, Date.parse(outage.simTo)];
+    for (const station of csms.stations.values()) {
+      if (!taken.has(station.identity)) continue;
+      for (const t of station.rules.transactions) {
+        const start = Date.parse(t.startTime);
+        assert.ok(start <= from || start >= to, `${station.identity} started at ${t.startTime}`);
+      }
+    }
+    // Each one reported out of service (a port already faulted stays so), then back.
+    for (const id of taken) {
+      const statuses = calls(id, "StatusNotification").map((c) =>
+        (c.payload.status ?? c.payload.connectorStatus) as string
+      );
+      assert.ok(
+        statuses.includes("Unavailable") || statuses.includes("Faulted"),
+        `${id}: ${statuses.join(", ")}`,
+      );
+      assert.notEqual(statuses.at(-1), "Unavailable", `${id}: ${statuses.join(", ")}`);
+    }
+  });
+}
+
 Deno.test("loadTest() alignedBurst: clock-aligned meter values at each multiple of `every`, during the phase only", async () => {
   await using csms = await startCsms();
   const report = await loadTest(

@@ -118,8 +118,8 @@ export type Outcome =
     retryAfterMs?: number;
   };
 
-/** Sends one batch. */
-export type Send = (events: SimEvent[]) => Promise<Outcome>;
+/** Sends one batch; `last`: its events are dead-lettered if this attempt fails. */
+export type Send = (events: SimEvent[], attempt: { last: boolean }) => Promise<Outcome>;
 
 /** Options of {@link getDeliverySink}. */
 export interface DeliveryOptions {
@@ -328,7 +328,7 @@ export function getDeliverySink(
   async function attempt(batch: Batch) {
     if (batch.attempts++ === 0) stats.sent += batch.events.length;
     const started = performance.now();
-    const outcome = await send(batch.events);
+    const outcome = await send(batch.events, { last: batch.attempts >= maxAttempts });
     if (adaptive) {
       adaptive.observe(performance.now() - started, due.length + fresh.length > 0);
       if (adaptive.limit !== concurrency) {

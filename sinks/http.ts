@@ -189,10 +189,13 @@ export function getHttpSink(url: string, options: HttpSinkOptions = {}): HttpSin
     return JSON.stringify(events);
   }
 
+  // A batch is encoded once: its retries send the same bytes.
+  const payloads = new WeakMap<SimEvent[], Uint8Array<ArrayBuffer>>();
   const sink: HttpSink = getDeliverySink((deadline) => {
     const deadlines = new Deadlines(timeoutMs, deadline);
-    return async (events: SimEvent[]): Promise<Outcome> => {
-      const payload = encoder.encode(body(events));
+    return async (events, { last }): Promise<Outcome> => {
+      let payload = payloads.get(events);
+      if (!payload) payloads.set(events, payload = encoder.encode(body(events)));
       sink.stats.bytes += payload.length;
       const requestHeaders = events.length === 1 && batchSize === 1
         ? { ...headers, "Idempotency-Key": events[0].eventId }
@@ -207,8 +210,11 @@ export function getHttpSink(url: string, options: HttpSinkOptions = {}): HttpSin
           signal: request.signal,
           redirect: "manual",
         });
-        const text = response.ok ? "" : (await response.text()).slice(0, 200);
-        if (response.ok) await response.body?.cancel();
+        const retry = response.status >= 500 || RETRYABLE.has(response.status);
+        // The body of a refusal says why; it is read only when that reason goes with the
+        // events to the dead letters (a refusal for good, or the last attempt).
+        const text = response.ok || (retry && !last) ? "" : (await response.text()).slice(0, 200);
+        if (!text) await response.body?.cancel();
         recordLatency(sink.stats.latency, performance.now() - started);
         if (response.ok) return { ok: true };
         if (response.status >= 300 && response.status < 400) {
@@ -225,7 +231,7 @@ export function getHttpSink(url: string, options: HttpSinkOptions = {}): HttpSin
         }
         return {
           ok: false,
-          retry: response.status >= 500 || RETRYABLE.has(response.status),
+          retry,
           reason: `HTTP ${response.status}${text ? `: ${text}` : ""}`,
           retryAfterMs: parseRetryAfter(response.headers.get("Retry-After"), Date.now()),
         };

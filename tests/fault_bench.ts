@@ -9,6 +9,8 @@
  *       [--fail-rate 0.4] [--batch-sizes 1,100] [--concurrency 4] [--max-attempts 8] \
  *       [--retry-base-ms 200] [--seed 1]
  *
+ * `--concurrency adaptive` gives the sink an adaptive limit (`sinks/adaptive_limit.ts`).
+ *
  * SPAN is the simulated time (default `1d`, about 2.3 million events);
  * `--quick` is `1h`. The faults are drawn from a seeded stream (core/random.ts),
  * one draw per request in the order they arrive, and so is the sink's jitter,
@@ -29,6 +31,7 @@ import { Simulation } from "../core/simulation.ts";
 import { parseDuration } from "../core/time.ts";
 import { memoryDeadLetter } from "../sinks/dead_letter.ts";
 import { getHttpSink } from "../sinks/http.ts";
+import { AdaptiveLimit } from "../sinks/adaptive_limit.ts";
 
 const START = Date.UTC(2026, 0, 5);
 
@@ -72,7 +75,7 @@ function startReceiver(failRate: number, seed: number): LeanReceiver {
 }
 
 interface SinkSettings {
-  concurrency: number;
+  concurrency: number | "adaptive";
   maxAttempts: number;
   retryBaseMs: number;
   seed: number;
@@ -116,7 +119,7 @@ async function runCase(
   const jitter = Random.stream(settings.seed, "jitter");
   const sink = getHttpSink(receiver.url, {
     batchSize,
-    concurrency: settings.concurrency,
+    concurrency: settings.concurrency === "adaptive" ? new AdaptiveLimit() : settings.concurrency,
     maxAttempts: settings.maxAttempts,
     retryBaseMs: settings.retryBaseMs,
     deadLetter,
@@ -178,7 +181,7 @@ async function main(): Promise<void> {
   const failRate = Number(values["fail-rate"]);
   const batchSizes = values["batch-sizes"].split(",").map(Number);
   const settings: SinkSettings = {
-    concurrency: Number(values.concurrency),
+    concurrency: values.concurrency === "adaptive" ? "adaptive" : Number(values.concurrency),
     maxAttempts: Number(values["max-attempts"]),
     retryBaseMs: Number(values["retry-base-ms"]),
     seed: Number(values.seed),

@@ -281,11 +281,17 @@ async function csms(o: cli.CsmsFlags): Promise<number> {
     console.error(
       `evsim: central system listening on ${server.url} (OCPP 1.6 and 2.0.1, strict; Ctrl-C to stop)`,
     );
-    const control = controlPort === undefined
-      ? undefined
-      : serveCsmsControl(server, { hostname: o.host, port: controlPort });
+    // The live page places charge points by the identities a run with this config would give.
+    const control = controlPort === undefined ? undefined : serveCsmsControl(server, {
+      hostname: o.host,
+      port: controlPort,
+      identity: config.ocpp?.identity,
+    });
     if (control) {
-      console.error(`evsim: control at ${control.url} (GET /, POST /call/IDENTITY/ACTION)`);
+      console.error(
+        `evsim: control at ${control.url} (GET /summary, POST /call/IDENTITY/ACTION), ` +
+          `live page at ${control.url}/`,
+      );
     }
     await new Promise((resolve) => signal.addEventListener("abort", resolve));
     await control?.[Symbol.asyncDispose]();

@@ -69,8 +69,9 @@ ${INDENT}the run lasts (0 for any port; the address is logged)`,
 ${INDENT}central system at URL (ws:// or wss://); realtime or --speed`,
   "ocpp-version": "    --ocpp-version V         run: OCPP 1.6 (the default) or 2.0.1",
   "control-port":
-    `    --control-port N         csms: also serve http://HOST:N: GET / (what it received),
-${INDENT}POST /call/IDENTITY/ACTION (send a call to a charge point)`,
+    `    --control-port N         csms: also serve http://HOST:N: the live page at / (in a
+${INDENT}browser), GET /summary (what it received), POST /call/IDENTITY/ACTION
+${INDENT}(send a call to a charge point)`,
   cert: `    --cert FILE              csms: serve wss:// with this certificate (PEM, its chain after
 ${INDENT}it); with --key`,
   key: "    --key FILE               csms: the certificate's private key (PEM)",

@@ -25,8 +25,14 @@ import type { CallOutcome, LoadRecorder } from "./recorder.ts";
 export interface Chaos {
   /** Each call waits this long before it goes, ms. */
   latencyMs?: number;
-  /** The share of calls sent twice. */
+  /** The share of calls whose frame goes twice, with the same message ID. */
   duplicate?: number;
+  /**
+   * The connection is half open: the socket stays up, but nothing it sends
+   * goes (calls wait for `over`) and nothing from the central system is
+   * read (its calls and pings go unanswered).
+   */
+  halfOpen?: boolean;
   /** Every `timestamp` it sends is off by this much, ms. */
   clockSkewMs?: number;
   /** The central system's calls are answered only once `over` resolves. */
@@ -75,12 +81,27 @@ export class MeteredTransport implements OcppTransport {
       this.#recorder.chaos("delayed");
       await new Promise((resolve) => setTimeout(resolve, chaos.latencyMs));
     }
-    const answer = await this.#send(action, payload, options);
-    if (chaos?.duplicate && chaos.random.chance(chaos.duplicate)) {
-      this.#recorder.chaos("duplicated");
-      await this.#send(action, payload, options).catch(() => {});
+    if (chaos?.halfOpen) {
+      this.#recorder.chaos("stalled");
+      await chaos.over;
     }
-    return answer;
+    if (chaos?.duplicate && chaos.random.chance(chaos.duplicate)) {
+      // Calls go one at a time: the next CALL frame out is this one. It goes again once
+      // answered, as from a charge point that missed the answer: the same message ID twice.
+      let frame: string | undefined;
+      const stop = this.#inner.onFrame((text, outbound) => {
+        if (!outbound || !text.startsWith("[2,")) return;
+        stop();
+        frame = text;
+      });
+      try {
+        return await this.#send(action, payload, options);
+      } finally {
+        stop();
+        if (frame !== undefined && this.#inner.sendRaw(frame)) this.#recorder.chaos("duplicated");
+      }
+    }
+    return await this.#send(action, payload, options);
   }
 
   async #send(action: string, payload: Payload, options?: CallOptions): Promise<Payload> {
@@ -111,6 +132,14 @@ export class MeteredTransport implements OcppTransport {
       }
       return await handler(payload, name);
     });
+  }
+
+  sendRaw(text: string): boolean {
+    return this.#inner.sendRaw(text);
+  }
+
+  stall(on: boolean): void {
+    this.#inner.stall(on);
   }
 
   on(listener: (event: TransportEvent) => void): () => void {

@@ -231,9 +231,9 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
         const c = phase.chaos;
         let end = () => {};
         const over = new Promise<void>((resolve) => end = resolve);
-        const chosen = pick(c.share, index).flatMap(({ id, random }) => {
+        const chosen = pick(c.share, index).flatMap(({ id, cp, random }) => {
           const transport = transports.get(identity(id));
-          return transport ? [{ id: identity(id), transport, random }] : [];
+          return transport ? [{ id: identity(id), cp, transport, random }] : [];
         });
         for (const { id, transport, random } of chosen) {
           recorder.acted(id);
@@ -242,14 +242,19 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
             duplicate: c.duplicate,
             clockSkewMs: c.clockSkew,
             unresponsive: c.unresponsive,
+            halfOpen: c.halfOpen,
             random,
             over,
           };
+          if (c.halfOpen) transport.stall(true);
         }
         logger.info("Chaos on {n} charge points for {ms} ms", { n: chosen.length, ms });
         calm = () => {
           for (const { transport } of chosen) transport.chaos = undefined;
-          end();
+          // A half-open link found dead: each connects again, then sends what waited.
+          if (c.halfOpen) {
+            drops.push(Promise.all(chosen.map(({ cp }) => cp.dropConnection(0))).then(end));
+          } else end();
           calm = () => {};
         };
       } else if ("alignedBurst" in phase) {

@@ -82,9 +82,13 @@ const Offset = v.pipe(
 
 /**
  * For `for`, a share of the charge points online misbehave on the link:
- * each call waits `latency` before it goes, a share `duplicate` of the calls
- * go twice, timestamps are off by `clockSkew`, and (`unresponsive`) the
- * central system's calls are answered only once the phase is over.
+ * each call waits `latency` before it goes, the frames of a share
+ * `duplicate` of the calls go twice with the same message ID, timestamps are
+ * off by `clockSkew`, (`unresponsive`) the central system's calls are
+ * answered only once the phase is over, and (`halfOpen`) the connection is
+ * half open: the socket stays up but nothing passes (the charge point's calls
+ * wait, the central system's calls and pings go unread), until at the end the
+ * charge point finds the link dead and connects again.
  */
 const ChaosSchema = v.strictObject({
   chaos: v.pipe(
@@ -95,12 +99,13 @@ const ChaosSchema = v.strictObject({
       duplicate: v.optional(Share),
       clockSkew: v.optional(Offset),
       unresponsive: v.optional(v.boolean()),
+      halfOpen: v.optional(v.boolean()),
     }),
     v.check(
       (c) =>
         c.latency !== undefined || c.duplicate !== undefined || c.clockSkew !== undefined ||
-        c.unresponsive === true,
-      "expected at least one of latency, duplicate, clockSkew, unresponsive",
+        c.unresponsive === true || c.halfOpen === true,
+      "expected at least one of latency, duplicate, clockSkew, unresponsive, halfOpen",
     ),
   ),
 });

@@ -13,6 +13,7 @@ import { getLogger } from "@logtape/logtape";
 import { StationRules, type TransactionRecord } from "./csms_rules.ts";
 import { listenRpcServer, type OcppServer } from "./rpc_transport.ts";
 import {
+  type CallOptions,
   OcppCallError,
   type OcppPeer,
   OcppTransportError,
@@ -21,6 +22,9 @@ import {
 } from "./transport.ts";
 
 const logger = getLogger(["evsim", "csms"]);
+
+/** Message IDs of a connection remembered to find one used twice. */
+const IDS_KEPT = 10_000;
 
 /** A call a charge point made. */
 export interface ReceivedCall {
@@ -60,6 +64,9 @@ export interface CsmsStation {
 /** How the central system answers a call, instead of its default answer. */
 export type AnswerHook = (call: ReceivedCall) => Payload | OcppCallError | undefined;
 
+/** Told of each call the central system answered, and of the answer. */
+export type CallListener = (call: ReceivedCall, answer: Payload) => void;
+
 /** Options of {@link startCsms}. */
 export interface CsmsOptions {
   /** @default {"127.0.0.1"} */
@@ -98,8 +105,14 @@ export interface Csms extends AsyncDisposable {
   readonly stations: ReadonlyMap<string, CsmsStation>;
   /** Every transaction of every charge point. */
   transactions(): (TransactionRecord & { identity: string })[];
-  /** Sends a call to a connected charge point and resolves with its answer. */
-  call(identity: string, action: string, payload: Payload): Promise<Payload>;
+  /**
+   * Calls `listener` with each call answered from now on (not those answered
+   * with a CALLERROR) and its answer, as the answer goes out; returns the
+   * function that unsubscribes. A listener that throws is logged, not fatal.
+   */
+  onCall(listener: CallListener): () => void;
+  /** Sends a call to a connected charge point and resolves with its answer (`options`: its timeout). */
+  call(identity: string, action: string, payload: Payload, options?: CallOptions): Promise<Payload>;
   /** Drops a charge point's connection without a closing handshake. */
   drop(identity: string): Promise<void>;
   /** Resolves once `test` holds (checked after each call received), or rejects after `timeoutMs`. */
@@ -117,7 +130,24 @@ export async function startCsms(options: CsmsOptions = {}): Promise<Csms> {
   const stations = new Map<string, CsmsStation>();
   const peers = new Map<string, OcppPeer>();
   const waiters = new Set<() => void>();
+  const listeners = new Set<CallListener>();
   let nextTransactionId = 1;
+
+  /** Tells the listeners of an answered call. */
+  const answered = (call: ReceivedCall, answer: Payload): Payload => {
+    for (const listener of listeners) {
+      try {
+        listener(call, answer);
+      } catch (error) {
+        logger.error("A call listener failed on {identity} {action}: {error}", {
+          identity: call.identity,
+          action: call.action,
+          error,
+        });
+      }
+    }
+    return answer;
+  };
 
   const violate = (v: Violation) => {
     violations.push(v);
@@ -144,6 +174,21 @@ export async function startCsms(options: CsmsOptions = {}): Promise<Csms> {
     s.connections++;
     peers.set(identity, peer);
     let attempt = 0;
+    // OCPP-J: a CALL's message ID differs from every one the sender used before on the
+    // connection. The last IDs_KEPT are remembered.
+    const ids = new Set<string>();
+    peer.onFrame((text, outbound) => {
+      if (outbound) return;
+      const id = /^\[\s*2\s*,\s*"((?:[^"\\]|\\.)*)"/.exec(text)?.[1];
+      if (id === undefined) return;
+      if (ids.has(id)) {
+        const action = /^\[\s*2\s*,\s*"(?:[^"\\]|\\.)*"\s*,\s*"([^"]*)"/.exec(text)?.[1] ?? "";
+        violate({ identity, action, kind: "rule", message: `message ID ${id} used twice` });
+        return;
+      }
+      ids.add(id);
+      if (ids.size > IDS_KEPT) ids.delete(ids.values().next().value!);
+    });
     peer.on((e) => {
       if (e.type === "closed" || e.type === "disconnect") {
         s.connected = false;
@@ -183,12 +228,12 @@ export async function startCsms(options: CsmsOptions = {}): Promise<Csms> {
             violate({ identity, action, kind: "rule", message: m, payload });
           }
           s.rules.booted(answer.status as string);
-          return answer;
+          return answered(call, answer);
         }
         for (const m of s.rules.observe(action, payload, transactionId)) {
           violate({ identity, action, kind: "rule", message: m, payload });
         }
-        return custom ?? defaultAnswer(s.version, action, payload, transactionId);
+        return answered(call, custom ?? defaultAnswer(s.version, action, payload, transactionId));
       } finally {
         notify();
       }
@@ -226,10 +271,17 @@ export async function startCsms(options: CsmsOptions = {}): Promise<Csms> {
       [...stations.values()].flatMap((s) =>
         s.rules.transactions.map((t) => ({ ...t, identity: s.identity }))
       ),
-    async call(identity, action, payload) {
+    onCall(listener) {
+      const entry: CallListener = (call, answer) => listener(call, answer);
+      listeners.add(entry);
+      return () => {
+        listeners.delete(entry);
+      };
+    },
+    async call(identity, action, payload, callOptions) {
       const peer = peers.get(identity);
       if (!peer) throw new OcppTransportError("not_connected", `${identity} is not connected`);
-      return await peer.call(action, payload);
+      return await peer.call(action, payload, callOptions);
     },
     async drop(identity) {
       await peers.get(identity)?.close({ force: true });

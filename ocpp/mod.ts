@@ -25,6 +25,7 @@ export type { ChargePointOptions, ChargePointStats } from "./charge_point.ts";
 export { startCsms } from "./csms.ts";
 export type {
   AnswerHook,
+  CallListener,
   Csms,
   CsmsOptions,
   CsmsStation,

@@ -42,6 +42,9 @@ interface RpcClientLike extends RpcEmitter {
   call(method: string, params: unknown, options?: Record<string, unknown>): Promise<unknown>;
   handle(method: string, handler: (call: { params: Payload; method: string }) => unknown): void;
   close(options?: Record<string, unknown>): Promise<unknown>;
+  sendRaw(message: string): void;
+  /** The `ws` socket of the connection, if open; its `_socket` is the TCP (or TLS) socket. */
+  readonly _ws?: { _socket?: { pause(): void; resume(): void } };
 }
 interface ServerHandshake {
   identity: string;
@@ -203,6 +206,19 @@ class RpcPeer implements OcppPeer {
     } else {
       this.#client.handle(action, wrapped);
     }
+  }
+
+  sendRaw(text: string): boolean {
+    if (!this.connected) return false;
+    this.#client.sendRaw(text);
+    return true;
+  }
+
+  stall(on: boolean): void {
+    // ocpp-rpc keeps the `ws` socket as `_ws`, and `ws` the network socket as `_socket`.
+    const socket = this.#client._ws?._socket;
+    if (on) socket?.pause();
+    else socket?.resume();
   }
 
   async close(options: { code?: number; reason?: string; force?: boolean } = {}): Promise<void> {

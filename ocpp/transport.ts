@@ -138,6 +138,18 @@ export interface OcppPeer {
    * listens to this way pays nothing for it.
    */
   onFrame(listener: (text: string, outbound: boolean) => void): () => void;
+  /**
+   * Sends `text` as it is, a frame of its own: a chaos test's frame sent
+   * twice with its message ID. Whether it went (nothing goes while the
+   * connection is closed).
+   */
+  sendRaw(text: string): boolean;
+  /**
+   * Stops reading the socket (`true`) as a link that died without a word
+   * does (a half-open connection): the other side's frames and pings stay
+   * unread until it reads again (`false`) or the connection closes.
+   */
+  stall(on: boolean): void;
   /** Closes the connection (`force`: drops the socket without a closing handshake). */
   close(options?: { code?: number; reason?: string; force?: boolean }): Promise<void>;
 }

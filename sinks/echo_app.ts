@@ -34,13 +34,10 @@ import { EventSchema, type SimEvent, StatusSchema } from "../core/event.ts";
 import { compileEventShape } from "./_event_shape.ts";
 import type { EventStore } from "./event_store.ts";
 import { getEchoMetrics, metricsResponse } from "./metrics.ts";
-import * as assets from "../web/assets.gen.ts";
-import { STATION_STATUSES } from "../web/frame.ts";
 import { LiveFeed } from "../web/live_feed.ts";
-import { lastEventId, liveResponse } from "../web/live_sse.ts";
+import { livePage, liveRoutes } from "../web/live_routes.ts";
 import { sseStream } from "./sse_stream.ts";
-import { type ChargerInfo, type LiveFilter, LiveState } from "../web/live_state.ts";
-import { SiteTypeSchema } from "../core/network.ts";
+import { type ChargerInfo, LiveState } from "../web/live_state.ts";
 
 const logger = getLogger(["evsim", "server"]);
 
@@ -142,16 +139,6 @@ const ROUTES = new Set([
   "/live",
   "/live/sessions",
 ]);
-/** The live page's files: path, content type, text. */
-const PAGE_FILES: [string, string, string][] = [
-  ["/", "text/html; charset=utf-8", assets.html],
-  ["/live.js", "text/javascript; charset=utf-8", assets.js],
-  ["/live.css", "text/css; charset=utf-8", assets.css],
-  ["/us.json", "application/json", assets.usAtlas],
-];
-/** `GET /live/sessions` without `?limit`, and the largest `?limit`. */
-const LIVE_SESSIONS_LIMIT = 100;
-const MAX_LIVE_SESSIONS_LIMIT = 1000;
 
 /** A request the app refuses: becomes `{ error: message, ...details }` with `status`. */
 class RequestError extends Error {
@@ -614,9 +601,7 @@ export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): 
   // Registered before the token check, which it answers without reaching.
   app.get("/healthz", (c) => c.json({ ok: true }));
   // The page holds no data (what it shows comes from /live), so it needs no token.
-  for (const [path, type, text] of PAGE_FILES) {
-    app.get(path, (c) => c.body(text, 200, { "content-type": type, "cache-control": "no-cache" }));
-  }
+  app.route("/", livePage());
   if (options.token !== undefined) {
     const bearer = requireToken(options.token);
     const expected = digest(options.token);
@@ -681,51 +666,11 @@ export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): 
     return c.json(page.sessions);
   });
 
-  app.get("/live", (c) => {
-    if (closing?.aborted) throw new RequestError(503, "the server is shutting down");
-    return liveResponse(
-      feed,
-      lastEventId(c.req.header("last-event-id"), c.req.query("lastEventId")),
-      {
-        closing,
-        slowClient: (max) => new SlowClientError(max, "frames"),
-      },
-    );
-  });
-
-  app.get("/live/sessions", (c) => {
-    const filter: LiveFilter = { city: c.req.query("city") };
-    const siteType = c.req.query("siteType");
-    if (siteType !== undefined) {
-      if (!v.is(SiteTypeSchema, siteType)) {
-        throw new RequestError(
-          400,
-          `unknown site type ${JSON.stringify(siteType)} in ?siteType: expected one of ` +
-            SiteTypeSchema.options.join(", "),
-        );
-      }
-      filter.siteType = siteType;
-    }
-    const status = c.req.query("status");
-    if (status !== undefined) {
-      if (!(STATION_STATUSES as readonly string[]).includes(status)) {
-        throw new RequestError(
-          400,
-          `unknown station status ${JSON.stringify(status)} in ?status: expected one of ` +
-            STATION_STATUSES.join(", "),
-        );
-      }
-      filter.status = status as LiveFilter["status"];
-    }
-    const limit = queryInteger(c, "limit", 1, MAX_LIVE_SESSIONS_LIMIT) ?? LIVE_SESSIONS_LIMIT;
-    return c.json(live.sessions(filter, limit));
-  });
-
-  app.get("/live/stations/:id", (c) => {
-    const station = live.station(c.req.param("id"));
-    if (!station) throw new RequestError(404, `no station ${JSON.stringify(c.req.param("id"))}`);
-    return c.json(station);
-  });
+  // The live page's data (web/live_routes.ts), behind the token.
+  app.route(
+    "/",
+    liveRoutes(live, feed, { closing, slowClient: (max) => new SlowClientError(max, "frames") }),
+  );
 
   app.get("/stats", (c) => c.json(store.stats()));
   app.get("/metrics", () => metricsResponse(metrics.registry));

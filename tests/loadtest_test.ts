@@ -196,6 +196,11 @@ Deno.test("loadTest() chaos: delayed, duplicated and skewed calls and held answe
   assert.ok(phase.chaos.delayed > 0, JSON.stringify(phase.chaos));
   assert.equal(phase.chaos.skewed, phase.chaos.delayed); // latency and skew on every call
   assert.ok(phase.chaos.duplicated > 0 && phase.chaos.duplicated < phase.chaos.delayed);
+  // Each duplicated frame reached the central system with the message ID of the first (one
+  // answered as the phase ended goes again in the next).
+  const reused = csms.violations.filter((v) => /^message ID .* used twice$/.test(v.message));
+  const later = report.phases[2].chaos.duplicated ?? 0;
+  assert.equal(reused.length, phase.chaos.duplicated + later);
   assert.equal(phase.chaos.held, 15);
   assert.equal(waited.size, 30);
   for (const [identity, ms] of waited) {
@@ -209,7 +214,70 @@ Deno.test("loadTest() chaos: delayed, duplicated and skewed calls and held answe
     csms.violations.every((v) => taken.has(v.identity)),
     JSON.stringify(csms.violations.find((v) => !taken.has(v.identity))),
   );
-  assert.deepEqual(report.phases[2].chaos, {});
+  // After the phase, nothing is delayed, skewed or held; at most a call answered at its end goes twice.
+  const { duplicated: _, ...after } = report.phases[2].chaos;
+  assert.deepEqual(after, {});
+  assert.ok(later <= 2, `${later}`);
+});
+
+Deno.test("loadTest() chaos halfOpen: the link passes nothing until the charge points find it dead and connect again", async () => {
+  await using csms = await startCsms();
+  const asked = new Map<string, Promise<number>>();
+  const report = await loadTest(
+    config,
+    parseScenario({
+      ocpp: { url: csms.url, version: "1.6" },
+      region: "Boulder, CO",
+      seed: 6,
+      from: "2026-01-05T19:00:00Z",
+      speed: 1200,
+      chargePoints: 30,
+      phases: [
+        { steady: { for: "1s" } },
+        { chaos: { share: 0.5, for: "2s", halfOpen: true } },
+        { steady: { for: "1500ms" } },
+      ],
+    }, "scenario"),
+    {
+      onPhase: (i) => {
+        if (i !== 1) return;
+        // Early in the phase the central system calls each charge point, with a 1 s timeout.
+        setTimeout(() => {
+          for (const identity of csms.stations.keys()) {
+            const sent = performance.now();
+            asked.set(
+              identity,
+              csms.call(identity, "ClearCache", {}, { timeoutMs: 1000 }).then(
+                () => performance.now() - sent,
+                () => Infinity,
+              ),
+            );
+          }
+        }, 300);
+      },
+    },
+  );
+  const phase = report.phases[1];
+  assert.equal(phase.chargePoints.length, 15);
+  const taken = new Set(phase.chargePoints);
+  const waited = new Map(
+    await Promise.all([...asked].map(async ([id, ms]) => [id, await ms] as const)),
+  );
+  assert.equal(waited.size, 30);
+  for (const [identity, ms] of waited) {
+    // Half open: the call is never read, so never answered; the others answer at once.
+    if (taken.has(identity)) assert.equal(ms, Infinity, identity);
+    else assert.ok(ms < 500, `${identity} answered after ${ms} ms`);
+  }
+  // Each one it took connected again once, without a new boot; the others kept their connection.
+  for (const station of csms.stations.values()) {
+    assert.equal(station.connections, taken.has(station.identity) ? 2 : 1, station.identity);
+    assert.equal(station.boots, 1, station.identity);
+  }
+  // What they had to send during the phase went once they were back.
+  assert.ok(phase.chaos.stalled > 0, JSON.stringify(phase.chaos));
+  assert.deepEqual(csms.violations, []);
+  assert.equal(report.chargePoints.queued, 0);
 });
 
 for (const version of ["1.6", "2.0.1"]) {

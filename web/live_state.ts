@@ -171,7 +171,27 @@ export class LiveState {
   constructor(options: LiveStateOptions = {}) {
     this.#maxPoints = options.maxPoints ?? 2400;
     this.#maxEnded = options.maxEndedSessions ?? 200;
-    for (const charger of options.chargers ?? []) {
+    this.place(options.chargers ?? []);
+    // Known from the start: announced by the first snapshot, not by a delta.
+    for (const station of this.#stations.values()) station.announce = false;
+    this.#dirty = [];
+  }
+
+  /** Stations known. */
+  get stations(): number {
+    return this.#stations.size;
+  }
+
+  /**
+   * Places the ports of `chargers` not known yet, as the constructor's
+   * `chargers` do but later: for a source that learns a station before its
+   * first event (a central system, from a charge point's boot). It is no
+   * event: counters and the clock stay as they are; the next frame announces
+   * the stations. A port already known is left as it is.
+   */
+  place(chargers: Iterable<ChargerInfo>): void {
+    for (const charger of chargers) {
+      if (this.#ports.has(charger.id)) continue;
       this.#learn({
         chargerId: charger.id,
         stationId: charger.stationId ?? charger.id,
@@ -185,14 +205,6 @@ export class LiveState {
         level: charger.level,
       });
     }
-    // Known from the start: announced by the first snapshot, not by a delta.
-    for (const station of this.#stations.values()) station.announce = false;
-    this.#dirty = [];
-  }
-
-  /** Stations known. */
-  get stations(): number {
-    return this.#stations.size;
   }
 
   /** Takes one event, in O(1). */

@@ -209,3 +209,26 @@ Deno.test("LiveState's totals match the latest event of every session, over a re
   assert.equal(live.stations, new Set(REAL.map((e) => e.stationId)).size);
   assert.equal(frame.added.length, live.stations);
 });
+
+Deno.test("LiveState.place() adds ports after the start, announced by the next frame, as no event", () => {
+  const live = new LiveState();
+  live.add(event("charger.status", 0, { status: "Idle" }));
+  live.delta(0);
+  const charger = {
+    id: "C9",
+    stationId: "S9",
+    name: "Later",
+    city: "Boulder",
+    state: "CO",
+    latitude: 40,
+    longitude: -105,
+    level: "DCFC" as const,
+  };
+  live.place([charger, { ...charger, id: "C10" }, { ...charger, id: "C1", stationId: "S1" }]);
+  const frame = live.delta(250);
+  assert.deepEqual(frame.added.map((s) => [s.id, s.ports, s.siteType, s.status]), [
+    ["S9", 2, "dc_fast", "available"],
+  ]);
+  assert.equal(frame.totals.events, 1, "placing is no event");
+  assert.equal(live.station("S1")!.ports, 1, "a port already known is left as it is");
+});

@@ -54,6 +54,9 @@ import {
 } from "./smart_charging.ts";
 import type { IdToken } from "./identity.ts";
 import type { SavedChargePoint } from "./saved.ts";
+import { CertificateStore, type InstallType } from "./certificate_store.ts";
+import type { CertificateHashData } from "./certificates.ts";
+import { canRenewCertificate } from "./renewable_transport.ts";
 
 /** Options of a {@link ChargePoint}. */
 export interface ChargePointOptions {
@@ -177,6 +180,8 @@ export class ChargePoint implements AsyncDisposable {
   readonly #pendingProfiles = new Map<number, Profile>();
   /** The power cap each port (by index) last asked the simulation for, kW. */
   readonly #caps: (number | undefined)[] = [];
+  /** 2.0.1: its key pairs and certificates (see `certificate_store.ts`). */
+  #certificates = new CertificateStore();
 
   constructor(spec: StationSpec, options: ChargePointOptions) {
     this.spec = spec;
@@ -248,6 +253,14 @@ export class ChargePoint implements AsyncDisposable {
     return this.#accepted;
   }
 
+  /**
+   * 2.0.1: its certificates: the client certificate the central system
+   * signed (`CertificateSigned`) and the roots it installed.
+   */
+  get certificates(): CertificateStore {
+    return this.#certificates;
+  }
+
   /** Calls waiting to be sent. */
   get queued(): number {
     return this.#outbox.length;
@@ -255,6 +268,7 @@ export class ChargePoint implements AsyncDisposable {
 
   /** What it is now, for a resumed run to go on from (JSON as it is). */
   save(): SavedChargePoint {
+    const certificates = this.#certificates.save();
     return {
       stationId: this.spec.stationId,
       state: this.#state,
@@ -264,6 +278,7 @@ export class ChargePoint implements AsyncDisposable {
       caps: this.spec.ports.map((_, i) => this.#caps[i] ?? null),
       outbox: [...this.#outbox].map(({ attempts: _, ...call }) => call),
       ...(this.#resetOnIdle !== undefined && { resetOnIdle: this.#resetOnIdle }),
+      ...(certificates && { certificates }),
     };
   }
 
@@ -280,6 +295,13 @@ export class ChargePoint implements AsyncDisposable {
     saved.caps.forEach((kw, i) => this.#caps[i] = kw ?? undefined);
     for (const call of saved.outbox) this.#outbox.push(call);
     this.#resetOnIdle = saved.resetOnIdle;
+    if (saved.certificates) {
+      this.#certificates = new CertificateStore({ saved: saved.certificates });
+      const client = this.#certificates.clientCertificate;
+      if (client && canRenewCertificate(this.#transport)) {
+        this.#transport.useClientCertificate(client);
+      }
+    }
   }
 
   /** Connects and boots; resolves once the first connection attempt is over (boot or not). */
@@ -970,6 +992,29 @@ export class ChargePoint implements AsyncDisposable {
         this.#afterAnswer(make);
         return { status: "Accepted" };
       });
+      t.handle("CertificateSigned", (p) => {
+        count("CertificateSigned");
+        return this.#certificateSigned(p);
+      });
+      t.handle("InstallCertificate", async (p) => {
+        count("InstallCertificate");
+        return {
+          ...await this.#certificates.install(
+            p.certificateType as InstallType,
+            p.certificate as string,
+          ),
+        };
+      });
+      t.handle("GetInstalledCertificateIds", async (p) => {
+        count("GetInstalledCertificateIds");
+        return { ...await this.#certificates.installedIds(p.certificateType as string[]) };
+      });
+      t.handle("DeleteCertificate", async (p) => {
+        count("DeleteCertificate");
+        return {
+          ...await this.#certificates.delete(p.certificateHashData as CertificateHashData),
+        };
+      });
     }
     // The version's other actions are known but not supported; ocpp-rpc answers any other
     // action NotImplemented (a handler for every action would make its strict mode answer
@@ -1261,8 +1306,62 @@ export class ChargePoint implements AsyncDisposable {
           this.#bootReason = "Triggered";
           void this.#boot();
         };
+      case "SignChargingStationCertificate":
+        return () => void this.#signCertificate();
     }
     return undefined;
+  }
+
+  /**
+   * 2.0.1 A02: a new key pair, and a SignCertificate with its CSR (CN: the
+   * identity, O: the network, or `evsim`); the key waits for the
+   * CertificateSigned the central system sends once it has signed it.
+   */
+  async #signCertificate(): Promise<void> {
+    try {
+      const csr = await this.#certificates.signRequest({
+        commonName: this.#transport.identity,
+        organization: this.spec.network || "evsim",
+      });
+      const answer = await this.#transport.call("SignCertificate", {
+        csr,
+        certificateType: "ChargingStationCertificate",
+      });
+      this.#count("SignCertificate");
+      if (answer.status !== "Accepted") {
+        this.#log.warn("{identity}: SignCertificate {status}: {why}", {
+          identity: this.spec.stationId,
+          status: answer.status,
+          why: (answer.statusInfo as { reasonCode?: string } | undefined)?.reasonCode ?? "",
+        });
+      }
+    } catch (error) {
+      this.#failed("SignCertificate", error);
+    }
+  }
+
+  /** 2.0.1 CertificateSigned: a new client certificate, used from the next connection if accepted. */
+  async #certificateSigned(p: Payload): Promise<Payload> {
+    const answer = await this.#certificates.certificateSigned(
+      p.certificateChain as string,
+      p.certificateType as string | undefined,
+    );
+    const client = this.#certificates.clientCertificate;
+    if (answer.status === "Accepted" && client) {
+      const renews = canRenewCertificate(this.#transport);
+      if (renews) this.#transport.useClientCertificate(client);
+      this.#log.info("{identity}: new client certificate {when}", {
+        identity: this.spec.stationId,
+        when: renews ? "used from the next connection" : "kept (its transport cannot change it)",
+      });
+    } else if (answer.statusInfo) {
+      this.#log.warn("{identity}: CertificateSigned rejected ({reason}): {why}", {
+        identity: this.spec.stationId,
+        reason: answer.statusInfo.reasonCode,
+        why: answer.statusInfo.additionalInfo ?? "",
+      });
+    }
+    return { ...answer };
   }
 
   /** 1.6: a BootNotification the central system asked for, once booted (its answer changes nothing but the interval). */

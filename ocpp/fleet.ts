@@ -14,6 +14,7 @@ import {
   type ChargePointStats,
   newChargePointStats,
 } from "./charge_point.ts";
+import { withCertificateRenewal } from "./renewable_transport.ts";
 import { getRpcTransport } from "./rpc_transport.ts";
 import type { Settings } from "./settings.ts";
 import type { StationSpec } from "./station.ts";
@@ -28,7 +29,10 @@ export interface OcppFleetOptions {
   version: OcppVersion;
   /** Checks what is sent and received against the schemas. @default {true} */
   strict?: boolean;
-  /** Makes each charge point's transport. @default {getRpcTransport} */
+  /**
+   * Makes each charge point's transport.
+   * @default {getRpcTransport, taking up a certificate the central system signed at the next connection}
+   */
   transport?: TransportFactory;
   /** The identity a station connects as. @default {its station ID} */
   identity?: (stationId: string) => string;
@@ -97,7 +101,7 @@ export function getOcppFleet(
   stations: readonly StationSpec[],
   options: OcppFleetOptions,
 ): OcppFleet {
-  const make = options.transport ?? getRpcTransport;
+  const make = options.transport ?? withCertificateRenewal(getRpcTransport);
   const logger = options.logger ?? getLogger(["evsim", "ocpp"]);
   const chargePoints = new Map<string, ChargePoint>();
   const specs = new Map(stations.map((s) => [s.stationId, s]));

@@ -90,3 +90,9 @@ export type {
 } from "./transport.ts";
 export { HARDWARE, hardwareOf } from "./vendors.ts";
 export type { Hardware, Identity } from "./vendors.ts";
+export { canRenewCertificate, withCertificateRenewal } from "./renewable_transport.ts";
+export type { CertificateRenewal } from "./renewable_transport.ts";
+export { CertificateStore, INSTALL_TYPES } from "./certificate_store.ts";
+export type { InstallType, SavedCertificates } from "./certificate_store.ts";
+export { CertificateError, hashDataOf, makeCsr, parseCertificateChain } from "./certificates.ts";
+export type { Certificate, CertificateHashData } from "./certificates.ts";

@@ -2,7 +2,11 @@
  * What a charge point keeps across a stop and a resume (`evsim run --state`):
  * its ports (registers, transactions, what it last reported), the settings
  * the central system changed, the 1.6 transaction IDs it was given, its
- * charging profiles and the calls it had not sent yet. A resumed charge point
+ * charging profiles, the calls it had not sent yet and (2.0.1) its
+ * certificates: the client certificate the central system signed with its
+ * private key, a key still waiting for its certificate, and the roots
+ * installed (a real charging station keeps them across a restart, and so
+ * does the state file: keep it as private as the key). A resumed charge point
  * boots again (a new process is a restart) and goes on from there: registers
  * stay monotone, transactions end as they would have, and nothing it held is
  * lost.
@@ -10,6 +14,7 @@
  * @module
  */
 import * as v from "valibot";
+import { INSTALL_TYPES, type SavedCertificates } from "./certificate_store.ts";
 import type { Settings } from "./settings.ts";
 import type { Placed } from "./smart_charging.ts";
 import type { OutCall, StationState } from "./station_state.ts";
@@ -28,6 +33,8 @@ export interface SavedChargePoint {
   outbox: OutCall[];
   /** A reset waiting for the last transaction to end: its boot reason. */
   resetOnIdle?: string;
+  /** 2.0.1: its keys and certificates, if it has any. */
+  certificates?: SavedCertificates;
 }
 
 /** The charge points of a run, saved: their version, and each one. */
@@ -69,5 +76,14 @@ export const SavedOcppSchema = v.object({
       kind: v.picklist(["transaction", "status", "online"]),
     })),
     resetOnIdle: v.optional(v.string()),
+    certificates: v.optional(v.object({
+      pending: v.optional(v.object({ privateKey: v.string(), publicKey: v.string() })),
+      client: v.optional(v.object({ cert: v.string(), key: v.string() })),
+      installed: v.array(v.object({
+        certificateType: v.picklist(INSTALL_TYPES),
+        certificate: v.string(),
+        issuerKey: v.string(),
+      })),
+    })),
   })),
 });

@@ -15,6 +15,7 @@ import {
   type SiteType,
   siteTypeOf,
 } from "./network.ts";
+import { flatCopy, internal } from "./flat_string.ts";
 import { isoTime } from "./time.ts";
 
 /** The charger fields every event repeats, named and ordered as in the event. */
@@ -38,19 +39,20 @@ export interface ChargerFields {
 /** The event fields of `charger`, which stands in `city`. */
 export function chargerFields(charger: Charger, city: City): Readonly<ChargerFields> {
   return Object.freeze({
-    chargerId: charger.id,
-    stationId: charger.stationId ?? charger.id,
-    locationName: charger.name,
-    network: charger.network ?? null,
-    city: city.name,
-    state: city.state,
-    postalCode: charger.postalCode ?? null,
-    country: city.country,
-    timeZone: city.timeZone,
+    // Plain strings, so that events serialize on JSON.stringify's fast path (flat_string.ts).
+    chargerId: flatCopy(charger.id),
+    stationId: flatCopy(charger.stationId ?? charger.id),
+    locationName: flatCopy(charger.name),
+    network: charger.network == null ? null : internal(charger.network),
+    city: internal(city.name),
+    state: internal(city.state),
+    postalCode: charger.postalCode == null ? null : flatCopy(charger.postalCode),
+    country: internal(city.country),
+    timeZone: internal(city.timeZone),
     latitude: charger.latitude,
     longitude: charger.longitude,
-    level: charger.level,
-    siteType: siteTypeOf(charger),
+    level: internal(charger.level),
+    siteType: internal(siteTypeOf(charger)),
     connectors: connectorsOf(charger),
   });
 }
@@ -90,7 +92,9 @@ export function eventHead<T extends SimEvent["type"]>(
     longitude: f.longitude,
     level: f.level,
     siteType: f.siteType,
-    connectors: f.connectors,
+    // A copy: the list is shared and frozen, and JSON.stringify takes its slow path for an
+    // object that holds a frozen array (flat_string.ts).
+    connectors: f.connectors.slice(),
     status,
     statusMessage,
   };

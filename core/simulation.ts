@@ -49,6 +49,7 @@ import {
   saveSimulation,
 } from "./simulation_snapshot.ts";
 import { type SimulationSnapshot, toTime } from "./snapshot.ts";
+import { flatJoin } from "./flat_string.ts";
 import { isoTime } from "./time.ts";
 
 /** Timer kinds, in the order they run when due at the same millisecond (`KINDS` of them). */
@@ -607,7 +608,7 @@ export class Simulation {
       ? from + Math.max(1, Math.floor(r.next() * chargeMs))
       : Infinity;
     const s = loadSession(c, vehicle, curve, {
-      id: `${c.fields.chargerId}-S${c.sessions}`,
+      id: flatJoin(c.fields.chargerId, "-S", c.sessions),
       userId,
       vehicle: vehicle.name,
       drawPercent,
@@ -951,7 +952,7 @@ export class Simulation {
   #push(out: SimEvent[], event: SimEvent, counter: { events: number }) {
     this.#count(counter, 1);
     event.seq = this.#seq;
-    event.eventId = `${event.chargerId}:${this.#history}:${counter.events}`;
+    event.eventId = flatJoin(event.chargerId, ":", this.#history, ":", counter.events);
     out.push(event);
   }
 }

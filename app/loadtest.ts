@@ -17,6 +17,7 @@ import type { LoadReport, LoadTestOptions } from "../loadtest/run.ts";
 import type { Shard } from "../core/shard.ts";
 import { shardNetwork } from "./shard.ts";
 import { stationsOf } from "../ocpp/station.ts";
+import { regionNetwork } from "../data/mod.ts";
 import { configBaseDir, loadRunInputs } from "./inputs.ts";
 import { ocppFleetOptions } from "./ocpp.ts";
 import { writeHtmlReport } from "./stats.ts";
@@ -105,6 +106,9 @@ export async function loadTest(
     sim,
     stations,
     shard: options.shard,
+    // An outage's region: the stations of the real network there (core/region.ts).
+    regionStations: (region) =>
+      new Set(regionNetwork(region).chargers.map((c) => c.stationId ?? c.id)),
     metrics: options.metrics,
     tracePath: scenario.trace &&
       resolvePath(configBaseDir(options.scenarioFile), scenario.trace.path),

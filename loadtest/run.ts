@@ -47,6 +47,8 @@ export interface LoadTestOptions {
   stations: readonly StationSpec[];
   /** The slice of the charge points this process runs (`--shard I/N`). @default {all} */
   shard?: Shard;
+  /** The station IDs of a region (an outage's `region`). Needed when a scenario names one. */
+  regionStations?: (region: string) => ReadonlySet<string>;
   /** How each charge point connects and behaves (see `app/ocpp.ts` `ocppFleetOptions`). */
   fleet: OcppFleetOptions;
   /** Seeds every choice of the scenario. */
@@ -145,11 +147,12 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
    * process or across shards: those of the lowest ranks phase `index` draws
    * for each station; then those of this shard, with each one's own stream.
    */
-  const pick = (share: number, index: number) => {
+  const pick = (share: number, index: number, among?: ReadonlySet<string>) => {
     const rank = (id: string) => Random.stream(options.seed, `pick ${index} ${id}`).next();
-    const ranked = order.slice(0, online).map((id) => ({ id, rank: rank(id) }));
+    const ranked = order.slice(0, online).filter((id) => !among || among.has(id))
+      .map((id) => ({ id, rank: rank(id) }));
     ranked.sort((a, b) => a.rank - b.rank);
-    return ranked.slice(0, Math.round(online * share)).flatMap(({ id }) => {
+    return ranked.slice(0, Math.round(ranked.length * share)).flatMap(({ id }) => {
       const cp = fleet.chargePoints.get(id);
       if (!cp || !mine(id)) return [];
       return [{ id, cp, random: Random.stream(options.seed, `phase ${index} ${id}`) }];
@@ -276,7 +279,10 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadReport>
           drops.push(cp.dropConnection(ms));
         }
       } else if ("outage" in phase) {
-        for (const { id, cp } of pick(phase.outage.share, index)) {
+        const among = phase.outage.region === undefined
+          ? undefined
+          : options.regionStations!(phase.outage.region);
+        for (const { id, cp } of pick(phase.outage.share, index, among)) {
           recorder.acted(identity(id));
           drops.push(cp.powerCut(ms));
         }

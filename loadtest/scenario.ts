@@ -17,6 +17,7 @@
 import * as v from "valibot";
 import { OcppConfigSchema } from "../core/config.ts";
 import { parseWith } from "../core/errors.ts";
+import { parseRegion } from "../core/region.ts";
 import { parseDuration, parseInstant } from "../core/time.ts";
 
 /** A wall-clock duration such as `20s`, `500ms` or `2m`: milliseconds once parsed. */
@@ -58,13 +59,30 @@ const OfflineSchema = v.strictObject({
 });
 
 /**
- * A power cut: a share of the charge points online lose power for `for`.
- * Their transactions stop (reason `PowerLoss`), their ports are out of
- * service, and they go dark; when power returns they boot again and send
- * what they kept.
+ * A power cut: a share of the charge points online (those of `region`, as
+ * `--region` names one, when given) lose power for `for`. Their
+ * transactions stop (reason `PowerLoss`), their ports are out of service,
+ * and they go dark; when power returns they boot again and send what they
+ * kept.
  */
 const OutageSchema = v.strictObject({
-  outage: v.strictObject({ share: v.optional(Share, 1), for: WallDuration }),
+  outage: v.strictObject({
+    share: v.optional(Share, 1),
+    for: WallDuration,
+    region: v.optional(
+      v.pipe(
+        v.string(),
+        v.rawCheck(({ dataset, addIssue }) => {
+          if (!dataset.typed) return;
+          try {
+            parseRegion(dataset.value, { where: "region" });
+          } catch (error) {
+            addIssue({ message: (error as Error).message });
+          }
+        }),
+      ),
+    ),
+  }),
 });
 
 /** A signed wall-clock offset such as `-5m` or `90s`: milliseconds once parsed. */

@@ -11,6 +11,7 @@ import { mergeReports } from "../loadtest/merge.ts";
 import type { LoadReport } from "../loadtest/run.ts";
 import { parseScenario } from "../loadtest/scenario.ts";
 import { startCsms } from "../ocpp/csms.ts";
+import { regionNetwork } from "../data/mod.ts";
 import { decode, evsimCommand, inTempDir } from "./_evsim.ts";
 import { parseMetrics, type Sample, valueOf } from "./_prometheus.ts";
 
@@ -357,6 +358,43 @@ for (const version of ["1.6", "2.0.1"]) {
     }
   });
 }
+
+Deno.test("loadTest() outage of a region: the charge points online there, and only those", async () => {
+  await using csms = await startCsms();
+  const report = await loadTest(
+    config,
+    parseScenario({
+      ocpp: { url: csms.url, version: "1.6" },
+      region: "CO",
+      seed: 7,
+      from: "2026-01-05T19:00:00Z",
+      speed: 1200,
+      chargePoints: 150,
+      phases: [
+        { steady: { for: "500ms" } },
+        { outage: { region: "Boulder, CO", for: "1s" } },
+        { steady: { for: "1s" } },
+      ],
+    }, "scenario"),
+  );
+  const boulder = new Set(regionNetwork("Boulder, CO").chargers.map((c) => c.stationId!));
+  const online = [...csms.stations.keys()];
+  const there = online.filter((id) => boulder.has(id));
+  assert.equal(online.length, 150);
+  assert.ok(there.length > 0 && there.length < 150, `${there.length} of them in Boulder`);
+  assert.deepEqual(report.phases[1].chargePoints.toSorted(), there.toSorted());
+  for (const station of csms.stations.values()) {
+    assert.equal(station.boots, boulder.has(station.identity) ? 2 : 1, station.identity);
+  }
+  assert.throws(
+    () =>
+      parseScenario({
+        ocpp: { url: csms.url },
+        phases: [{ outage: { region: "Atlantis, ZZ", for: "1s" } }],
+      }, "scenario.json"),
+    /scenario\.json.*phases.*region/s,
+  );
+});
 
 Deno.test("loadTest() alignedBurst: clock-aligned meter values at each multiple of `every`, during the phase only", async () => {
   await using csms = await startCsms();

@@ -10,13 +10,12 @@
 import type { Random } from "../core/random.ts";
 import {
   type CallOptions,
+  ForwardingTransport,
   OcppCallError,
   type OcppHandler,
   type OcppTransport,
   OcppTransportError,
-  type OcppVersion,
   type Payload,
-  type TransportEvent,
   type TransportFactory,
 } from "../ocpp/transport.ts";
 import type { CallOutcome, LoadRecorder } from "./recorder.ts";
@@ -44,14 +43,13 @@ export interface Chaos {
 }
 
 /** `inner`, recording into `recorder`. */
-export class MeteredTransport implements OcppTransport {
-  readonly #inner: OcppTransport;
+export class MeteredTransport extends ForwardingTransport {
   readonly #recorder: LoadRecorder;
   /** Its misbehaviour now, if any. */
   chaos?: Chaos;
 
   constructor(inner: OcppTransport, recorder: LoadRecorder) {
-    this.#inner = inner;
+    super(inner);
     this.#recorder = recorder;
     inner.on((e) => {
       if (e.type === "open") recorder.opened(inner.identity, e.reconnect);
@@ -59,19 +57,7 @@ export class MeteredTransport implements OcppTransport {
     });
   }
 
-  get identity(): string {
-    return this.#inner.identity;
-  }
-
-  get version(): OcppVersion {
-    return this.#inner.version;
-  }
-
-  get connected(): boolean {
-    return this.#inner.connected;
-  }
-
-  async call(action: string, payload: Payload, options?: CallOptions): Promise<Payload> {
+  override async call(action: string, payload: Payload, options?: CallOptions): Promise<Payload> {
     const chaos = this.chaos;
     if (chaos?.clockSkewMs) {
       this.#recorder.chaos("skewed");
@@ -89,7 +75,7 @@ export class MeteredTransport implements OcppTransport {
       // Calls go one at a time: the next CALL frame out is this one. It goes again once
       // answered, as from a charge point that missed the answer: the same message ID twice.
       let frame: string | undefined;
-      const stop = this.#inner.onFrame((text, outbound) => {
+      const stop = this.inner.onFrame((text, outbound) => {
         if (!outbound || !text.startsWith("[2,")) return;
         stop();
         frame = text;
@@ -98,7 +84,7 @@ export class MeteredTransport implements OcppTransport {
         return await this.#send(action, payload, options);
       } finally {
         stop();
-        if (frame !== undefined && this.#inner.sendRaw(frame)) this.#recorder.chaos("duplicated");
+        if (frame !== undefined && this.inner.sendRaw(frame)) this.#recorder.chaos("duplicated");
       }
     }
     return await this.#send(action, payload, options);
@@ -109,7 +95,7 @@ export class MeteredTransport implements OcppTransport {
     const record = (outcome: CallOutcome, answer?: Payload) =>
       this.#recorder.call(this.identity, action, outcome, performance.now() - sent, answer);
     try {
-      const answer = await this.#inner.call(action, payload, options);
+      const answer = await this.inner.call(action, payload, options);
       record({ type: "result" }, answer);
       return answer;
     } catch (error) {
@@ -123,8 +109,8 @@ export class MeteredTransport implements OcppTransport {
     }
   }
 
-  handle(action: string, handler: OcppHandler): void {
-    this.#inner.handle(action, async (payload, name) => {
+  override handle(action: string, handler: OcppHandler): void {
+    this.inner.handle(action, async (payload, name) => {
       const chaos = this.chaos;
       if (chaos?.unresponsive) {
         this.#recorder.chaos("held");
@@ -132,34 +118,6 @@ export class MeteredTransport implements OcppTransport {
       }
       return await handler(payload, name);
     });
-  }
-
-  sendRaw(text: string): boolean {
-    return this.#inner.sendRaw(text);
-  }
-
-  stall(on: boolean): void {
-    this.#inner.stall(on);
-  }
-
-  on(listener: (event: TransportEvent) => void): () => void {
-    return this.#inner.on(listener);
-  }
-
-  onFrame(listener: (text: string, outbound: boolean) => void): () => void {
-    return this.#inner.onFrame(listener);
-  }
-
-  connect(signal?: AbortSignal): Promise<void> {
-    return this.#inner.connect(signal);
-  }
-
-  close(options?: { code?: number; reason?: string; force?: boolean }): Promise<void> {
-    return this.#inner.close(options);
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.#inner[Symbol.asyncDispose]();
   }
 }
 

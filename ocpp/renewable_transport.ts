@@ -20,15 +20,13 @@
  * @module
  */
 import type { ClientCertificate } from "./certificate_store.ts";
-import type {
-  CallOptions,
-  OcppHandler,
-  OcppTransport,
-  OcppVersion,
-  Payload,
-  TransportEvent,
-  TransportFactory,
-  TransportOptions,
+import {
+  ForwardingTransport,
+  type OcppHandler,
+  type OcppTransport,
+  type TransportEvent,
+  type TransportFactory,
+  type TransportOptions,
 } from "./transport.ts";
 
 /** A transport that takes a new client certificate for its next connection. */
@@ -52,10 +50,9 @@ export function withCertificateRenewal(
 }
 
 /** A transport made by `make`, made again with a new client certificate when one is given. */
-export class RenewableTransport implements OcppTransport, CertificateRenewal {
+export class RenewableTransport extends ForwardingTransport implements CertificateRenewal {
   readonly #make: TransportFactory;
   readonly #options: TransportOptions;
-  #inner: OcppTransport;
   #detach: () => void = () => {};
   readonly #handlers = new Map<string, OcppHandler>();
   readonly #listeners = new Set<(event: TransportEvent) => void>();
@@ -71,10 +68,11 @@ export class RenewableTransport implements OcppTransport, CertificateRenewal {
   #swapping?: Promise<void>;
 
   constructor(make: TransportFactory, options: TransportOptions) {
+    super(make(options));
     this.#make = make;
     this.#options = options;
     this.#current = options.clientCert;
-    this.#inner = this.#wire(make(options));
+    this.#wire(this.inner);
   }
 
   /** The client certificate of the connection now (or the next, until one opens with it). */
@@ -86,60 +84,38 @@ export class RenewableTransport implements OcppTransport, CertificateRenewal {
     this.#next = certificate;
   }
 
-  get identity(): string {
-    return this.#inner.identity;
-  }
-
-  get version(): OcppVersion {
-    return this.#inner.version;
-  }
-
-  get connected(): boolean {
-    return this.#inner.connected;
-  }
-
-  call(action: string, payload: Payload, options?: CallOptions): Promise<Payload> {
-    return this.#inner.call(action, payload, options);
-  }
-
-  handle(action: string, handler: OcppHandler): void {
+  override handle(action: string, handler: OcppHandler): void {
     this.#handlers.set(action, handler);
-    this.#inner.handle(action, handler);
+    this.inner.handle(action, handler);
   }
 
-  on(listener: (event: TransportEvent) => void): () => void {
+  override on(listener: (event: TransportEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
-  onFrame(listener: (text: string, outbound: boolean) => void): () => void {
+  override onFrame(listener: (text: string, outbound: boolean) => void): () => void {
     this.#frames.add(listener);
     return () => this.#frames.delete(listener);
   }
 
-  sendRaw(text: string): boolean {
-    return this.#inner.sendRaw(text);
-  }
-
-  stall(on: boolean): void {
-    this.#inner.stall(on);
-  }
-
-  async connect(signal?: AbortSignal): Promise<void> {
+  override async connect(signal?: AbortSignal): Promise<void> {
     this.#closed = false;
     this.#signal = signal;
     await this.#swapping;
     if (this.#next) await this.#swap();
-    await this.#inner.connect(signal);
+    await this.inner.connect(signal);
   }
 
-  async close(options?: { code?: number; reason?: string; force?: boolean }): Promise<void> {
+  override async close(
+    options?: { code?: number; reason?: string; force?: boolean },
+  ): Promise<void> {
     this.#closed = true;
     await this.#swapping;
-    await this.#inner.close(options);
+    await this.inner.close(options);
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
+  override async [Symbol.asyncDispose](): Promise<void> {
     await this.close({ force: true });
   }
 
@@ -157,7 +133,7 @@ export class RenewableTransport implements OcppTransport, CertificateRenewal {
   }
 
   #event(inner: OcppTransport, event: TransportEvent): void {
-    if (inner !== this.#inner) return;
+    if (inner !== this.inner) return;
     // One transport to its user: an open after the first is a reconnect, whichever made it.
     const e = event.type === "open"
       ? { type: "open" as const, reconnect: ++this.#opened > 1 }
@@ -174,18 +150,18 @@ export class RenewableTransport implements OcppTransport, CertificateRenewal {
       });
       this.#swapping = swapped.then(() => {});
       swapped.then((made) => {
-        if (made && !this.#closed) this.#inner.connect(this.#signal).catch(() => {}); // it retries
+        if (made && !this.#closed) this.inner.connect(this.#signal).catch(() => {}); // it retries
       });
     }
   }
 
   /** Closes the transport underneath and makes a new one with the next certificate. */
   async #swap(): Promise<void> {
-    const old = this.#inner;
+    const old = this.inner;
     const clientCert = this.#next;
     this.#next = undefined;
     this.#detach();
-    this.#inner = this.#wire(this.#make({ ...this.#options, clientCert }));
+    this.inner = this.#wire(this.#make({ ...this.#options, clientCert }));
     this.#current = clientCert;
     await old.close({ force: true }).catch(() => {});
   }

@@ -172,6 +172,67 @@ export interface OcppTransport extends OcppPeer, AsyncDisposable {
   connect(signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * A transport that passes everything to `inner`: the base of one that wraps
+ * another and changes part of what it does, overriding only that.
+ */
+export class ForwardingTransport implements OcppTransport {
+  /** The transport underneath. */
+  protected inner: OcppTransport;
+
+  constructor(inner: OcppTransport) {
+    this.inner = inner;
+  }
+
+  get identity(): string {
+    return this.inner.identity;
+  }
+
+  get version(): OcppVersion {
+    return this.inner.version;
+  }
+
+  get connected(): boolean {
+    return this.inner.connected;
+  }
+
+  call(action: string, payload: Payload, options?: CallOptions): Promise<Payload> {
+    return this.inner.call(action, payload, options);
+  }
+
+  handle(action: string, handler: OcppHandler): void {
+    this.inner.handle(action, handler);
+  }
+
+  on(listener: (event: TransportEvent) => void): () => void {
+    return this.inner.on(listener);
+  }
+
+  onFrame(listener: (text: string, outbound: boolean) => void): () => void {
+    return this.inner.onFrame(listener);
+  }
+
+  sendRaw(text: string): boolean {
+    return this.inner.sendRaw(text);
+  }
+
+  stall(on: boolean): void {
+    this.inner.stall(on);
+  }
+
+  connect(signal?: AbortSignal): Promise<void> {
+    return this.inner.connect(signal);
+  }
+
+  close(options?: { code?: number; reason?: string; force?: boolean }): Promise<void> {
+    return this.inner.close(options);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.inner[Symbol.asyncDispose]();
+  }
+}
+
 /** Options of a charge point's transport. */
 export interface TransportOptions {
   /** The central system's URL (`ws://` or `wss://`); the identity is appended as a path segment. */

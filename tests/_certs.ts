@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { openssl, signWithTestCa } from "./_openssl.ts";
 
 /** A certificate and its private key: PEM text and the files holding them. */
 export interface TestCertificate {
@@ -56,18 +57,6 @@ export interface TestCa {
   clientDir: string;
 }
 
-async function openssl(args: string[], cwd: string): Promise<void> {
-  const { code, stderr } = await new Deno.Command(Deno.env.get("EVSIM_OPENSSL") ?? "openssl", {
-    args,
-    cwd,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (code !== 0) {
-    throw new Error(`openssl ${args[0]} failed (${code}): ${new TextDecoder().decode(stderr)}`);
-  }
-}
-
 const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
 
 /**
@@ -98,31 +87,11 @@ export async function testCa(
     dir,
   );
   const signed = async (name: string, subject: string, ext: string) => {
-    await Deno.writeTextFile(`${dir}/${name}.ext`, ext);
     await openssl(
       ["req", ...EC, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subject],
       dir,
     );
-    await openssl(
-      [
-        "x509",
-        "-req",
-        "-in",
-        `${name}.csr`,
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        `${name}.pem`,
-        "-days",
-        "1",
-        "-extfile",
-        `${name}.ext`,
-      ],
-      dir,
-    );
+    await signWithTestCa(dir, name, ext);
   };
   await signed("server", "/CN=localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
   for (const id of identities) {

@@ -35,17 +35,18 @@ export const EVSIM_SHELL: string = [Deno.execPath(), "run", ...SIM_FLAGS, MAIN]
   .map((word) => `'${word.replaceAll("'", "'\\''")}'`)
   .join(" ");
 
-/** `evsim ARGS` in folder `cwd`, with stdout and stderr piped. */
+/** `evsim ARGS` in folder `cwd`, with stderr piped and stdout piped (or to /dev/null). */
 export function evsimCommand(
   args: string[],
   cwd: string,
   env: Record<string, string> = {},
+  stdout: "piped" | "null" = "piped",
 ): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", ...SIM_FLAGS, MAIN, ...args],
     cwd,
     stdin: "null",
-    stdout: "piped",
+    stdout,
     stderr: "piped",
     env: { NO_COLOR: "1", ...env },
   });

@@ -33,12 +33,12 @@ export async function openssl(
 }
 
 /**
- * Signs `csr` (PEM) with the CA in `dir` (`ca.pem`, `ca.key`: see
- * `testCa`) as a client certificate valid a day, `dir/name.pem`; resolves with its PEM.
+ * Signs `dir/name.csr` with the CA in `dir` (`ca.pem`, `ca.key`: see
+ * `testCa`) for a day, with the extensions `ext` (`dir/name.ext`), into
+ * `dir/name.pem`.
  */
-export async function signCsr(dir: string, csr: string, name: string): Promise<string> {
-  await Deno.writeTextFile(`${dir}/${name}.csr`, csr);
-  await Deno.writeTextFile(`${dir}/${name}.ext`, "extendedKeyUsage=clientAuth\n");
+export async function signWithTestCa(dir: string, name: string, ext: string): Promise<void> {
+  await Deno.writeTextFile(`${dir}/${name}.ext`, ext);
   await openssl([
     "x509",
     "-req",
@@ -56,6 +56,15 @@ export async function signCsr(dir: string, csr: string, name: string): Promise<s
     "-extfile",
     `${name}.ext`,
   ], dir);
+}
+
+/**
+ * Signs `csr` (PEM) with the CA in `dir` as a client certificate valid a
+ * day, `dir/name.pem`; resolves with its PEM.
+ */
+export async function signCsr(dir: string, csr: string, name: string): Promise<string> {
+  await Deno.writeTextFile(`${dir}/${name}.csr`, csr);
+  await signWithTestCa(dir, name, "extendedKeyUsage=clientAuth\n");
   return await Deno.readTextFile(`${dir}/${name}.pem`);
 }
 

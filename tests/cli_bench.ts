@@ -25,7 +25,7 @@
 import { parseArgs } from "node:util";
 import type { SimEvent } from "../core/event.ts";
 import { getNdjsonSink } from "../sinks/ndjson.ts";
-import { evsimCommand, MAIN, SIM_FLAGS } from "./_evsim.ts";
+import { evsimCommand } from "./_evsim.ts";
 import { sampleProc } from "./_proc.ts";
 
 const { values } = parseArgs({
@@ -59,17 +59,8 @@ const runArgs = (duration: string) => [
 /** The CLI into /dev/null: its events, wall seconds and peak resident set (MB). */
 async function cli(duration: string): Promise<{ events: number; seconds: number; peakMb: number }> {
   const started = performance.now();
-  // As a user runs it: the shell sends stdout to /dev/null.
-  const child = new Deno.Command("sh", {
-    args: ["-c", `exec "$0" "$@" > /dev/null`, Deno.execPath(), "run", ...SIM_FLAGS, MAIN].concat(
-      runArgs(duration),
-    ),
-    cwd,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+  // As a user runs it: stdout to /dev/null.
+  const child = evsimCommand(runArgs(duration), cwd, {}, "null").spawn();
   let peakKb = 0;
   const sampler = (async () => {
     for (;;) {

@@ -22,43 +22,17 @@ import { type SavedChargePoint, SavedOcppSchema } from "../ocpp/saved.ts";
 import { stationsOf } from "../ocpp/station.ts";
 import type { TransportOptions } from "../ocpp/transport.ts";
 import { testCa } from "./_certs.ts";
+import { startNodeScript } from "./_node_script.ts";
 import { inTempDir } from "./_evsim.ts";
 import { firstStations } from "./_ocpp.ts";
 import { fingerprint, openssl, openSslCertId, signCsr } from "./_openssl.ts";
 
-/** The TLS front under Node, once it listens: its port, what it printed, a way to stop it. */
+/** The TLS front under Node, once it listens; `connections()` lists the client certificates it saw. */
 async function startProxy(args: string[]) {
-  const child = new Deno.Command(Deno.env.get("EVSIM_NODE") ?? "node", {
-    args: [new URL("./_mtls_proxy.mjs", import.meta.url).pathname, ...args],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines: Record<string, unknown>[] = [];
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  const reading = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      text += value;
-      const parts = text.split("\n");
-      text = parts.pop()!;
-      for (const p of parts) lines.push(JSON.parse(p));
-    }
-  })();
-  for (let i = 0; !lines.some((l) => l.type === "listening"); i++) {
-    if (i > 500) throw new Error("the TLS front did not start");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return {
-    port: lines.find((l) => l.type === "listening")!.port as number,
-    connections: () => lines.filter((l) => l.type === "connection"),
-    async [Symbol.asyncDispose]() {
-      child.kill();
-      await child.status;
-      await reading.catch(() => {});
-    },
-  };
+  const proxy = await startNodeScript("./_mtls_proxy.mjs", args);
+  return Object.assign(proxy, {
+    connections: () => proxy.lines.filter((l) => l.type === "connection"),
+  });
 }
 
 /** Resolves once `test` holds (checked every 20 ms), or rejects after 5 s. */

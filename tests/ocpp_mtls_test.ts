@@ -14,6 +14,7 @@ import { Simulation } from "../core/simulation.ts";
 import { defaults } from "../data/mod.ts";
 import { stationsOf } from "../ocpp/station.ts";
 import { testCa } from "./_certs.ts";
+import { startNodeScript } from "./_node_script.ts";
 import { firstStations } from "./_ocpp.ts";
 import { inTempDir } from "./_evsim.ts";
 
@@ -21,39 +22,8 @@ const { ids, network } = firstStations(3);
 const [trusted, alsoTrusted, untrusted] = ids;
 
 /** The central system under Node, once it listens: its port, what it printed, a way to stop it. */
-async function startNodeCsms(cert: string, key: string, ca: string) {
-  const child = new Deno.Command(Deno.env.get("EVSIM_NODE") ?? "node", {
-    args: [new URL("./_mtls_csms.mjs", import.meta.url).pathname, cert, key, ca],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines: Record<string, unknown>[] = [];
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  const read = async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      text += value;
-      const parts = text.split("\n");
-      text = parts.pop()!;
-      for (const p of parts) lines.push(JSON.parse(p));
-    }
-  };
-  const reading = read();
-  while (!lines.some((l) => l.type === "listening")) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  const port = lines.find((l) => l.type === "listening")!.port as number;
-  return {
-    port,
-    lines,
-    async [Symbol.asyncDispose]() {
-      child.kill();
-      await child.status;
-      await reading.catch(() => {});
-    },
-  };
+function startNodeCsms(cert: string, key: string, ca: string) {
+  return startNodeScript("./_mtls_csms.mjs", [cert, key, ca]);
 }
 
 Deno.test("OCPP over mutual TLS: a client certificate the CA signed boots; one it did not, or none, gets no connection", async () => {

@@ -22,7 +22,7 @@
  */
 // deno-lint-ignore-file no-console
 import { parseArgs } from "node:util";
-import { MAIN, SIM_FLAGS } from "./_evsim.ts";
+import { evsimCommand, SIM_FLAGS } from "./_evsim.ts";
 import { loadAverage, type ProcSample, sampleProc, writeNationalConfig } from "./_proc.ts";
 
 /** An evsim process whose stderr lines are gathered as they come. */
@@ -36,14 +36,7 @@ interface Running {
 }
 
 function start(args: string[], cwd: string): Running {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...SIM_FLAGS, MAIN, ...args],
-    cwd,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+  const child = evsimCommand(args, cwd, {}, "null").spawn();
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   const closed = (async () => {

@@ -17,7 +17,7 @@
  */
 // deno-lint-ignore-file no-console
 import { parseArgs } from "node:util";
-import { MAIN, SIM_FLAGS } from "./_evsim.ts";
+import { evsimCommand, SIM_FLAGS } from "./_evsim.ts";
 import { loadAverage, type ProcSample, sampleProc, writeNationalConfig } from "./_proc.ts";
 
 interface ShardRun {
@@ -35,14 +35,7 @@ interface ShardRun {
 
 async function runShard(args: string[], cwd: string): Promise<ShardRun> {
   const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...SIM_FLAGS, MAIN, ...args],
-    cwd,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+  const child = evsimCommand(args, cwd, {}, "null").spawn();
   let last: ProcSample | undefined;
   let peakKb = 0;
   let polling = false;

@@ -20,6 +20,8 @@ export interface Session {
   fields: Readonly<ChargerFields>;
   /** The charger's event count, kept here while the session runs. */
   events: number;
+  /** The charger's {@link ChargerState.idPrefix}, next to the count. */
+  idPrefix: string;
   /** Paused by a fault (the charger's status is Interruption). */
   interrupted: boolean;
   id: string;
@@ -90,4 +92,6 @@ export interface ChargerState {
   sessions: number;
   /** Events so far, numbering event IDs (while a session runs, the session counts them). */
   events: number;
+  /** What its event IDs start with: `chargerId:history:` (see `historyKey`). */
+  idPrefix: string;
 }

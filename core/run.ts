@@ -92,10 +92,11 @@ export async function runSimulation(
     lastSave = clock.now();
   };
   const out: SimEvent[] = [];
-  const deliver = async () => {
-    for (let i = 0; i < out.length; i++) {
+  /** Hands `out` to the sink from `from` on; a promise only if the sink makes one wait. */
+  const deliver = (from = 0): Promise<void> | undefined => {
+    for (let i = from; i < out.length; i++) {
       const r = sink(out[i]);
-      if (r) await r;
+      if (r) return r.then(() => deliver(i + 1));
     }
   };
   try {
@@ -125,7 +126,9 @@ export async function runSimulation(
       }
       out.length = 0;
       sim.step(out);
-      await deliver();
+      // Most steps' events go to the sink without waiting: no promise to await.
+      const delivering = deliver();
+      if (delivering) await delivering;
       if ((++steps & 1023) === 0 && (onProgress || checkpoint)) {
         const t = clock.now();
         if (onProgress && t - lastProgress >= progressMs) {

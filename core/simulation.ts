@@ -213,14 +213,13 @@ export class Simulation {
    * and count their events without building them.
    */
   #quietUntil = -Infinity;
-  /** Names this simulated history in every `eventId` (see {@link historyKey}). */
-  readonly #history: string;
 
   constructor(options: SimulationOptions) {
     const { network, model, seed } = options;
     this.#model = model;
     this.#now = options.start;
-    this.#history = historyKey(seed, options.start);
+    // Names this simulated history in every `eventId`.
+    const history = historyKey(seed, options.start);
     this.#updateMs = (options.updateIntervalSeconds ?? 60) * 1000;
     this.#vehicles = network.vehicles;
     const mixture = (dwell: Model["dwell"][SiteType]): DwellMixture => {
@@ -268,6 +267,7 @@ export class Simulation {
         session: null,
         status: "Idle",
         events: 0,
+        idPrefix: flatJoin(fields.chargerId, ":", history, ":"),
         fields,
         level: charger.level,
         siteType: fields.siteType,
@@ -949,10 +949,10 @@ export class Simulation {
   }
 
   /** Numbers and appends an event; `counter` is its charger, or the charger's running session. */
-  #push(out: SimEvent[], event: SimEvent, counter: { events: number }) {
+  #push(out: SimEvent[], event: SimEvent, counter: { events: number; idPrefix: string }) {
     this.#count(counter, 1);
     event.seq = this.#seq;
-    event.eventId = flatJoin(event.chargerId, ":", this.#history, ":", counter.events);
+    event.eventId = flatJoin(counter.idPrefix, counter.events, "");
     out.push(event);
   }
 }

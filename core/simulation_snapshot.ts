@@ -89,6 +89,7 @@ export function loadSession(
     charger: c,
     fields: c.fields,
     events: saved.events,
+    idPrefix: c.idPrefix,
     interrupted: saved.interrupted,
     id: saved.id,
     userId: saved.userId,

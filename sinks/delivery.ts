@@ -63,6 +63,27 @@ export function fullJitter(
   return random() * Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30));
 }
 
+/** Attempts a batch fails before its own failures alone double its retry delay (see {@link retryDoubling}). */
+const OWN_FAILURES_GRACE = 4;
+
+/**
+ * Which doubling of the backoff a batch's retry waits for (the `attempt` of
+ * {@link fullJitter}), after its `attempts` and the receiver's latest answers:
+ * `failuresInARow` answers in a row, for any batch, asked for a retry. A
+ * receiver that fails some requests while it takes others (a flaky one) is
+ * healthy enough to be tried again soon, so the delay grows with the run of
+ * failed answers, not with the batch's own count alone: at 40 % random
+ * failures a batch rarely waits past the first doublings, where a delay
+ * doubled with each of its own attempts left the longest chains waiting up to
+ * 12.8 s at the seventh. A receiver that fails everything (an outage) gets the
+ * exponential backoff of each batch's attempts as before, since every answer
+ * is a failure. A batch the receiver keeps refusing while it takes the others
+ * still backs off, {@link OWN_FAILURES_GRACE} doublings later.
+ */
+export function retryDoubling(attempts: number, failuresInARow: number): number {
+  return Math.max(1, Math.min(attempts, failuresInARow), attempts - OWN_FAILURES_GRACE);
+}
+
 /**
  * The `buffer` option of a sink on the delivery core: in memory (up to
  * `bufferSize` events), or a disk buffer, a folder of its own that holds up
@@ -233,6 +254,8 @@ export function getDeliverySink(
   let closed = false;
   let closing: Promise<void> | undefined;
   let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Answers in a row, for any batch, that asked for a retry (see {@link retryDoubling}). */
+  let failuresInARow = 0;
 
   const onShutdown = () => {
     deadlineTimer = setTimeout(stop, shutdownTimeoutMs);
@@ -346,6 +369,7 @@ export function getDeliverySink(
   function finish(batch: Batch, outcome: Outcome) {
     if (batch.abandoned || !inFlight.delete(batch)) return;
     const n = batch.events.length;
+    if (outcome.ok || outcome.retry) failuresInARow = outcome.ok ? 0 : failuresInARow + 1;
     if (outcome.ok) {
       stats.acknowledged += n;
       release(batch);
@@ -358,7 +382,12 @@ export function getDeliverySink(
     } else {
       stats.retried++;
       problems.add("warn", "Retrying {n} event(s) to {url}: {reason}", outcome.reason, n);
-      const backoff = fullJitter(batch.attempts, retryBaseMs, retryMaxMs, random);
+      const backoff = fullJitter(
+        retryDoubling(batch.attempts, failuresInARow),
+        retryBaseMs,
+        retryMaxMs,
+        random,
+      );
       const wait = Math.min(outcome.retryAfterMs ?? backoff, retryMaxMs);
       waiting.add(batch);
       batch.timer = setTimeout(() => {

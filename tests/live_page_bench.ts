@@ -2,7 +2,8 @@
  * What the live page costs a run: the same run of the default network with
  * the server sink (12 simulated hours from a Monday morning, at 3600×), in
  * rounds alternating without and with the page open in headless Chromium;
- * it prints each round's wall time (as the run reports it) and the medians.
+ * it prints each round's wall time (as the run reports it), the medians, and
+ * each round's cost (with ÷ without) with their median.
  * The issue's bound: with the page open, within 10 % of the run without it.
  *
  *     deno run --allow-read --allow-write --allow-env --allow-run --allow-net=127.0.0.1 \
@@ -77,7 +78,11 @@ for (let i = 0; i < Number(values.rounds); i++) {
   }
 }
 const [without, withPage] = [median(times.without), median(times.with)];
+const percent = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} %`;
+// Each round's two runs follow each other, so their ratio shares most of the machine's noise.
+const pairs = times.with.map((t, i) => t / times.without[i] - 1);
 console.log(
   `median: ${without} s without the page, ${withPage} s with it ` +
-    `(${((withPage / without - 1) * 100).toFixed(1)} %)`,
+    `(${percent(withPage / without - 1)}); round by round ${pairs.map(percent).join(", ")} ` +
+    `(median ${percent(median(pairs))})`,
 );

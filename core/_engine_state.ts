@@ -40,6 +40,8 @@ export interface Session {
    */
   segmentSoc: number;
   segmentStart: number;
+  /** `curve.secondsTo(segmentSoc)`: where the stretch begins on the curve's clock. */
+  segmentClock: number;
   /** Charging milliseconds before the current stretch. */
   chargedMs: number;
   /** When the current stretch reaches the target, if nothing interrupts it. */

@@ -127,7 +127,15 @@ export class ChargeCurve {
 
   /** SoC (%) reached after charging `seconds` from `from` percent, at most 100. */
   socAfter(from: number, seconds: number): number {
-    const target = this.secondsTo(from) + seconds;
+    return this.socAtClock(from, this.secondsTo(from) + seconds);
+  }
+
+  /**
+   * {@link socAfter} from `from` percent, with the clock `target` given:
+   * `secondsTo(from)` plus the seconds charged, so that a caller charging on
+   * from one state of charge works out `secondsTo` of it once.
+   */
+  socAtClock(from: number, target: number): number {
     const pieces = this.#pieces;
     let i = this.#index(from);
     let p = pieces[i];

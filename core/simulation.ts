@@ -431,11 +431,12 @@ export class Simulation {
     if (!s || s.completed) return;
     if (!s.interrupted && time > s.segmentStart) {
       // What it charged so far, at the old power.
-      s.soc = s.curve.socAfter(s.segmentSoc, (time - s.segmentStart) / 1000);
+      s.soc = s.curve.socAtClock(s.segmentSoc, s.segmentClock + (time - s.segmentStart) / 1000);
       s.chargedMs += time - s.segmentStart;
       s.segmentStart = time;
     }
     s.curve = this.#curve(s.vehicle, c, s.drawPercent);
+    s.segmentClock = s.curve.secondsTo(s.segmentSoc);
     // Paused by a fault, it charges at the new power once the fault clears.
     if (s.interrupted) return;
     // Still waiting to start (`segmentStart` ahead), it keeps its start.
@@ -499,7 +500,7 @@ export class Simulation {
     if (!s) return false;
     s.stepAt = NaN; // its pending step is void
     if (!s.completed && !s.interrupted && time > s.segmentStart) {
-      s.soc = s.curve.socAfter(s.segmentSoc, (time - s.segmentStart) / 1000);
+      s.soc = s.curve.socAtClock(s.segmentSoc, s.segmentClock + (time - s.segmentStart) / 1000);
       s.chargedMs += time - s.segmentStart;
     }
     this.#unplug(out, s, time, s.completed ? "target_reached" : "departed", message);
@@ -525,6 +526,7 @@ export class Simulation {
    */
   #startSegment(s: Session, time: number) {
     s.segmentSoc = s.soc;
+    s.segmentClock = s.curve.secondsTo(s.soc);
     if (s.charger.capKw === 0) {
       s.segmentStart = Infinity;
       s.completeAt = Infinity;
@@ -673,7 +675,7 @@ export class Simulation {
         this.#count(s, skipped);
         const at = time + skipped * u;
         if (at > s.segmentStart) {
-          s.soc = s.curve.socAfter(s.segmentSoc, (at - s.segmentStart) / 1000);
+          s.soc = s.curve.socAtClock(s.segmentSoc, s.segmentClock + (at - s.segmentStart) / 1000);
         }
       }
       this.#scheduleSession(s, skipped === updates ? change : time + (skipped + 1) * u);
@@ -732,7 +734,7 @@ export class Simulation {
       return;
     }
     if (time > s.segmentStart) {
-      s.soc = s.curve.socAfter(s.segmentSoc, (time - s.segmentStart) / 1000);
+      s.soc = s.curve.socAtClock(s.segmentSoc, s.segmentClock + (time - s.segmentStart) / 1000);
     }
     if (time >= s.departAt) {
       s.chargedMs += Math.max(0, time - s.segmentStart);

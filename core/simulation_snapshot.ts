@@ -101,6 +101,7 @@ export function loadSession(
     socTarget: saved.socTarget,
     estimatedMinutes: saved.estimatedMinutes,
     segmentSoc: saved.segmentSoc,
+    segmentClock: curve.secondsTo(saved.segmentSoc),
     segmentStart: fromTime(saved.segmentStart),
     chargedMs: saved.chargedMs,
     completeAt: fromTime(saved.completeAt),

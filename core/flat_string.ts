@@ -11,7 +11,7 @@
  * @module
  */
 
-/** The parts joined into one plain string (for three parts or more, as the engine makes them). */
+/** The parts joined into one plain string (`+` would make a tree of them). */
 export function flatJoin(...parts: (string | number)[]): string {
   return parts.join("");
 }

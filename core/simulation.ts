@@ -148,6 +148,9 @@ const round = (x: number, digits: number) => {
   return Math.round(x * f) / f;
 };
 const clip = (r: Random, d: Clipped) => Math.min(d.max, Math.max(d.min, r.normal(d.mean, d.sd)));
+/** The state of charge of `s` at `time`, charging since its stretch began. */
+const socAt = (s: Session, time: number) =>
+  s.curve.socAtClock(s.segmentSoc, s.segmentClock + (time - s.segmentStart) / 1000);
 /** A drawn log-normal duration in ms (at least a minute), its median given in `unitMs`. */
 const minutesMs = (r: Random, d: LogNormal, unitMs: number) =>
   Math.max(60_000, Math.ceil(r.logNormal(d.median, d.sigma) * unitMs));
@@ -431,7 +434,7 @@ export class Simulation {
     if (!s || s.completed) return;
     if (!s.interrupted && time > s.segmentStart) {
       // What it charged so far, at the old power.
-      s.soc = s.curve.socAtClock(s.segmentSoc, s.segmentClock + (time - s.segmentStart) / 1000);
+      s.soc = socAt(s, time);
       s.chargedMs += time - s.segmentStart;
       s.segmentStart = time;
     }
@@ -500,7 +503,7 @@ export class Simulation {
     if (!s) return false;
     s.stepAt = NaN; // its pending step is void
     if (!s.completed && !s.interrupted && time > s.segmentStart) {
-      s.soc = s.curve.socAtClock(s.segmentSoc, s.segmentClock + (time - s.segmentStart) / 1000);
+      s.soc = socAt(s, time);
       s.chargedMs += time - s.segmentStart;
     }
     this.#unplug(out, s, time, s.completed ? "target_reached" : "departed", message);
@@ -675,7 +678,7 @@ export class Simulation {
         this.#count(s, skipped);
         const at = time + skipped * u;
         if (at > s.segmentStart) {
-          s.soc = s.curve.socAtClock(s.segmentSoc, s.segmentClock + (at - s.segmentStart) / 1000);
+          s.soc = socAt(s, at);
         }
       }
       this.#scheduleSession(s, skipped === updates ? change : time + (skipped + 1) * u);
@@ -734,7 +737,7 @@ export class Simulation {
       return;
     }
     if (time > s.segmentStart) {
-      s.soc = s.curve.socAtClock(s.segmentSoc, s.segmentClock + (time - s.segmentStart) / 1000);
+      s.soc = socAt(s, time);
     }
     if (time >= s.departAt) {
       s.chargedMs += Math.max(0, time - s.segmentStart);
@@ -954,7 +957,7 @@ export class Simulation {
   #push(out: SimEvent[], event: SimEvent, counter: { events: number; idPrefix: string }) {
     this.#count(counter, 1);
     event.seq = this.#seq;
-    event.eventId = flatJoin(counter.idPrefix, counter.events, "");
+    event.eventId = flatJoin(counter.idPrefix, counter.events);
     out.push(event);
   }
 }

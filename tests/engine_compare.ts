@@ -14,7 +14,7 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { getNdjsonSink } from "../sinks/ndjson.ts";
+import { BACKFILL_START, BENCH_PEAKS, type Engine, serializeBatch, warmedUp } from "./_backfill.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -28,51 +28,30 @@ if (positionals.length !== 1) {
   Deno.exit(2);
 }
 const BATCH = 20_000;
-const START = Date.UTC(2026, 0, 5);
 const chargers = Number(values.chargers);
 
-/** The engine of the checkout at `root`, past its first three simulated hours. */
-async function warmedEngine(root: URL) {
+/** The engine of the checkout at `root`, warmed up as the benchmarks do (`_backfill.ts`). */
+async function warmedEngine(root: URL): Promise<Engine> {
   const load = (path: string) => import(new URL(path, root).href);
   const { Simulation } = await load("core/simulation.ts");
   const { defaults } = await load("data/mod.ts");
   const { networkOfAbout } = await load("tests/_events.ts");
   const { defaultDemand } = await load("core/arrivals.ts");
-  const sim = new Simulation({
-    seed: 1,
-    start: START,
-    network: networkOfAbout(chargers),
-    model: defaults.model,
-    demand: defaultDemand(defaults.model, {
-      peakHours: [{ from: 7, to: 10 }, { from: 16, to: 20 }],
-      peakMultiplier: 2,
+  return warmedUp(
+    new Simulation({
+      seed: 1,
+      start: BACKFILL_START,
+      network: networkOfAbout(chargers),
+      model: defaults.model,
+      demand: defaultDemand(defaults.model, BENCH_PEAKS),
     }),
-  });
-  const out: unknown[] = [];
-  while (sim.peek() < START + 3 * 3_600_000) {
-    sim.step(out);
-    out.length = 0;
-  }
-  return sim as { step(out: unknown[]): number };
+  );
 }
 
-const nullWriter = { write: (p: Uint8Array) => Promise.resolve(p.length) };
-
 /** Milliseconds for the next {@link BATCH} events of `sim`, serialized. */
-async function batch(sim: { step(out: unknown[]): number }): Promise<number> {
-  const sink = getNdjsonSink(nullWriter);
-  const out: unknown[] = [];
-  let n = 0;
+async function batch(sim: Engine): Promise<number> {
   const started = performance.now();
-  while (n < BATCH) {
-    out.length = 0;
-    n += sim.step(out);
-    for (const e of out) {
-      const r = sink(e);
-      if (r) await r;
-    }
-  }
-  await sink.flush();
+  await serializeBatch(sim, BATCH);
   return performance.now() - started;
 }
 

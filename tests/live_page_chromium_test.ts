@@ -169,14 +169,15 @@ Deno.test("the live page shows a run's stations, counters and charts, filters, a
     assert.match(state.clock, /^\w{3} 2026-01-0\d \d\d:\d\d UTC$/);
     assert.match(state.speed, /^×[\d,.]+$/);
 
-    // The counters and the charts move as events come.
+    // The counters, the charts and the dots move as events come (a Boulder morning has
+    // vehicles plugged in).
     const before = state;
     state = await until(
       page,
       (s) =>
         s.events !== before.events && s.chartPoints[0] > before.chartPoints[0] &&
-        s.clock !== before.clock,
-      "the counters, the charts and the clock change",
+        s.clock !== before.clock && s.legend.charging + s.legend.occupied > 0,
+      "the counters, the charts, the clock and the stations' statuses change",
     );
 
     // Hovering a station's dot shows its name, network and what each port does.

@@ -172,8 +172,12 @@ export class LiveState {
     this.#maxPoints = options.maxPoints ?? 2400;
     this.#maxEnded = options.maxEndedSessions ?? 200;
     this.place(options.chargers ?? []);
-    // Known from the start: announced by the first snapshot, not by a delta.
-    for (const station of this.#stations.values()) station.announce = false;
+    // Known from the start: announced by the first snapshot, not by a delta, and unchanged
+    // since (left dirty, a station would never be queued again and its status never sent).
+    for (const station of this.#stations.values()) {
+      station.announce = false;
+      station.dirty = false;
+    }
     this.#dirty = [];
   }
 

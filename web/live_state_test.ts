@@ -74,6 +74,17 @@ Deno.test("LiveState given the chargers lists every station in its first snapsho
   assert.deepEqual(live.delta(0).added, [], "known stations are not announced again");
 });
 
+Deno.test("LiveState given the chargers sends their stations' changes in later deltas", () => {
+  const live = new LiveState({ chargers: testNetwork.chargers });
+  live.add(STARTED);
+  const delta = live.delta(0);
+  assert.deepEqual(delta.changed, [[STARTED.stationId, "occupied"]]);
+  assert.equal(
+    live.snapshot().stations.find((s) => s.id === STARTED.stationId)?.status,
+    "occupied",
+  );
+});
+
 Deno.test("LiveState follows a session: charging, plugged in when full, free once unplugged", () => {
   const live = new LiveState();
   live.add(event("session.started", 0, { powerKw: 7, energyKwh: 0, socPercent: 20 }));

@@ -22,6 +22,8 @@ export interface Session {
   events: number;
   /** The charger's {@link ChargerState.idPrefix}, next to the count. */
   idPrefix: string;
+  /** The charger's {@link ChargerState.index}: its steps' tie in the queue. */
+  index: number;
   /** Paused by a fault (the charger's status is Interruption). */
   interrupted: boolean;
   id: string;

@@ -36,6 +36,23 @@ export interface ChargerFields {
   connectors: Connector[];
 }
 
+/** The one list of each set of connectors, by its text: shared by the chargers that have it. */
+const connectorLists = new Map<string, Connector[]>();
+
+/** `charger`'s connectors as the list every charger with those connectors shares. */
+function sharedConnectors(charger: Charger): Connector[] {
+  const connectors = connectorsOf(charger);
+  const key = connectors.join();
+  let shared = connectorLists.get(key);
+  if (!shared) {
+    connectorLists.set(
+      key,
+      shared = connectors.map((x) => internal(x)),
+    );
+  }
+  return shared;
+}
+
 /** The event fields of `charger`, which stands in `city`. */
 export function chargerFields(charger: Charger, city: City): Readonly<ChargerFields> {
   return Object.freeze({
@@ -53,7 +70,7 @@ export function chargerFields(charger: Charger, city: City): Readonly<ChargerFie
     longitude: charger.longitude,
     level: internal(charger.level),
     siteType: internal(siteTypeOf(charger)),
-    connectors: connectorsOf(charger),
+    connectors: sharedConnectors(charger),
   });
 }
 

@@ -2,10 +2,10 @@
  * The session engine: a discrete-event simulation over priority queues.
  *
  * Each charger has at most one pending timer of each kind (session step,
- * fault, arrival, planned maintenance), keyed by `time · 4 + kind`, so its own
- * timers due at the same millisecond always run in the same order. Session
- * steps wait in one queue, with their session; the others in another, with their
- * charger: most events are updates of active sessions, and an update then
+ * fault, arrival, planned maintenance), keyed by `time · 4 + kind` and tied by
+ * the charger's index in the network, so timers run in the order of their
+ * time, then kind, then charger (`timer_queue.ts`). Session steps wait in one
+ * queue, with their session; the others in another, with their charger: most events are updates of active sessions, and an update then
  * reads only its session (which carries copies of the charger fields its
  * events repeat), a small queue and nothing of the idle chargers. Every random
  * draw of a charger comes from its own stream (seed + charger ID), so a charger
@@ -13,7 +13,6 @@
  *
  * @module
  */
-import FlatQueue from "flatqueue";
 import { ArrivalProcess, defaultDemand, type DemandModel } from "./arrivals.ts";
 import { ChargeCurve } from "./charge_curve.ts";
 import type { ChargerState, Session } from "./_engine_state.ts";
@@ -50,6 +49,7 @@ import {
 } from "./simulation_snapshot.ts";
 import { type SimulationSnapshot, toTime } from "./snapshot.ts";
 import { flatJoin } from "./flat_string.ts";
+import { TimerQueue } from "./timer_queue.ts";
 import { isoTime } from "./time.ts";
 
 /** Timer kinds, in the order they run when due at the same millisecond (`KINDS` of them). */
@@ -199,9 +199,9 @@ export class Simulation {
   readonly #model: Model;
   readonly #chargers: ChargerState[];
   /** Session steps, queued with their session. */
-  readonly #steps = new FlatQueue<Session>();
-  /** Arrivals and maintenance, queued with their charger. */
-  readonly #timers = new FlatQueue<ChargerState>();
+  readonly #steps = new TimerQueue<Session>();
+  /** Arrivals, faults and maintenance, queued with their charger. */
+  readonly #timers = new TimerQueue<ChargerState>();
   readonly #updateMs: number;
   readonly #vehicles: Vehicle[];
   /** Each site type's kinds of stay and their shares. */
@@ -348,7 +348,7 @@ export class Simulation {
 
   /** The smallest pending key, or Infinity when nothing is pending. */
   #nextKey(): number {
-    return Math.min(this.#steps.peekValue() ?? Infinity, this.#timers.peekValue() ?? Infinity);
+    return Math.min(this.#steps.peekKey(), this.#timers.peekKey());
   }
 
   /** Time of the next pending timer, or Infinity when nothing is pending. */
@@ -370,13 +370,14 @@ export class Simulation {
    * Returns the number of events appended.
    */
   step(out: SimEvent[]): number {
-    const key = this.#nextKey();
+    const stepKey = this.#steps.peekKey();
+    const key = Math.min(stepKey, this.#timers.peekKey());
     if (key === Infinity) return 0;
     const time = Math.floor(key / KINDS);
     this.#now = time;
     const before = out.length;
     // Keys differ by kind, so a session step and a charger timer never tie.
-    if (key === this.#steps.peekValue()) {
+    if (key === stepKey) {
       const s = this.#steps.pop()!;
       // A step moved by a command (see `limitPower`) leaves its old entry behind: skipped.
       if (s.stepAt === time) {
@@ -402,8 +403,7 @@ export class Simulation {
    * Runs every timer due before `until` (epoch ms) without building events:
    * the state afterwards is the one {@link Simulation.step} would reach (the
    * same sessions, statuses, counters and event numbers), only much sooner,
-   * as a session's updates between two changes are counted, not run. Timers
-   * of different chargers due at the same millisecond may run in another order.
+   * as a session's updates between two changes are counted, not run.
    * Afterwards {@link Simulation.now} is `until`.
    */
   advance(until: number): void {
@@ -545,13 +545,15 @@ export class Simulation {
   }
 
   #schedule(c: ChargerState, kind: typeof FAULT | typeof ARRIVAL | typeof PLANNED, time: number) {
-    this.#timers.push(c, time * KINDS + kind);
+    this.#timers.push(c, time * KINDS + kind, c.index);
   }
 
-  #scheduleSession(s: Session, time: number) {
+  /** Queues the next step of `s`; `next`: it is the next update, one interval on. */
+  #scheduleSession(s: Session, time: number, next = false) {
     if (s.stepAt === time) return; // already due then
     s.stepAt = time;
-    this.#steps.push(s, time * KINDS + SESSION);
+    if (next) this.#steps.pushInOrder(s, time * KINDS + SESSION, s.index);
+    else this.#steps.push(s, time * KINDS + SESSION, s.index);
   }
 
   #scheduleFault(c: ChargerState, from: number) {
@@ -684,7 +686,8 @@ export class Simulation {
       this.#scheduleSession(s, skipped === updates ? change : time + (skipped + 1) * u);
       return;
     }
-    this.#scheduleSession(s, Math.max(time, Math.min(time + u, change)));
+    if (change > time + u) this.#scheduleSession(s, time + u, true);
+    else this.#scheduleSession(s, Math.max(time, change));
   }
 
   /** A drawn stay (at least 5 minutes), in ms. */

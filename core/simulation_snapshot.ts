@@ -4,11 +4,11 @@
  *
  * @module
  */
-import type FlatQueue from "flatqueue";
 import type { ChargerState, Session } from "./_engine_state.ts";
 import type { ChargeCurve } from "./charge_curve.ts";
 import type { Vehicle } from "./network.ts";
 import { Random } from "./random.ts";
+import type { TimerQueue } from "./timer_queue.ts";
 import type { SimulationStats } from "./simulation.ts";
 import { fromTime, type SessionSnapshot, type SimulationSnapshot, toTime } from "./snapshot.ts";
 
@@ -24,25 +24,23 @@ export interface EngineState {
   readonly stats: SimulationStats;
   /** Every charger, in the network's order. */
   readonly chargers: readonly ChargerState[];
-  /** Arrivals and maintenance, queued with their charger. */
-  readonly timers: FlatQueue<ChargerState>;
+  /** Arrivals, faults and maintenance, queued with their charger. */
+  readonly timers: TimerQueue<ChargerState>;
   /** Session steps, queued with their session. */
-  readonly steps: FlatQueue<Session>;
+  readonly steps: TimerQueue<Session>;
 }
 
 /**
- * A queue's entries in array order, as [charger index, key] pairs, without
+ * A queue's entries, as [charger index, key] pairs, without
  * those `keep` says are stale.
  */
 function entries<T>(
-  queue: FlatQueue<T>,
+  queue: TimerQueue<T>,
   index: (item: T) => number,
   keep: (item: T, key: number) => boolean = () => true,
 ): [number, number][] {
   const out: [number, number][] = [];
-  for (let i = 0; i < queue.length; i++) {
-    const item = queue.ids[i];
-    const key = queue.values[i];
+  for (const [item, key] of queue.entries()) {
     if (keep(item, key)) out.push([index(item), key]);
   }
   return out;
@@ -90,6 +88,7 @@ export function loadSession(
     fields: c.fields,
     events: saved.events,
     idPrefix: c.idPrefix,
+    index: c.index,
     interrupted: saved.interrupted,
     id: saved.id,
     userId: saved.userId,
@@ -136,8 +135,7 @@ export function saveSimulation(state: EngineState): SimulationSnapshot {
       held: c.held,
       session: c.session && saveSession(c.session),
     })),
-    // The queues in their array order: pushed back in this order, they come back identical,
-    // so that timers due at the same millisecond still run in the same order.
+    // Timers due at the same millisecond run in the order of their charger, however queued.
     timers: entries(state.timers, (c) => c.index),
     // A command can leave stale steps behind (see `Session.stepAt`): only due ones are saved.
     steps: entries(
@@ -206,11 +204,11 @@ export function restoreSimulation(
     if (!c) throw new RangeError(`the snapshot's queue names charger ${i}, out of range`);
     return c;
   };
-  for (const [i, key] of snapshot.timers) state.timers.push(charger(i), key);
+  for (const [i, key] of snapshot.timers) state.timers.push(charger(i), key, i);
   for (const [i, key] of snapshot.steps) {
     const session = charger(i).session;
     if (!session) throw new RangeError(`the snapshot's queue has a step for idle charger ${i}`);
     session.stepAt = Math.floor(key / KINDS);
-    state.steps.push(session, key);
+    state.steps.push(session, key, i);
   }
 }

@@ -82,6 +82,15 @@ export interface AddOptions {
    * @default {undefined}
    */
   idempotencyKey?: string;
+  /**
+   * The event comes from this process's own simulation (the server sink), so
+   * its `eventId` is new by construction: it is neither looked up nor kept
+   * among the keys seen. And as the events of one session differ only in
+   * their numbers and event ID, one of the same type and message as its
+   * session's previous event is sized from that one, not field by field.
+   * @default {false}
+   */
+  own?: boolean;
 }
 
 /** Options of {@link EventStore.subscribe}. */
@@ -130,18 +139,59 @@ export interface EventStoreStats {
 export type StoreListener = (event: SimEvent, seq: number) => void;
 
 /**
- * An insertion-ordered set that forgets its oldest entries beyond `max`
- * entries or `maxChars` characters in all (keeping at least the newest).
- *
- * Eviction goes through one live iterator kept for the set's lifetime: every
- * entry before it has been evicted, so its `next()` is the oldest entry in
- * O(1). (`set.values().next()` would rescan the deleted slots each time, which
- * is quadratic at a million keys.) It is only asked while the set holds more
- * than one entry: an iterator that once finds the set empty is done for good.
+ * Items in the order they were added, the oldest taken first, each in O(1)
+ * amortized: an array read from a moving start, cut down once most of it
+ * has been read. (Not a live iterator over a `Set` or `Map`: V8 keeps every
+ * table such a collection has outgrown for as long as an iterator over it
+ * has not moved on, which grew a store to gigabytes.)
+ */
+class Queue<T> {
+  #items: T[] = [];
+  #first = 0;
+
+  get length(): number {
+    return this.#items.length - this.#first;
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+  }
+
+  /** The oldest item, not taken. */
+  peek(): T | undefined {
+    return this.#items[this.#first];
+  }
+
+  /** Takes the oldest item. */
+  shift(): T | undefined {
+    if (this.#first >= this.#items.length) return undefined;
+    const item = this.#items[this.#first++];
+    if (this.#first >= 1024 && this.#first * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#first);
+      this.#first = 0;
+    }
+    return item;
+  }
+
+  /** Keeps only the items `keep` says to, in order. */
+  filter(keep: (item: T) => boolean): void {
+    this.#items = this.#items.slice(this.#first).filter(keep);
+    this.#first = 0;
+  }
+
+  *[Symbol.iterator](): Generator<T> {
+    for (let i = this.#first; i < this.#items.length; i++) yield this.#items[i];
+  }
+}
+
+/**
+ * A set that forgets its oldest entries beyond `max` entries or `maxChars`
+ * characters in all (keeping at least the newest).
  */
 class BoundedSet {
   readonly #set = new Set<string>();
-  readonly #oldest = this.#set.values();
+  /** The keys in the order they were added. */
+  readonly #order = new Queue<string>();
   #chars = 0;
 
   constructor(readonly max: number, readonly maxChars: number) {}
@@ -153,9 +203,10 @@ class BoundedSet {
   add(key: string): void {
     if (this.#set.has(key)) return;
     this.#set.add(key);
+    this.#order.push(key);
     this.#chars += key.length;
     while (this.#set.size > this.max || (this.#chars > this.maxChars && this.#set.size > 1)) {
-      const oldest = this.#oldest.next().value!;
+      const oldest = this.#order.shift()!;
       this.#set.delete(oldest);
       this.#chars -= oldest.length;
     }
@@ -168,6 +219,8 @@ interface Entry {
   /** The acceptance number of `event`: entries are stored in increasing order of it. */
   stamp: number;
   size: number;
+  /** Replaced by a newer event of its session, or its session forgotten. */
+  gone: boolean;
 }
 
 /**
@@ -228,12 +281,11 @@ export class EventStore {
   readonly #maxBytes: number;
   /** Latest event per session ID, least recently updated (lowest stamp) first. */
   readonly #sessions = new Map<string, Entry>();
-  /** Live iterator over `#sessions`, as in {@link BoundedSet}. */
-  readonly #oldestSession = this.#sessions.values();
-  /** IDs of the ended sessions among `#sessions`, in the same order: evicted first. */
-  readonly #ended = new Set<string>();
-  /** Live iterator over `#ended`. */
-  readonly #oldestEnded = this.#ended.values();
+  /** Every entry stored, in order (so by stamp), those gone skipped as they are met. */
+  readonly #order = new Queue<Entry>();
+  /** The entries of ended sessions among them, in the same order: evicted first. */
+  readonly #endedOrder = new Queue<Entry>();
+  #endedCount = 0;
   #sessionBytes = 0;
   #evicted = 0;
   readonly #byType = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as Record<
@@ -262,18 +314,21 @@ export class EventStore {
    * outside input first. Returns false for a duplicate.
    */
   add(event: SimEvent, options: AddOptions = {}): boolean {
-    const key = options.idempotencyKey;
-    if (
-      this.#eventIds.has(event.eventId) || (key !== undefined && this.#idempotencyKeys.has(key))
-    ) {
-      this.#duplicates++;
-      return false;
+    const own = options.own ?? false;
+    if (!own) {
+      const key = options.idempotencyKey;
+      if (
+        this.#eventIds.has(event.eventId) || (key !== undefined && this.#idempotencyKeys.has(key))
+      ) {
+        this.#duplicates++;
+        return false;
+      }
+      this.#eventIds.add(event.eventId);
+      if (key !== undefined) this.#idempotencyKeys.add(key);
     }
-    this.#eventIds.add(event.eventId);
-    if (key !== undefined) this.#idempotencyKeys.add(key);
     const seq = ++this.#accepted;
     this.#byType[event.type]++;
-    if ("sessionId" in event) this.#track(event, seq);
+    if ("sessionId" in event) this.#track(event, seq, own);
     for (const listener of this.#listeners) {
       try {
         listener(event, seq);
@@ -299,8 +354,8 @@ export class EventStore {
    */
   sessions(filter: SessionFilter = {}): SessionState[] {
     const out: SessionState[] = [];
-    for (const { event } of this.#sessions.values()) {
-      if (matches(event, filter)) out.push(event);
+    for (const { event, gone } of this.#order) {
+      if (!gone && matches(event, filter)) out.push(event);
     }
     return out;
   }
@@ -317,8 +372,8 @@ export class EventStore {
     let bytes = 0;
     let last = after;
     // Entries are in increasing stamp order, so the page starts at the first past `after`.
-    for (const { event, stamp, size } of this.#sessions.values()) {
-      if (stamp <= after || !matches(event, filter)) continue;
+    for (const { event, stamp, size, gone } of this.#order) {
+      if (gone || stamp <= after || !matches(event, filter)) continue;
       const full = sessions.length >= limit || (sessions.length > 0 && bytes + size > maxBytes);
       if (full) return { sessions, next: last };
       sessions.push(event);
@@ -366,40 +421,58 @@ export class EventStore {
     return this.#clients;
   }
 
-  #track(event: SessionState, stamp: number): void {
+  #track(event: SessionState, stamp: number, own: boolean): void {
     const previous = this.#sessions.get(event.sessionId);
+    let size: number | undefined;
     if (previous) {
+      const before = previous.event;
       // A late, older event (a retry, say) does not replace what is newer.
-      if (isOlder(event, previous.event)) return;
+      if (isOlder(event, before)) return;
       this.#forget(previous);
+      if (own && event.type === before.type && event.statusMessage === before.statusMessage) {
+        size = previous.size + event.eventId.length - before.eventId.length;
+      }
     }
-    const entry = { event, stamp, size: approximateSize(event) };
+    const entry = { event, stamp, size: size ?? approximateSize(event), gone: false };
     this.#sessions.set(event.sessionId, entry);
+    this.#order.push(entry);
     this.#sessionBytes += entry.size;
-    if (isEnded(event)) this.#ended.add(event.sessionId);
-    else this.#active++;
+    if (isEnded(event)) {
+      this.#endedOrder.push(entry);
+      this.#endedCount++;
+    } else this.#active++;
     while (
       this.#sessions.size > this.#maxSessions ||
       (this.#sessionBytes > this.#maxBytes && this.#sessions.size > 1)
     ) {
-      // Both iterators are asked only while their collection holds an entry
-      // other than the one just added, which is newest in both.
-      const oldest = this.#ended.size > 1 || (this.#ended.size === 1 && !isEnded(event))
-        ? this.#sessions.get(this.#oldestEnded.next().value!)!
-        : this.#oldestSession.next().value!;
+      // Both are asked only while they hold an entry other than the one just added.
+      const oldest = this.#endedCount > 1 || (this.#endedCount === 1 && !isEnded(event))
+        ? oldestOf(this.#endedOrder)
+        : oldestOf(this.#order);
       this.#forget(oldest);
+      this.#sessions.delete(oldest.event.sessionId);
       this.#evicted++;
     }
+    // The entries gone are dropped once they are most of a queue: memory stays in proportion.
+    if (this.#order.length > 2 * this.#sessions.size + 1024) this.#order.filter(isKept);
+    if (this.#endedOrder.length > 2 * this.#endedCount + 1024) this.#endedOrder.filter(isKept);
   }
 
-  /** Stops tracking `entry`'s session. */
+  /** Marks `entry` gone (replaced or forgotten) and takes it out of the counts. */
   #forget(entry: Entry): void {
-    const { sessionId } = entry.event;
-    this.#sessions.delete(sessionId);
+    entry.gone = true;
     this.#sessionBytes -= entry.size;
-    if (isEnded(entry.event)) this.#ended.delete(sessionId);
+    if (isEnded(entry.event)) this.#endedCount--;
     else this.#active--;
   }
+}
+
+const isKept = (entry: Entry) => !entry.gone;
+
+/** Takes the entries gone from the front of `queue`, then the oldest kept one. */
+function oldestOf(queue: Queue<Entry>): Entry {
+  while (queue.peek()!.gone) queue.shift();
+  return queue.shift()!;
 }
 
 function matches(event: SessionState, filter: SessionFilter): boolean {

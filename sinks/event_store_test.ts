@@ -294,6 +294,21 @@ Deno.test("EventStore keeps the session events within maxBytes, sized about as J
   assert.deepEqual(tiny.sessions(), [five[4]]);
 });
 
+Deno.test("EventStore.add() with own: true keeps no key, and sizes and keeps sessions as without it", () => {
+  const checked = new EventStore({ maxSessions: 40 });
+  const own = new EventStore({ maxSessions: 40 });
+  for (const e of EVENTS) {
+    assert.equal(checked.add(e), true);
+    assert.equal(own.add(e, { own: true }), true);
+  }
+  // The same sessions, evictions and sizes (sized from the session's previous event or not).
+  assert.deepEqual(own.stats(), checked.stats());
+  assert.deepEqual(own.sessions(), checked.sessions());
+  // Its keys were not kept: the same events are new to it, not to the other.
+  assert.equal(checked.add(EVENTS[5]), false);
+  assert.equal(own.add(EVENTS[5]), true);
+});
+
 Deno.test("EventStore forgets the oldest keys once they total more than maxKeys × 64 characters", () => {
   const store = new EventStore({ maxKeys: 10 });
   const long = EVENTS.slice(0, 10).map((e, i) => ({ ...e, eventId: `${i}:`.padEnd(200, "x") }));

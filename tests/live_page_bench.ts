@@ -22,9 +22,17 @@ const { values } = parseArgs({
   },
 });
 
+/** What a run reports: its seconds and, with the page open, the frames it took and its work. */
+interface Round {
+  seconds: number;
+  frames?: number;
+  /** The page's milliseconds on each job, and how often (`evsimLive.work`). */
+  work?: Record<string, { ms: number; times: number }>;
+}
+
 /** One run; returns the seconds it reports, and the frames the page took if it was open. */
-async function round(withPage: boolean): Promise<{ seconds: number; frames?: number }> {
-  let result: { seconds: number; frames?: number } | undefined;
+async function round(withPage: boolean): Promise<Round> {
+  let result: Round | undefined;
   await inTempDir(async (dir) => {
     const child = evsimCommand([
       "--from",
@@ -56,11 +64,14 @@ async function round(withPage: boolean): Promise<{ seconds: number; frames?: num
     await child.status;
     await child.stdout.cancel();
     const frames = await page?.evaluate("evsimLive.frames.length") as number | undefined;
+    const work = await page?.evaluate("evsimLive.work") as
+      | Record<string, { ms: number; times: number }>
+      | undefined;
     await page?.close();
     await chromium?.close();
     const seconds = /finished .* in ([\d.]+) s/.exec(log)?.[1];
     if (!seconds) throw new Error(`no summary:\n${log}`);
-    result = { seconds: Number(seconds), frames };
+    result = { seconds: Number(seconds), frames, work };
   });
   return result!;
 }
@@ -69,11 +80,14 @@ const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[Math.floor(xs.leng
 const times = { without: [] as number[], with: [] as number[] };
 for (let i = 0; i < Number(values.rounds); i++) {
   for (const withPage of [false, true]) {
-    const { seconds, frames } = await round(withPage);
+    const { seconds, frames, work } = await round(withPage);
     times[withPage ? "with" : "without"].push(seconds);
+    const jobs = Object.entries(work ?? {}).map(([job, { ms, times }]) =>
+      `${job} ${Math.round(ms)} ms (${(ms / times).toFixed(1)} ms × ${times})`
+    );
     console.log(
       `round ${i + 1}, ${withPage ? `with the page (${frames} frames)` : "without the page"}: ` +
-        `${seconds} s`,
+        `${seconds} s${jobs.length > 0 ? `; the page's work: ${jobs.join(", ")}` : ""}`,
     );
   }
 }

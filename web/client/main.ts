@@ -52,6 +52,19 @@ const authorized = (path: string) =>
 const model = new LiveModel();
 const filter: Filter = { city: "", siteType: "", status: "" };
 const frameLog: { id: number; kind: string }[] = [];
+/** Milliseconds the page has spent on each of its jobs, and how often (its cost, for the benchmark). */
+const work: Record<string, { ms: number; times: number }> = {};
+/** Runs `job`, adding its time to {@link work}'s `name`. */
+function timed<T>(name: string, job: () => T): T {
+  const started = performance.now();
+  try {
+    return job();
+  } finally {
+    const entry = work[name] ??= { ms: 0, times: 0 };
+    entry.ms += performance.now() - started;
+    entry.times++;
+  }
+}
 let source: EventSource | undefined;
 let reconnects = 0;
 let gaps = 0;
@@ -73,7 +86,7 @@ function connect(lastId?: number): void {
   const onFrame = (event: MessageEvent) => {
     if (stream !== source) return;
     const frame = JSON.parse(event.data) as Frame;
-    const applied = model.apply(frame);
+    const applied = timed("frames", () => model.apply(frame));
     if (applied === "gap") {
       // Frames were lost: start over from a snapshot.
       gaps++;
@@ -125,6 +138,8 @@ const hook = {
   get totals() {
     return model.totals;
   },
+  /** Milliseconds spent applying frames, drawing the map, the charts and the table, and how often. */
+  work,
   /** Where station `id`'s dot is on the page (client coordinates), to point at it. */
   dotOf(id: string): [number, number] | undefined {
     return map.clientPointOf(id);
@@ -182,11 +197,11 @@ function redraw(): void {
   }
   if (drawnStations !== model.stationsVersion) {
     drawnStations = model.stationsVersion;
-    drawMap();
+    timed("map", drawMap);
   }
   if (drawnPoints !== model.pointsVersion) {
     drawnPoints = model.pointsVersion;
-    charts.update(model.series());
+    timed("charts", () => charts.update(model.series()));
   }
 }
 
@@ -319,8 +334,9 @@ async function refreshTable(): Promise<void> {
     }
     const sessions = await response.json() as SessionView[];
     const body = $<HTMLTableSectionElement>("sessions-body");
-    body.innerHTML = sessions.map(sessionRow).join("") ||
-      `<tr><td colspan="8" class="empty">no sessions match</td></tr>`;
+    timed("table", () =>
+      body.innerHTML = sessions.map(sessionRow).join("") ||
+        `<tr><td colspan="8" class="empty">no sessions match</td></tr>`);
     $("sessions").dataset.rows = String(sessions.length);
   } catch {
     // The server is away: the stream says so; the next poll tries again.

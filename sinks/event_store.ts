@@ -215,12 +215,14 @@ class BoundedSet {
 
 /** A tracked session: its latest event, when it was stored, its approximate size. */
 interface Entry {
-  event: SessionState;
+  /**
+   * Null once gone: replaced by a newer event of its session, or its session
+   * forgotten. A gone entry waits in the queues until it is met, holding no event.
+   */
+  event: SessionState | null;
   /** The acceptance number of `event`: entries are stored in increasing order of it. */
   stamp: number;
   size: number;
-  /** Replaced by a newer event of its session, or its session forgotten. */
-  gone: boolean;
 }
 
 /**
@@ -354,8 +356,8 @@ export class EventStore {
    */
   sessions(filter: SessionFilter = {}): SessionState[] {
     const out: SessionState[] = [];
-    for (const { event, gone } of this.#order) {
-      if (!gone && matches(event, filter)) out.push(event);
+    for (const { event } of this.#order) {
+      if (event && matches(event, filter)) out.push(event);
     }
     return out;
   }
@@ -372,8 +374,8 @@ export class EventStore {
     let bytes = 0;
     let last = after;
     // Entries are in increasing stamp order, so the page starts at the first past `after`.
-    for (const { event, stamp, size, gone } of this.#order) {
-      if (gone || stamp <= after || !matches(event, filter)) continue;
+    for (const { event, stamp, size } of this.#order) {
+      if (!event || stamp <= after || !matches(event, filter)) continue;
       const full = sessions.length >= limit || (sessions.length > 0 && bytes + size > maxBytes);
       if (full) return { sessions, next: last };
       sessions.push(event);
@@ -425,7 +427,7 @@ export class EventStore {
     const previous = this.#sessions.get(event.sessionId);
     let size: number | undefined;
     if (previous) {
-      const before = previous.event;
+      const before = previous.event!;
       // A late, older event (a retry, say) does not replace what is newer.
       if (isOlder(event, before)) return;
       this.#forget(previous);
@@ -433,7 +435,7 @@ export class EventStore {
         size = previous.size + event.eventId.length - before.eventId.length;
       }
     }
-    const entry = { event, stamp, size: size ?? approximateSize(event), gone: false };
+    const entry: Entry = { event, stamp, size: size ?? approximateSize(event) };
     this.#sessions.set(event.sessionId, entry);
     this.#order.push(entry);
     this.#sessionBytes += entry.size;
@@ -449,8 +451,8 @@ export class EventStore {
       const oldest = this.#endedCount > 1 || (this.#endedCount === 1 && !isEnded(event))
         ? oldestOf(this.#endedOrder)
         : oldestOf(this.#order);
+      this.#sessions.delete(oldest.event!.sessionId);
       this.#forget(oldest);
-      this.#sessions.delete(oldest.event.sessionId);
       this.#evicted++;
     }
     // The entries gone are dropped once they are most of a queue: memory stays in proportion.
@@ -460,18 +462,18 @@ export class EventStore {
 
   /** Marks `entry` gone (replaced or forgotten) and takes it out of the counts. */
   #forget(entry: Entry): void {
-    entry.gone = true;
-    this.#sessionBytes -= entry.size;
-    if (isEnded(entry.event)) this.#endedCount--;
+    if (isEnded(entry.event!)) this.#endedCount--;
     else this.#active--;
+    entry.event = null;
+    this.#sessionBytes -= entry.size;
   }
 }
 
-const isKept = (entry: Entry) => !entry.gone;
+const isKept = (entry: Entry) => entry.event !== null;
 
 /** Takes the entries gone from the front of `queue`, then the oldest kept one. */
 function oldestOf(queue: Queue<Entry>): Entry {
-  while (queue.peek()!.gone) queue.shift();
+  while (queue.peek()!.event === null) queue.shift();
   return queue.shift()!;
 }
 

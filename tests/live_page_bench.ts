@@ -76,7 +76,12 @@ async function round(withPage: boolean): Promise<Round> {
   return result!;
 }
 
-const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The middle value of `xs`, or the mean of the two middle ones. */
+const median = (xs: number[]) => {
+  const sorted = xs.toSorted((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 const times = { without: [] as number[], with: [] as number[] };
 for (let i = 0; i < Number(values.rounds); i++) {
   for (const withPage of [false, true]) {
@@ -96,7 +101,7 @@ const percent = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} %`;
 // Each round's two runs follow each other, so their ratio shares most of the machine's noise.
 const pairs = times.with.map((t, i) => t / times.without[i] - 1);
 console.log(
-  `median: ${without} s without the page, ${withPage} s with it ` +
+  `median: ${without.toFixed(2)} s without the page, ${withPage.toFixed(2)} s with it ` +
     `(${percent(withPage / without - 1)}); round by round ${pairs.map(percent).join(", ")} ` +
     `(median ${percent(median(pairs))})`,
 );

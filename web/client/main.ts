@@ -1,7 +1,8 @@
 /**
  * The live page: connects to `GET /live`, applies its frames to the model as
- * they come, and redraws the counters, the map and the charts at most every
- * {@link REDRAW_MS}; polls `GET /live/sessions` for the table. A stream that
+ * they come, and redraws the counters and the charts at most every
+ * {@link REDRAW_MS} and the map's colours every {@link MAP_REDRAW_MS}; polls
+ * `GET /live/sessions` for the table. A stream that
  * drops is resumed from the last frame seen (`Last-Event-ID`, which
  * `EventSource` sends by itself, or `?lastEventId=` on a new stream); a gap
  * in the frame IDs starts over from a snapshot.
@@ -28,6 +29,13 @@ import { StationMap, STATUS_COLORS, type Topology } from "./map.ts";
 
 /** The most often the page redraws, in milliseconds. */
 const REDRAW_MS = 250;
+/**
+ * The most often the map's dots are redrawn for status changes, in
+ * milliseconds: the map is the page's costliest drawing (about 15 ms for the
+ * default network's 11,000 stations), and its colours need not move as often
+ * as the counters. A zoom, a pan or a filter redraws it at once.
+ */
+const MAP_REDRAW_MS = 500;
 /** How often the table is fetched, in milliseconds. */
 const TABLE_MS = 1000;
 /** Rows the table shows at most. */
@@ -166,6 +174,7 @@ const show = (station: StationView) => matches(station, filter);
 map.show = show;
 
 let drawnStations = -1;
+let mapDrawnAt = -Infinity;
 let placedStations = -1;
 let drawnPoints = -1;
 let fitted = false;
@@ -195,8 +204,10 @@ function redraw(): void {
     }
     drawnStations = -1;
   }
-  if (drawnStations !== model.stationsVersion) {
+  const now = performance.now();
+  if (drawnStations !== model.stationsVersion && now - mapDrawnAt >= MAP_REDRAW_MS - 10) {
     drawnStations = model.stationsVersion;
+    mapDrawnAt = now;
     timed("map", drawMap);
   }
   if (drawnPoints !== model.pointsVersion) {

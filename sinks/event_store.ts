@@ -281,7 +281,7 @@ export class EventStore {
   readonly #idempotencyKeys: BoundedSet;
   readonly #maxSessions: number;
   readonly #maxBytes: number;
-  /** Latest event per session ID, least recently updated (lowest stamp) first. */
+  /** The entry of each session tracked, by session ID (in no order that is used: see `#order`). */
   readonly #sessions = new Map<string, Entry>();
   /** Every entry stored, in order (so by stamp), those gone skipped as they are met. */
   readonly #order = new Queue<Entry>();

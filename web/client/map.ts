@@ -2,9 +2,10 @@
  * The map: the US outline (us-atlas, drawn with d3-geo) and a dot per
  * station on a canvas, coloured by status and sized by ports, with zoom
  * (wheel, buttons, double-click), pan (drag) and a tooltip on hover or tap.
- * The outline is projected once into a `Path2D`; zooming only changes the
- * canvas transform, so a redraw costs one path fill and a loop over the dots.
- * A resize projects it again and keeps a zoomed view on the same place.
+ * The outline is projected once into a `Path2D` (a resize projects it again
+ * and keeps a zoomed view on the same place) and drawn once per view, then
+ * kept as pixels; a redraw writes the dots into a copy of them
+ * (`dots.ts`) and puts it on the canvas.
  *
  * @module
  */
@@ -32,10 +33,9 @@ const DRAW_ORDER: StationStatus[] = ["available", "maintenance", "occupied", "fa
 export const dotRadius = (ports: number): number => Math.min(9, 2.5 + Math.sqrt(ports) * 1.3);
 
 /** Each status's colour as red, green and blue. */
+const rgbOf = (hex: string) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 const STATUS_RGB = Object.fromEntries(
-  Object.entries(STATUS_COLORS).map((
-    [status, hex],
-  ) => [status, [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16))]),
+  Object.entries(STATUS_COLORS).map(([status, hex]) => [status, rgbOf(hex)]),
 ) as Record<StationStatus, number[]>;
 
 /** A TopoJSON topology, as us-atlas has it. */

@@ -13,6 +13,7 @@
 import { parseArgs } from "node:util";
 import { launchChromium } from "./_chromium.ts";
 import { evsimCommand, inTempDir } from "./_evsim.ts";
+import { parseDuration } from "../core/time.ts";
 
 const { values } = parseArgs({
   options: {
@@ -105,3 +106,14 @@ console.log(
     `(${percent(withPage / without - 1)}); round by round ${pairs.map(percent).join(", ")} ` +
     `(median ${percent(median(pairs))})`,
 );
+// A run that cannot keep its pace alone is bound by the machine: the page's share of the cores then
+// counts in full, and the comparison says more about the machine's load than about the page.
+const paced = parseDuration(values.duration)! / Number(values.speed) / 1000;
+if (without > paced * 1.05) {
+  console.log(
+    `note: without the page the run took ${without.toFixed(2)} s for a ${
+      paced.toFixed(1)
+    }-second ` +
+      `pace (${percent(without / paced - 1)}): it did not keep up alone on this machine`,
+  );
+}

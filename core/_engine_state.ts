@@ -16,7 +16,7 @@ import type { Random } from "./random.ts";
 /** A charging session. */
 export interface Session {
   charger: ChargerState;
-  /** The charger's fields (read here, next to the session, by every event). */
+  /** The charger's fields, a copy made beside the session (`sessionCopy`), read by every event. */
   fields: Readonly<ChargerFields>;
   /** The charger's event count, kept here while the session runs. */
   events: number;

@@ -6,6 +6,7 @@
  */
 import type { ChargerState, Session } from "./_engine_state.ts";
 import type { ChargeCurve } from "./charge_curve.ts";
+import { sessionCopy } from "./charger_fields.ts";
 import type { Vehicle } from "./network.ts";
 import { Random } from "./random.ts";
 import type { TimerQueue } from "./timer_queue.ts";
@@ -85,7 +86,7 @@ export function loadSession(
 ): Session {
   return {
     charger: c,
-    fields: c.fields,
+    fields: sessionCopy(c.fields),
     events: saved.events,
     idPrefix: c.idPrefix,
     index: c.index,

@@ -22,7 +22,10 @@ export interface Session {
   events: number;
   /** The charger's {@link ChargerState.idPrefix}, next to the count. */
   idPrefix: string;
-  /** The charger's {@link ChargerState.index}: its steps' tie in the queue. */
+  /**
+   * The charger's {@link ChargerState.index}: its steps' tie in the queue, kept here so that a
+   * step need not read the charger (about 3 % faster with 100,000 chargers, one paired comparison).
+   */
   index: number;
   /** Paused by a fault (the charger's status is Interruption). */
   interrupted: boolean;

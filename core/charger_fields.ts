@@ -44,12 +44,7 @@ function sharedConnectors(charger: Charger): Connector[] {
   const connectors = connectorsOf(charger);
   const key = connectors.join();
   let shared = connectorLists.get(key);
-  if (!shared) {
-    connectorLists.set(
-      key,
-      shared = connectors.map((x) => internal(x)),
-    );
-  }
+  if (!shared) connectorLists.set(key, shared = connectors.map((x) => internal(x)));
   return shared;
 }
 

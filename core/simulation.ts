@@ -5,8 +5,9 @@
  * fault, arrival, planned maintenance), keyed by `time · 4 + kind` and tied by
  * the charger's index in the network, so timers run in the order of their
  * time, then kind, then charger (`timer_queue.ts`). Session steps wait in one
- * queue, with their session; the others in another, with their charger: most events are updates of active sessions, and an update then
- * reads only its session (which carries copies of the charger fields its
+ * queue, with their session; the others in another, with their charger: most
+ * events are updates of active sessions, and an update then reads only its
+ * session (which carries copies of the charger fields its
  * events repeat), a small queue and nothing of the idle chargers. Every random
  * draw of a charger comes from its own stream (seed + charger ID), so a charger
  * behaves identically whether it is simulated alone or in the full network.

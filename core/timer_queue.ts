@@ -46,21 +46,16 @@ export class TimerQueue<T> {
 
   /** Queues `item`, due at `key`, `tie`. */
   push(item: T, key: number, tie: number): void {
-    const items = this.#items;
     const keys = this.#keys;
     const ties = this.#ties;
     let pos = this.#heapLength++;
     while (pos > 0) {
       const parent = (pos - 1) >> 1;
       if (!before(key, tie, keys[parent], ties[parent])) break;
-      items[pos] = items[parent];
-      keys[pos] = keys[parent];
-      ties[pos] = ties[parent];
+      this.#move(parent, pos);
       pos = parent;
     }
-    items[pos] = item;
-    keys[pos] = key;
-    ties[pos] = tie;
+    this.#put(pos, item, key, tie);
   }
 
   /**
@@ -132,18 +127,28 @@ export class TimerQueue<T> {
           child = right;
         }
         if (!before(keys[child], ties[child], key, tie)) break;
-        items[pos] = items[child];
-        keys[pos] = keys[child];
-        ties[pos] = ties[child];
+        this.#move(child, pos);
         pos = child;
       }
-      items[pos] = item;
-      keys[pos] = key;
-      ties[pos] = tie;
+      this.#put(pos, item, key, tie);
     }
     // Let a popped timer's item go.
     items[last] = undefined as T;
     return top;
+  }
+
+  /** Moves the heap's entry at `from` to `to`. */
+  #move(from: number, to: number): void {
+    this.#items[to] = this.#items[from];
+    this.#keys[to] = this.#keys[from];
+    this.#ties[to] = this.#ties[from];
+  }
+
+  /** Sets the heap's entry at `pos`. */
+  #put(pos: number, item: T, key: number, tie: number): void {
+    this.#items[pos] = item;
+    this.#keys[pos] = key;
+    this.#ties[pos] = tie;
   }
 
   /** Doubles the ring, its entries from index 0 on. */

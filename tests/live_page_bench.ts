@@ -65,9 +65,7 @@ async function round(withPage: boolean): Promise<Round> {
     await child.status;
     await child.stdout.cancel();
     const frames = await page?.evaluate("evsimLive.frames.length") as number | undefined;
-    const work = await page?.evaluate("evsimLive.work") as
-      | Record<string, { ms: number; times: number }>
-      | undefined;
+    const work = await page?.evaluate("evsimLive.work") as Round["work"];
     await page?.close();
     await chromium?.close();
     const seconds = /finished .* in ([\d.]+) s/.exec(log)?.[1];
@@ -110,10 +108,9 @@ console.log(
 // counts in full, and the comparison says more about the machine's load than about the page.
 const paced = parseDuration(values.duration)! / Number(values.speed) / 1000;
 if (without > paced * 1.05) {
+  const pace = `a ${paced.toFixed(1)}-second pace (${percent(without / paced - 1)})`;
   console.log(
-    `note: without the page the run took ${without.toFixed(2)} s for a ${
-      paced.toFixed(1)
-    }-second ` +
-      `pace (${percent(without / paced - 1)}): it did not keep up alone on this machine`,
+    `note: without the page the run took ${without.toFixed(2)} s for ${pace}: ` +
+      "it did not keep up alone on this machine",
   );
 }

@@ -205,6 +205,7 @@ function redraw(): void {
     drawnStations = -1;
   }
   const now = performance.now();
+  // Less 10 ms: two redraws apart may measure a little under MAP_REDRAW_MS.
   if (drawnStations !== model.stationsVersion && now - mapDrawnAt >= MAP_REDRAW_MS - 10) {
     drawnStations = model.stationsVersion;
     mapDrawnAt = now;

@@ -37,6 +37,10 @@ const rgbOf = (hex: string) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2)
 const STATUS_RGB = Object.fromEntries(
   Object.entries(STATUS_COLORS).map(([status, hex]) => [status, rgbOf(hex)]),
 ) as Record<StationStatus, number[]>;
+/** Each status's colour as one opaque pixel (`packed`). */
+const STATUS_WORD = Object.fromEntries(
+  Object.entries(STATUS_RGB).map(([status, rgb]) => [status, packed(rgb)]),
+) as Record<StationStatus, number>;
 
 /** A TopoJSON topology, as us-atlas has it. */
 export type Topology = Parameters<typeof feature>[0];
@@ -71,7 +75,8 @@ export class StationMap {
   #hovered: StationView | undefined;
   /** The outline's pixels for the view `key`, and the buffer the dots are drawn into. */
   #outline: { key: string; pixels: ImageData } | undefined;
-  #frame: ImageData | undefined;
+  /** The buffer the dots are drawn into, and its pixels as words (one a pixel). */
+  #frame: { image: ImageData; words: Uint32Array } | undefined;
   /** Asked for a station's ports when its tooltip opens. */
   onHover: (station: StationView) => void = () => {};
 
@@ -161,17 +166,17 @@ export class StationMap {
     if (this.#outline?.key !== viewKey) {
       this.#drawOutline(ctx, dpr);
       this.#outline = { key: viewKey, pixels: ctx.getImageData(0, 0, width, height) };
-      this.#frame = new ImageData(width, height);
+      const image = new ImageData(width, height);
+      this.#frame = { image, words: new Uint32Array(image.data.buffer, 0, width * height) };
     }
-    const frame = this.#frame!;
-    const pixels = frame.data;
-    const words = new Uint32Array(pixels.buffer, pixels.byteOffset, width * height);
+    const { image, words } = this.#frame!;
+    const pixels = image.data;
     pixels.set(this.#outline.pixels.data);
     let drawn = 0;
     const shown = this.#placed.filter((p) => show(p.station));
     for (const status of DRAW_ORDER) {
       const rgb = STATUS_RGB[status];
-      const word = packed(rgb);
+      const word = STATUS_WORD[status];
       for (const p of shown) {
         if (p.station.status !== status) continue;
         const cx = Math.round((p.x * k + x) * dpr);
@@ -181,7 +186,7 @@ export class StationMap {
         drawn++;
       }
     }
-    ctx.putImageData(frame, 0, 0);
+    ctx.putImageData(image, 0, 0);
     this.canvas.dataset.dots = String(drawn);
     this.canvas.dataset.zoom = k.toFixed(2);
     return drawn;

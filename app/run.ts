@@ -39,6 +39,7 @@ import {
   ocppSettings,
   startOcpp,
 } from "./ocpp.ts";
+import { runParallel, workersFor } from "./parallel.ts";
 import { shardNetwork } from "./shard.ts";
 import { type DeliveryCounts, deliveryCounts, resolveRunSinks } from "./sinks.ts";
 import { openRunState, type RunState } from "./state_file.ts";
@@ -76,6 +77,14 @@ export interface PrepareRunOptions extends Omit<RunInputsOptions, "seed"> {
    * @default {the config's `ocpp` block, if any}
    */
   ocpp?: OcppFlags;
+  /**
+   * Threads a backfill to stdout may simulate on, each a slice of the stations
+   * (`app/parallel.ts`), with the same bytes out: `"auto"` takes one per core,
+   * up to 4. A run that cannot (another sink, a state file, OCPP, metrics, a
+   * plugin not shipped with evsim) runs on one thread.
+   * @default {1}
+   */
+  workers?: number | "auto";
 }
 
 /** A run ready to start: what it simulates, where its events go, where it resumes. */
@@ -214,6 +223,13 @@ export async function runPrepared(
       elapsedMs: 0,
     };
     logReport(runReport(result));
+    return result;
+  }
+
+  const workers = workersFor(prepared);
+  if (workers > 1) {
+    const result = await runParallel(prepared, workers, options);
+    if (result.end !== "closed") logReport(runReport(result));
     return result;
   }
 

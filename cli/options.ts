@@ -58,6 +58,7 @@ export const OPTIONS = {
   key: { type: "string" },
   "ocpp-version": { type: "string" },
   shard: { type: "string" },
+  workers: { type: "string" },
   state: { type: "string" },
   "state-interval": { type: "string" },
   port: { type: "string" },
@@ -108,6 +109,15 @@ const ShardValue = v.pipe(
     (issue) => `expected I/N with 0 ≤ I < N, such as 0/3, ${got(issue)}`,
   ),
   v.transform((s) => parseShard(s)!),
+);
+
+const Workers = v.pipe(
+  v.string(),
+  v.check(
+    (s) => s === "auto" || (/^\d+$/.test(s.trim()) && Number(s) >= 1 && Number(s) <= 64),
+    (issue) => `expected auto or a number of threads 1–64, ${got(issue)}`,
+  ),
+  v.transform((s): number | "auto" => s === "auto" ? "auto" : Number(s)),
 );
 
 const References = v.pipe(
@@ -168,6 +178,7 @@ const RunSchema = v.pipe(
     ...TimeFlags,
     ...InputFlags,
     shard: v.optional(ShardValue),
+    workers: v.optional(Workers, "auto"),
     state: text,
     "state-interval": v.optional(Seconds, "30"),
     "metrics-port": v.optional(Port),
@@ -184,6 +195,7 @@ const RunSchema = v.pipe(
     run: {
       ...inputs(f),
       shard: f.shard,
+      workers: f.workers,
       state: f.state === undefined
         ? undefined
         : { path: f.state, everyMs: f["state-interval"] * 1000 },

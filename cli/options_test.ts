@@ -20,6 +20,7 @@ Deno.test("parseCommandLine() runs by default, with the flags' defaults", () => 
     region: undefined,
     sinks: [],
     shard: undefined,
+    workers: "auto",
     state: undefined,
     metrics: undefined,
     ocpp: undefined,

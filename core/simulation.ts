@@ -212,6 +212,9 @@ export class Simulation {
   #byId?: Map<string, ChargerState>;
   #now: number;
   #seq = 0;
+  /** Key and charger index of the timer the last step ran. */
+  #stepKey = NaN;
+  #stepCharger = -1;
   /**
    * Set by {@link Simulation.advance} to where it stops: until then, timers run
    * and count their events without building them.
@@ -347,6 +350,27 @@ export class Simulation {
     return this.#now;
   }
 
+  /** The `seq` of the last event numbered (built, or only counted while warming up). */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /**
+   * The key (`time · KINDS + kind`) of the timer the last {@link Simulation.step}
+   * ran. Steps run in the order of key, then {@link Simulation.stepCharger}; a
+   * run of a slice of the network runs its chargers' steps in the same order
+   * as the whole network's run, so the steps of slices merge by these two into
+   * the whole run's order (`app/parallel.ts`).
+   */
+  get stepKey(): number {
+    return this.#stepKey;
+  }
+
+  /** The index in the network of the charger whose timer the last step ran. */
+  get stepCharger(): number {
+    return this.#stepCharger;
+  }
+
   /** The smallest pending key, or Infinity when nothing is pending. */
   #nextKey(): number {
     return Math.min(this.#steps.peekKey(), this.#timers.peekKey());
@@ -376,10 +400,12 @@ export class Simulation {
     if (key === Infinity) return 0;
     const time = Math.floor(key / KINDS);
     this.#now = time;
+    this.#stepKey = key;
     const before = out.length;
     // Keys differ by kind, so a session step and a charger timer never tie.
     if (key === stepKey) {
       const s = this.#steps.pop()!;
+      this.#stepCharger = s.index;
       // A step moved by a command (see `limitPower`) leaves its old entry behind: skipped.
       if (s.stepAt === time) {
         s.stepAt = NaN;
@@ -387,6 +413,7 @@ export class Simulation {
       }
     } else {
       const c = this.#timers.pop()!;
+      this.#stepCharger = c.index;
       const kind = key % KINDS;
       if (kind === ARRIVAL) {
         if (c.arrivals.accept(time, c.random)) this.#arrive(out, c, time);

@@ -31,8 +31,18 @@ async function writeAll(writer: Writer, bytes: Uint8Array): Promise<void> {
   while (done < bytes.length) done += await writer.write(bytes.subarray(done));
 }
 
-/** An NDJSON sink; `flush()` writes what it has gathered. */
-export type NdjsonSink = DisposableSink & { flush(): Promise<void>; readonly stats: SinkStats };
+/**
+ * An NDJSON sink; `flush()` writes what it has gathered. `writeLines(bytes,
+ * lines)` writes lines already serialized and encoded elsewhere (a parallel
+ * backfill's: `app/parallel.ts`) after those before, as they are; it waits
+ * only for the write in flight, and `bytes` must stay unchanged until the
+ * next call or `flush()` returns.
+ */
+export type NdjsonSink = DisposableSink & {
+  flush(): Promise<void>;
+  writeLines(bytes: Uint8Array, lines: number): Promise<void>;
+  readonly stats: SinkStats;
+};
 
 /** The smallest buffer that holds any character (4 bytes of UTF-8). */
 const MIN_BUFFER = 4;
@@ -125,6 +135,20 @@ export function getNdjsonSink(writer: Writer, options: NdjsonSinkOptions = {}): 
     throwFailure();
   }
 
+  async function writeLines(bytes: Uint8Array, count: number): Promise<void> {
+    if (closed) return;
+    stats.received += count;
+    // Lines the sink gathered itself go first.
+    while (writing) await writing;
+    if (used > 0 && !closed) {
+      startWrite();
+      await writing;
+    }
+    throwFailure();
+    if (closed) return;
+    writing = write(bytes, count).finally(() => writing = undefined);
+  }
+
   const sink = (event: unknown) => {
     if (closed) return;
     stats.received++;
@@ -138,5 +162,5 @@ export function getNdjsonSink(writer: Writer, options: NdjsonSinkOptions = {}): 
     }
     return putSpilling(line + "\n");
   };
-  return Object.assign(sink, { flush, stats, [Symbol.asyncDispose]: flush });
+  return Object.assign(sink, { flush, writeLines, stats, [Symbol.asyncDispose]: flush });
 }

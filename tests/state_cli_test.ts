@@ -34,6 +34,8 @@ async function killedAfter(
   args: string[],
   lines: number,
   signal: Deno.Signal = "SIGKILL",
+  /** Kill only once stderr shows this too (a line logged at start-up, written asynchronously). */
+  logged?: RegExp,
 ) {
   const child = evsimCommand(args, dir).spawn();
   const events: Event[] = [];
@@ -50,7 +52,7 @@ async function killedAfter(
       // The kill may cut the last line short: that one was never written whole.
       if (!killed) throw error;
     }
-    if (!killed && events.length >= lines) {
+    if (!killed && events.length >= lines && (!logged || logged.test(stderr))) {
       killed = true;
       child.kill(signal);
     }
@@ -276,7 +278,9 @@ async function killedFileRun(
       // The first run is killed before its first periodic save: only the one at its start exists.
       const every = attempt === 0 ? "1000" : "0.01";
       const lines = more ? 1000 + Math.random() * 2500 : Infinity;
-      const run = await killedAfter(dir, [...killed, every], lines);
+      // Each run after a kill logs its going back before it is killed in turn.
+      const restored = attempt > 0 ? /back at the saved position/ : undefined;
+      const run = await killedAfter(dir, [...killed, every], lines, "SIGKILL", restored);
       stderr += run.stderr;
       if (run.code === 0) break;
       assert.ok(more, run.stderr);

@@ -1,0 +1,241 @@
+/**
+ * A backfill to stdout on several cores: each worker (`parallel_worker.ts`)
+ * simulates a slice of the stations and serializes its events; this thread
+ * merges them into the whole run's order (`parallel_merge.ts`) and writes
+ * them. The bytes are those of the same run on one thread: every charger
+ * draws from its own random stream, a slice's chargers run their steps in
+ * the order the whole network's run does, and the merge takes the slices'
+ * events in that order (step key, then charger), numbering them.
+ *
+ * Only a run whose events need nothing but their serialized lines can: a
+ * backfill whose one sink is stdout, without a state file, OCPP, metrics,
+ * session logging or plugins other than the shipped ones (a plugin's models
+ * might share state between chargers). {@link parallelObstacle} says what
+ * keeps a run on one thread.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { fileURLToPath } from "node:url";
+import { describePlan } from "../core/plan.ts";
+import type { Progress, RunEnd } from "../core/run.ts";
+import { newSimulationStats, type SimulationStats } from "../core/simulation.ts";
+import { KINDS } from "../core/simulation_snapshot.ts";
+import { shippedPlugins } from "../plugins/mod.ts";
+import { getStdoutSink, stdoutSinkType } from "../sinks/stdout.ts";
+import { type LineChunk, mergeLines } from "./parallel_merge.ts";
+import type { WorkerMessage, WorkerStart } from "./parallel_worker.ts";
+import type { PreparedRun, RunPreparedOptions, RunResult } from "./run.ts";
+import { deliveryCounts } from "./sinks.ts";
+
+const logger = getLogger(["evsim"]);
+
+/** Workers `"auto"` starts at most: the merge and the reader of stdout bound it beyond. */
+export const MAX_AUTO_WORKERS = 4;
+
+const WORKER_URL = new URL("./parallel_worker.ts", import.meta.url);
+const CHUNK_BYTES = 1 << 20;
+const CHUNKS_IN_FLIGHT = 3;
+
+/** Why `prepared` runs on one thread whatever its `workers`, or undefined if it need not. */
+export function parallelObstacle(prepared: PreparedRun): string | undefined {
+  const { plan, sinks, state, ocpp, options, config } = prepared;
+  if (plan.mode !== "backfill") return `a ${plan.mode} run`;
+  if (state) return "a state file";
+  if (ocpp) return "OCPP charge points";
+  if (options.metrics) return "a metrics server";
+  if (sinks.length !== 1 || sinks[0].registered.type !== stdoutSinkType) {
+    return "sinks other than stdout";
+  }
+  const modules = [...config.plugins.map((p) => p.module), ...(options.plugins ?? [])];
+  const foreign = modules.find((m) => !Object.hasOwn(shippedPlugins, m));
+  if (foreign) return `the plugin ${foreign}`;
+  if (logger.isEnabledFor("debug")) return "sessions logged at debug level";
+  if (!workerModuleExists()) return "no worker module in this build";
+  return undefined;
+}
+
+function workerModuleExists(): boolean {
+  if (WORKER_URL.protocol !== "file:") return true;
+  try {
+    return Deno.statSync(fileURLToPath(WORKER_URL)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** How many workers a run of `prepared` gets for its `workers` option: 1 is this thread alone. */
+export function workersFor(prepared: PreparedRun): number {
+  const asked = prepared.options.workers ?? 1;
+  const wanted = asked === "auto"
+    ? Math.min(navigator.hardwareConcurrency, MAX_AUTO_WORKERS)
+    : asked;
+  if (wanted <= 1) return 1;
+  const obstacle = parallelObstacle(prepared);
+  if (obstacle === undefined) return wanted;
+  if (asked === "auto") {
+    logger.debug("One thread: {obstacle}", { obstacle });
+  } else {
+    logger.warn("--workers {workers}: running on one thread for {obstacle}", {
+      workers: asked,
+      obstacle,
+    });
+  }
+  return 1;
+}
+
+/** One worker's chunks, as they arrive, and its latest counters. */
+class Lane {
+  readonly #worker: Worker;
+  readonly #chunks: LineChunk[] = [];
+  #ended = false;
+  #error?: Error;
+  #waiting?: { resolve: (chunk: LineChunk | undefined) => void; reject: (e: Error) => void };
+  stats: SimulationStats = newSimulationStats();
+  /** The `seq` its warm-up reached, once it is ready. */
+  readonly ready: Promise<number>;
+
+  constructor(worker: Worker, index: number) {
+    this.#worker = worker;
+    let ready!: (seq: number) => void;
+    let failed!: (error: Error) => void;
+    this.ready = new Promise((resolve, reject) => [ready, failed] = [resolve, reject]);
+    this.ready.catch(() => {}); // also reported by next()
+    const fail = (message: string) => {
+      this.#error = new Error(`parallel backfill, worker ${index}: ${message}`);
+      failed(this.#error);
+      this.#waiting?.reject(this.#error);
+      this.#waiting = undefined;
+    };
+    worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
+      const message = e.data;
+      if (message.type === "ready") return ready(message.seq);
+      if (message.type === "error") return fail(message.message);
+      this.stats = message.stats;
+      if (message.type === "end") this.#ended = true;
+      else this.#chunks.push(message);
+      const waiting = this.#waiting;
+      this.#waiting = undefined;
+      waiting?.resolve(this.#chunks.shift());
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      fail(e.message);
+    };
+  }
+
+  next(): Promise<LineChunk | undefined> {
+    if (this.#error) return Promise.reject(this.#error);
+    if (this.#chunks.length > 0 || this.#ended) return Promise.resolve(this.#chunks.shift());
+    return new Promise((resolve, reject) => this.#waiting = { resolve, reject });
+  }
+
+  /** Gives a merged chunk's buffers back to the worker, to fill again. */
+  done(chunk: LineChunk): void {
+    const { bytes, meta } = chunk;
+    this.#worker.postMessage({ bytes, meta }, [bytes.buffer, meta.buffer]);
+  }
+}
+
+/** Sums `stats`, field by field. */
+function sum(stats: SimulationStats[]): SimulationStats {
+  const total = newSimulationStats();
+  for (const s of stats) {
+    for (const key of Object.keys(total) as (keyof SimulationStats)[]) total[key] += s[key];
+  }
+  return total;
+}
+
+/**
+ * Runs `prepared` on `workers` workers into stdout (see {@link parallelObstacle}
+ * for the runs that can). The result is that of the same run on one thread;
+ * a run stopped early counts the events it wrote, and the other counters as
+ * far as the workers had simulated.
+ */
+export async function runParallel(
+  prepared: PreparedRun,
+  workers: number,
+  options: RunPreparedOptions = {},
+): Promise<RunResult> {
+  const { config, plan, options: prepare } = prepared;
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  options.signal?.addEventListener("abort", stop, { once: true });
+  if (options.signal?.aborted) stop();
+  if (plan.warmUpMs > 0) {
+    logger.info("Warming up from {from}", {
+      from: new Date(plan.start - plan.warmUpMs).toISOString(),
+    });
+  }
+  logger.info("Simulating {plan} on {workers} workers", { plan: describePlan(plan), workers });
+
+  let closed = false;
+  const stdout = getStdoutSink({
+    onClosed: () => {
+      closed = true;
+      controller.abort();
+    },
+  });
+  const threads: Worker[] = [];
+  const lanes: Lane[] = [];
+  for (let index = 0; index < workers; index++) {
+    const worker = new Worker(WORKER_URL, { type: "module" });
+    threads.push(worker);
+    lanes.push(new Lane(worker, index));
+    const start: WorkerStart = {
+      config,
+      plan,
+      inputs: { configFile: prepare.configFile, plugins: prepare.plugins, region: prepare.region },
+      shard: prepare.shard,
+      worker: { index, count: workers },
+      chunkBytes: CHUNK_BYTES,
+      chunks: CHUNKS_IN_FLIGHT,
+    };
+    worker.postMessage(start);
+  }
+  let started = performance.now();
+  let events = 0;
+  let end: RunEnd = "stopped";
+  try {
+    const aborted = new Promise<undefined>((resolve) => {
+      if (controller.signal.aborted) resolve(undefined);
+      controller.signal.addEventListener("abort", () => resolve(undefined), { once: true });
+    });
+    const seqs = await Promise.race([Promise.all(lanes.map((l) => l.ready)), aborted]);
+    if (seqs) {
+      started = performance.now();
+      let lastProgress = started;
+      const { onProgress } = options;
+      events = await mergeLines(lanes, (bytes, lines) => stdout.writeLines(bytes, lines), {
+        seq: seqs.reduce((a, b) => a + b, 0),
+        signal: controller.signal,
+        onProgress: onProgress && ((key, events) => {
+          const t = performance.now();
+          if (t - lastProgress < 1000) return;
+          lastProgress = t;
+          const progress: Progress = {
+            simTime: Math.floor(key / KINDS),
+            events,
+            elapsedMs: t - started,
+          };
+          onProgress(progress);
+        }),
+      });
+      if (!controller.signal.aborted) end = "finished";
+    }
+    options.onEnd?.(end);
+  } finally {
+    for (const worker of threads) worker.terminate();
+    await stdout[Symbol.asyncDispose]();
+    options.signal?.removeEventListener("abort", stop);
+  }
+  const stats = { ...sum(lanes.map((l) => l.stats)), events };
+  return {
+    plan,
+    end: closed ? "closed" : end,
+    stats,
+    sinks: [stdout.stats],
+    delivery: deliveryCounts([stdout]),
+    elapsedMs: performance.now() - started,
+  };
+}

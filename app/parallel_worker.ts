@@ -1,0 +1,164 @@
+/**
+ * One worker of a parallel backfill (`app/parallel.ts`): it loads the run's
+ * inputs as the main thread did, keeps its slice of the stations, warms up
+ * and runs the simulation of that slice, and sends its events serialized, as
+ * NDJSON lines with `seq` 0, in chunks of bytes with each event's place in
+ * the whole run's order (the step's key and the charger's index in the whole
+ * network). The main thread merges the slices' chunks and writes the real
+ * `seq` into each line.
+ *
+ * @module
+ */
+/// <reference lib="deno.worker" />
+import type { Config } from "../core/config.ts";
+import type { SimEvent } from "../core/event.ts";
+import type { RunPlan } from "../core/plan.ts";
+import { warmUp } from "../core/run.ts";
+import { type Shard, shardOf } from "../core/shard.ts";
+import { Simulation, type SimulationStats } from "../core/simulation.ts";
+import { loadRunInputs } from "./inputs.ts";
+import { META } from "./parallel_merge.ts";
+import { shardNetwork } from "./shard.ts";
+
+/** What a worker is given to start. */
+export interface WorkerStart {
+  config: Config;
+  plan: RunPlan;
+  inputs: { configFile?: string; plugins?: readonly string[]; region?: readonly string[] };
+  /** The run's own slice (`--shard`), if any. */
+  shard?: Shard;
+  /** This worker's slice of the run's stations. */
+  worker: Shard;
+  /** Bytes of each chunk. */
+  chunkBytes: number;
+  /** Chunks a worker may have on its way before it waits for one back. */
+  chunks: number;
+}
+
+/** What a worker sends. */
+export type WorkerMessage =
+  | { type: "ready"; seq: number }
+  | {
+    type: "chunk";
+    bytes: Uint8Array<ArrayBuffer>;
+    meta: Float64Array<ArrayBuffer>;
+    /** Events in the chunk. */
+    count: number;
+    /** Bytes used. */
+    used: number;
+    stats: SimulationStats;
+  }
+  | { type: "end"; stats: SimulationStats }
+  | { type: "error"; message: string };
+
+/** What the main thread sends back: a chunk's buffers, to be filled again. */
+export interface ReturnedChunk {
+  bytes: Uint8Array<ArrayBuffer>;
+  meta: Float64Array<ArrayBuffer>;
+}
+
+/** A line's `seq` field with the value 0, as the worker writes it. */
+const SEQ_ZERO = ',"seq":0,';
+
+/** A slice of the stations (`stationId`, else the charger's ID), salted so it is apart from `--shard`'s. */
+export function workerOf(charger: { id: string; stationId?: string }, count: number): number {
+  return shardOf(`worker:${charger.stationId ?? charger.id}`, count);
+}
+
+async function run(start: WorkerStart): Promise<void> {
+  const { config, plan, worker } = start;
+  const inputs = await loadRunInputs(config, { ...start.inputs, seed: plan.seed });
+  const network = start.shard ? shardNetwork(inputs.network, start.shard) : inputs.network;
+  // Each kept charger's index in the whole network: the merge's tie.
+  const indices: number[] = [];
+  const chargers = network.chargers.filter((c, i) => {
+    const mine = workerOf(c, worker.count) === worker.index;
+    if (mine) indices.push(i);
+    return mine;
+  });
+  const sim = new Simulation({
+    seed: plan.seed,
+    start: plan.start - plan.warmUpMs,
+    network: { ...network, chargers },
+    model: inputs.model,
+    updateIntervalSeconds: plan.updateIntervalSeconds,
+    demand: inputs.demand,
+  });
+  if (plan.warmUpMs > 0) warmUp(sim, plan.start);
+  post({ type: "ready", seq: sim.seq });
+
+  const free: ReturnedChunk[] = [];
+  for (let i = 0; i < start.chunks; i++) {
+    free.push({
+      bytes: new Uint8Array(start.chunkBytes),
+      meta: new Float64Array(Math.ceil(start.chunkBytes / 256) * META),
+    });
+  }
+  let wake: (() => void) | undefined;
+  self.onmessage = (e: MessageEvent<ReturnedChunk>) => {
+    free.push(e.data);
+    wake?.();
+  };
+  const take = async (): Promise<ReturnedChunk> => {
+    while (free.length === 0) await new Promise<void>((resolve) => wake = resolve);
+    wake = undefined;
+    return free.pop()!;
+  };
+
+  const encoder = new TextEncoder();
+  let { bytes, meta } = await take();
+  let used = 0;
+  let count = 0;
+  const send = () => {
+    const stats = { ...sim.stats };
+    post({ type: "chunk", bytes, meta, count, used, stats }, [bytes.buffer, meta.buffer]);
+    used = 0;
+    count = 0;
+  };
+  const out: SimEvent[] = [];
+  while (sim.peek() < plan.end) {
+    out.length = 0;
+    if (sim.step(out) === 0) continue;
+    const key = sim.stepKey;
+    const tie = indices[sim.stepCharger];
+    for (let i = 0; i < out.length; i++) {
+      const event = out[i];
+      event.seq = 0;
+      const line = JSON.stringify(event);
+      // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+      if (bytes.length - used <= line.length * 3 || (count + 1) * META > meta.length) {
+        if (count > 0) {
+          send();
+          ({ bytes, meta } = await take());
+        }
+        if (bytes.length <= line.length * 3) bytes = new Uint8Array(line.length * 3 + 1);
+      }
+      const seqAt = line.indexOf(SEQ_ZERO);
+      if (seqAt < 0) throw new Error(`an event without seq: ${line.slice(0, 80)}`);
+      const at = count * META;
+      meta[at] = key;
+      meta[at + 1] = tie;
+      meta[at + 2] = used;
+      // The type before it is ASCII: the character offset is the byte offset.
+      meta[at + 3] = used + seqAt + SEQ_ZERO.length - 2;
+      used += encoder.encodeInto(line, bytes.subarray(used)).written;
+      bytes[used++] = 10;
+      count++;
+    }
+  }
+  if (count > 0) send();
+  post({
+    type: "end",
+    stats: { ...sim.stats, energyKwh: sim.stats.energyKwh + sim.pluggedInEnergyKwh() },
+  });
+}
+
+function post(message: WorkerMessage, transfer: Transferable[] = []): void {
+  self.postMessage(message, transfer);
+}
+
+self.onmessage = (e: MessageEvent<WorkerStart>) => {
+  run(e.data).catch((error) => {
+    post({ type: "error", message: error instanceof Error ? error.message : String(error) });
+  });
+};

@@ -1,6 +1,7 @@
 /**
- * A backfill to stdout on several cores: each worker (`parallel_worker.ts`)
- * simulates a slice of the stations and serializes its events; this thread
+ * A backfill to stdout on several cores: this thread loads the run's inputs
+ * and cuts the network into slices of whole stations; each worker
+ * (`parallel_worker.ts`) simulates a slice and serializes its events; this thread
  * merges them into the whole run's order (`parallel_merge.ts`) and writes
  * them. The bytes are those of the same run on one thread: every charger
  * draws from its own random stream, a slice's chargers run their steps in
@@ -17,14 +18,18 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { fileURLToPath } from "node:url";
+import type { DemandProfile } from "../core/arrivals.ts";
+import { type Charger, cityOf } from "../core/network.ts";
 import { describePlan } from "../core/plan.ts";
 import type { Progress, RunEnd } from "../core/run.ts";
+import { shardOf } from "../core/shard.ts";
 import { newSimulationStats, type SimulationStats } from "../core/simulation.ts";
 import { KINDS } from "../core/simulation_snapshot.ts";
 import { shippedPlugins } from "../plugins/mod.ts";
 import { getStdoutSink, stdoutSinkType } from "../sinks/stdout.ts";
 import { type LineChunk, mergeLines } from "./parallel_merge.ts";
 import type { WorkerMessage, WorkerStart } from "./parallel_worker.ts";
+import type { RunInputs } from "./inputs.ts";
 import type { PreparedRun, RunPreparedOptions, RunResult } from "./run.ts";
 import { deliveryCounts } from "./sinks.ts";
 
@@ -137,6 +142,33 @@ class Lane {
   }
 }
 
+/** A worker's part of the run: whole stations, by a hash of the station's ID (else the charger's). */
+export function workerOf(charger: Charger, count: number): number {
+  return shardOf(`worker:${charger.stationId ?? charger.id}`, count);
+}
+
+/** The network cut into `count` slices of whole stations, each with its chargers' demand. */
+function slices(
+  inputs: RunInputs,
+  count: number,
+): Omit<WorkerStart, "plan" | "chunkBytes" | "chunks">[] {
+  const { network, model, demand } = inputs;
+  const find = cityOf(network);
+  const parts = Array.from({ length: count }, () => ({
+    network: { ...network, chargers: [] as Charger[] },
+    model,
+    demands: [] as DemandProfile[],
+    indices: [] as number[],
+  }));
+  network.chargers.forEach((charger, index) => {
+    const part = parts[workerOf(charger, count)];
+    part.network.chargers.push(charger);
+    part.demands.push(demand(charger, find(charger)));
+    part.indices.push(index);
+  });
+  return parts;
+}
+
 /** Sums `stats`, field by field. */
 function sum(stats: SimulationStats[]): SimulationStats {
   const total = newSimulationStats();
@@ -157,7 +189,7 @@ export async function runParallel(
   workers: number,
   options: RunPreparedOptions = {},
 ): Promise<RunResult> {
-  const { config, plan, options: prepare } = prepared;
+  const { plan, inputs } = prepared;
   const controller = new AbortController();
   const stop = () => controller.abort();
   options.signal?.addEventListener("abort", stop, { once: true });
@@ -178,16 +210,13 @@ export async function runParallel(
   });
   const threads: Worker[] = [];
   const lanes: Lane[] = [];
-  for (let index = 0; index < workers; index++) {
+  for (const [index, slice] of slices(inputs, workers).entries()) {
     const worker = new Worker(WORKER_URL, { type: "module" });
     threads.push(worker);
     lanes.push(new Lane(worker, index));
     const start: WorkerStart = {
-      config,
       plan,
-      inputs: { configFile: prepare.configFile, plugins: prepare.plugins, region: prepare.region },
-      shard: prepare.shard,
-      worker: { index, count: workers },
+      ...slice,
       chunkBytes: CHUNK_BYTES,
       chunks: CHUNKS_IN_FLIGHT,
     };

@@ -1,7 +1,8 @@
 /**
- * One worker of a parallel backfill (`app/parallel.ts`): it loads the run's
- * inputs as the main thread did, keeps its slice of the stations, warms up
- * and runs the simulation of that slice, and sends its events serialized, as
+ * One worker of a parallel backfill (`app/parallel.ts`): given its slice of
+ * the stations, with the model and each charger's demand as the main thread
+ * made them, it warms up and runs the simulation of that slice, and sends
+ * its events serialized, as
  * NDJSON lines with `seq` 0, in chunks of bytes with each event's place in
  * the whole run's order (the step's key and the charger's index in the whole
  * network). The main thread merges the slices' chunks and writes the real
@@ -10,25 +11,25 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import type { Config } from "../core/config.ts";
+import type { DemandProfile } from "../core/arrivals.ts";
 import type { SimEvent } from "../core/event.ts";
+import type { Model } from "../core/model.ts";
+import type { Charger, Network } from "../core/network.ts";
 import type { RunPlan } from "../core/plan.ts";
 import { warmUp } from "../core/run.ts";
-import { type Shard, shardOf } from "../core/shard.ts";
 import { Simulation, type SimulationStats } from "../core/simulation.ts";
-import { loadRunInputs } from "./inputs.ts";
 import { META } from "./parallel_merge.ts";
-import { shardNetwork } from "./shard.ts";
 
 /** What a worker is given to start. */
 export interface WorkerStart {
-  config: Config;
   plan: RunPlan;
-  inputs: { configFile?: string; plugins?: readonly string[]; region?: readonly string[] };
-  /** The run's own slice (`--shard`), if any. */
-  shard?: Shard;
-  /** This worker's slice of the run's stations. */
-  worker: Shard;
+  /** The slice's chargers, with every city and vehicle of the run. */
+  network: Network;
+  model: Model;
+  /** Each of the slice's chargers' demand, as the run's demand model gave it. */
+  demands: DemandProfile[];
+  /** Each of the slice's chargers' index in the run's network: the merge's tie. */
+  indices: number[];
   /** Bytes of each chunk. */
   chunkBytes: number;
   /** Chunks a worker may have on its way before it waits for one back. */
@@ -60,30 +61,20 @@ export interface ReturnedChunk {
 /** A line's `seq` field with the value 0, as the worker writes it. */
 const SEQ_ZERO = ',"seq":0,';
 
-/** A slice of the stations (`stationId`, else the charger's ID), salted so it is apart from `--shard`'s. */
-export function workerOf(charger: { id: string; stationId?: string }, count: number): number {
-  return shardOf(`worker:${charger.stationId ?? charger.id}`, count);
-}
-
 async function run(start: WorkerStart): Promise<void> {
-  const { config, plan, worker } = start;
-  const inputs = await loadRunInputs(config, { ...start.inputs, seed: plan.seed });
-  const network = start.shard ? shardNetwork(inputs.network, start.shard) : inputs.network;
-  // Each kept charger's index in the whole network: the merge's tie.
-  const indices: number[] = [];
-  const chargers = network.chargers.filter((c, i) => {
-    const mine = workerOf(c, worker.count) === worker.index;
-    if (mine) indices.push(i);
-    return mine;
-  });
+  const { plan, network, indices } = start;
+  const demands = new Map<Charger, DemandProfile>(
+    network.chargers.map((c, i) => [c, start.demands[i]]),
+  );
   const sim = new Simulation({
     seed: plan.seed,
     start: plan.start - plan.warmUpMs,
-    network: { ...network, chargers },
-    model: inputs.model,
+    network,
+    model: start.model,
     updateIntervalSeconds: plan.updateIntervalSeconds,
-    demand: inputs.demand,
+    demand: (charger) => demands.get(charger)!,
   });
+  demands.clear();
   if (plan.warmUpMs > 0) warmUp(sim, plan.start);
   post({ type: "ready", seq: sim.seq });
 

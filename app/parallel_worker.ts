@@ -17,6 +17,7 @@ import type { Model } from "../core/model.ts";
 import type { Charger, Network } from "../core/network.ts";
 import type { RunPlan } from "../core/plan.ts";
 import { warmUp } from "../core/run.ts";
+import { heapKeeper } from "./heap.ts";
 import { Simulation, type SimulationStats } from "../core/simulation.ts";
 import { META } from "./parallel_merge.ts";
 
@@ -75,7 +76,8 @@ async function run(start: WorkerStart): Promise<void> {
     demand: (charger) => demands.get(charger)!,
   });
   demands.clear();
-  if (plan.warmUpMs > 0) warmUp(sim, plan.start);
+  const keep = heapKeeper();
+  if (plan.warmUpMs > 0) warmUp(sim, plan.start, keep);
   post({ type: "ready", seq: sim.seq });
 
   const free: ReturnedChunk[] = [];
@@ -105,6 +107,7 @@ async function run(start: WorkerStart): Promise<void> {
     post({ type: "chunk", bytes, meta, count, used, stats }, [bytes.buffer, meta.buffer]);
     used = 0;
     count = 0;
+    keep();
   };
   const out: SimEvent[] = [];
   while (sim.peek() < plan.end) {

@@ -23,6 +23,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Config, OcppConfig } from "../core/config.ts";
 import { describePlan, type RunPlan } from "../core/plan.ts";
 import { type Progress, type RunEnd, runSimulation, warmUp } from "../core/run.ts";
+import { heapKeeper } from "./heap.ts";
 import type { Shard } from "../core/shard.ts";
 import { newSimulationStats, Simulation, type SimulationStats } from "../core/simulation.ts";
 import { fanOut, type Sink, type SinkStats } from "../core/sink.ts";
@@ -252,6 +253,7 @@ export async function runPrepared(
     energyKwh: sim.stats.energyKwh + sim.pluggedInEnergyKwh(),
   });
   const resumed = state?.resume ? { at: sim.now, stats: totals() } : undefined;
+  const keep = heapKeeper();
   if (state?.resume) {
     logger.info("Resuming from {file} at {time} (seq {seq})", {
       file: statePath,
@@ -262,7 +264,7 @@ export async function runPrepared(
     logger.info("Warming up from {from}", {
       from: new Date(plan.start - plan.warmUpMs).toISOString(),
     });
-    warmUp(sim, plan.start);
+    warmUp(sim, plan.start, keep);
   }
   logger.info("Simulating {plan}", { plan: describePlan(plan) });
 
@@ -330,7 +332,10 @@ export async function runPrepared(
           save: () => state.save(sim, false, ocpp?.save()),
         }
         : undefined,
-      onProgress: options.onProgress,
+      onProgress: (progress) => {
+        keep();
+        options.onProgress?.(progress);
+      },
       commands: ocpp?.commands,
     });
     options.onEnd?.(end);

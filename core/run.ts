@@ -9,6 +9,8 @@ import { type Clock, systemClock } from "./clock.ts";
 import type { CommandInbox } from "./command.ts";
 import type { SimEvent } from "./event.ts";
 import { newSimulationStats, type Simulation } from "./simulation.ts";
+
+const DAY_MS = 86_400_000;
 import type { Sink } from "./sink.ts";
 
 /** Progress of a run, for a status line. */
@@ -59,9 +61,14 @@ export interface RunOptions {
  * from zero, so that the run proper starts from a busy network instead of an
  * empty one. Energy, too, counts from `until`: the sessions plugged in by then
  * have their energy so far subtracted, so that what they take counts, not what
- * they took.
+ * they took. A long warm-up goes a day at a time, with `between` called after
+ * each day (a caller's chance to look after its memory).
  */
-export function warmUp(sim: Simulation, until: number): void {
+export function warmUp(sim: Simulation, until: number, between?: () => void): void {
+  for (let day = sim.now + DAY_MS; day < until; day += DAY_MS) {
+    sim.advance(day);
+    between?.();
+  }
   sim.advance(until);
   Object.assign(sim.stats, newSimulationStats(), { energyKwh: -sim.pluggedInEnergyKwh() });
 }

@@ -19,7 +19,7 @@
  *
  *     deno run --allow-read --allow-write --allow-env --allow-run tests/cli_bench.ts \
  *       [--duration 1d] [--region top50] [--warm-up 7d] [--rounds 3] [--sample 200000] \
- *       [--memory 1d,10d,30d]
+ *       [--memory 1d,10d,30d] [--workers N|auto]
  */
 // deno-lint-ignore-file no-console
 import { parseArgs } from "node:util";
@@ -36,6 +36,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     sample: { type: "string", default: "200000" },
     memory: { type: "string" },
+    workers: { type: "string" },
   },
 });
 
@@ -54,6 +55,7 @@ const runArgs = (duration: string) => [
   values.region,
   "--seed",
   "1",
+  ...(values.workers ? ["--workers", values.workers] : []),
 ];
 
 /** The CLI into /dev/null: its events, wall seconds and peak resident set (MB). */

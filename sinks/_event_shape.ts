@@ -8,15 +8,20 @@
  * A schema construct it does not know makes {@link compileEventShape} throw,
  * rather than guess.
  *
- * It also bounds the event's size, so that the echo server can skip its own
- * limits for events that are plainly within them.
+ * It also sizes the event as the event store does (`approximateSize` in
+ * `event_store.ts`: each string's length and two, 8 for any other value, the
+ * keys and their punctuation), so that the store need not walk it again, and
+ * six times that size bounds the event's bytes as UTF-8 JSON (a UTF-16 unit
+ * takes at most 6 bytes, `\u001f` or a lone surrogate; a number at most 25
+ * characters, against its 8 and its key's share), so that the echo server
+ * can skip its own limits for events plainly within them.
  *
  * @module
  */
 import type * as v from "valibot";
 
 /**
- * Measures one value: an upper bound of its bytes as UTF-8 JSON, or -1 if the
+ * Measures one value: its size as the event store counts it, or -1 if the
  * value fails its schema or holds a string longer than `maxString`.
  */
 type Measure = (value: unknown, maxString: number) => number;
@@ -50,22 +55,18 @@ interface SchemaLike {
   key?: string;
 }
 
-/** JSON of any finite number is at most 25 characters (`-0.0000012345678901234567`). */
-const NUMBER_BYTES = 25;
+/** The size of a value that is neither a string nor an array. */
+const OTHER_SIZE = 8;
 
-/**
- * UTF-8 JSON of a string: each UTF-16 unit is at most 6 bytes (`\u001f`, a
- * lone surrogate), plus the quotes.
- */
-function stringBytes(value: string, maxString: number): number {
-  return value.length > maxString ? -1 : 6 * value.length + 2;
+/** The size of a string: its length and its quotes. */
+function stringSize(value: string, maxString: number): number {
+  return value.length > maxString ? -1 : value.length + 2;
 }
 
-/** The bound of a primitive that passed its schema. */
-function primitiveBytes(value: unknown, maxString: number): number {
-  if (typeof value === "string") return stringBytes(value, maxString);
-  if (typeof value === "number") return NUMBER_BYTES;
-  if (value === null || typeof value === "boolean") return 5;
+/** The size of a primitive that passed its schema. */
+function primitiveSize(value: unknown, maxString: number): number {
+  if (typeof value === "string") return stringSize(value, maxString);
+  if (typeof value === "number" || typeof value === "boolean" || value === null) return OTHER_SIZE;
   return -1;
 }
 
@@ -105,41 +106,46 @@ function compile(schema: SchemaLike): Measure {
       return action(a) as (value: unknown) => boolean;
     });
     return (x, max) => {
-      const bytes = inner(x, max);
-      if (bytes < 0) return -1;
+      const size = inner(x, max);
+      if (size < 0) return -1;
       for (const check of checks) if (!check(x)) return -1;
-      return bytes;
+      return size;
     };
   }
   switch (schema.type) {
     case "string":
-      return (x, max) => typeof x === "string" ? stringBytes(x, max) : -1;
+      return (x, max) => typeof x === "string" ? stringSize(x, max) : -1;
     case "number":
-      return (x) => typeof x === "number" && !Number.isNaN(x) ? NUMBER_BYTES : -1;
+      return (x) => typeof x === "number" && !Number.isNaN(x) ? OTHER_SIZE : -1;
     case "picklist": {
       const options = schema.options!;
-      return (x, max) => options.includes(x) ? primitiveBytes(x, max) : -1;
+      return (x, max) => options.includes(x) ? primitiveSize(x, max) : -1;
     }
     case "literal": {
       const literal = schema.literal;
-      return (x, max) => x === literal ? primitiveBytes(x, max) : -1;
+      return (x, max) => x === literal ? primitiveSize(x, max) : -1;
     }
     case "nullable": {
       if (schema.default !== undefined) throw new Error("compileEventShape: nullable default");
       const inner = compile(schema.wrapped!);
-      return (x, max) => x === null ? 4 : inner(x, max);
+      return (x, max) => x === null ? OTHER_SIZE : inner(x, max);
     }
     case "array": {
+      // Six times the size bounds the bytes of strings' items, not of numbers' (`1` is 4 of it).
+      const texts = schema.item!.type === "string" ||
+        (schema.item!.type === "picklist" &&
+          schema.item!.options!.every((o) => typeof o === "string"));
+      if (!texts) throw new Error(`compileEventShape: unsupported array of ${schema.item!.type}`);
       const item = compile(schema.item!);
+      // The store counts an item as its text and three: a string's quotes and its comma.
       return (x, max) => {
         if (!Array.isArray(x)) return -1;
-        let bytes = 2;
+        let size = 0;
         for (let i = 0; i < x.length; i++) {
-          const b = item(x[i], max);
-          if (b < 0) return -1;
-          bytes += b + 1;
+          if (item(x[i], max) < 0) return -1;
+          size += String(x[i]).length + 3;
         }
-        return bytes;
+        return size;
       };
     }
   }
@@ -163,10 +169,11 @@ function shapeOf(option: SchemaLike): Shape {
 
 /**
  * The fast check of a `variant` schema of strict objects: returns a measure
- * that gives an upper bound of the value's UTF-8 JSON bytes when the value is
- * an object with its option's keys in schema order (optional ones may be
- * absent), every value valid and no string or key longer than `maxString`;
- * and -1 for anything else, which may still be valid.
+ * that gives the value's size as the event store counts it (six times which
+ * bounds its UTF-8 JSON bytes) when the value is an object with its option's
+ * keys in schema order (optional ones may be absent), every value valid and
+ * no string or key longer than `maxString`; and -1 for anything else, which
+ * may still be valid.
  */
 export function compileEventShape(
   schema: v.GenericSchema,
@@ -195,7 +202,7 @@ export function compileEventShape(
     if (shape === undefined || shape.longestKey > maxString) return -1;
     const keys = Object.keys(record);
     let i = 0;
-    let bytes = 2;
+    let size = 2;
     for (const field of shape.fields) {
       if (keys[i] !== field.key) {
         if (field.optional) continue;
@@ -204,9 +211,9 @@ export function compileEventShape(
       const b = field.measure(record[field.key], maxString);
       if (b < 0) return -1;
       // `"key":` and the comma after the value.
-      bytes += field.key.length + 4 + b;
+      size += field.key.length + 4 + b;
       i++;
     }
-    return i === keys.length ? bytes : -1;
+    return i === keys.length ? size : -1;
   };
 }

@@ -359,6 +359,13 @@ function overLimits(
  */
 const eventShape = compileEventShape(EventSchema);
 
+/** The events of a request that are all valid, and the size of each the fast check measured. */
+interface Valid {
+  events: SimEvent[];
+  /** As the store counts it (`AddOptions.size`); undefined where the full checks ran. */
+  sizes: (number | undefined)[];
+}
+
 /**
  * Every value as an event, or a 400 listing the problems with their paths
  * (the first {@link MAX_PROBLEMS}; and the count of invalid events, for the
@@ -367,8 +374,9 @@ const eventShape = compileEventShape(EventSchema);
 function validate(
   values: readonly unknown[],
   limits: EventLimits,
-): SimEvent[] | RequestError & { invalid: number } {
+): Valid | RequestError & { invalid: number } {
   const events: SimEvent[] = [];
+  const sizes: (number | undefined)[] = [];
   const problems: Problem[] = [];
   let buffer: Uint8Array | undefined;
   let count = 0;
@@ -379,9 +387,10 @@ function validate(
   values.forEach((value, index) => {
     // What the fast check accepts, the checks below accept with the same output; anything
     // else, valid or not, goes through them, and they word the problems.
-    const bound = eventShape(value, limits.maxStringLength);
-    if (bound >= 0 && bound <= limits.maxEventBytes) {
+    const size = eventShape(value, limits.maxStringLength);
+    if (size >= 0 && 6 * size <= limits.maxEventBytes) {
       events.push(value as SimEvent);
+      sizes.push(size);
       return;
     }
     const over = overLimits(value, limits, buffer ??= new Uint8Array(limits.maxEventBytes));
@@ -393,12 +402,13 @@ function validate(
     const result = v.safeParse(EventSchema, value);
     if (result.success) {
       events.push(result.output);
+      sizes.push(undefined);
       return;
     }
     invalid++;
     for (const issue of result.issues) add(index, issuePath(issue), issue.message);
   });
-  if (invalid === 0) return events;
+  if (invalid === 0) return { events, sizes };
   const first = problems[0];
   const more = count > 1 ? ` (and ${count - 1} more problems)` : "";
   const error = new RequestError(
@@ -620,12 +630,15 @@ export function createEchoApp(store: EventStore, options: EchoAppOptions = {}): 
     const text = await readBody(c.req.raw, maxBodyBytes, bodyTimeoutMs);
     const values = parseBody(text, c.req.header("content-type") ?? "");
     const key = idempotencyKey(c, values.length);
-    const events = validate(values, limits);
-    if (events instanceof RequestError) {
-      store.reject(events.invalid);
-      throw events;
+    const valid = validate(values, limits);
+    if (valid instanceof RequestError) {
+      store.reject(valid.invalid);
+      throw valid;
     }
-    const accepted = events.filter((event) => store.add(event, { idempotencyKey: key }));
+    const { events, sizes } = valid;
+    const accepted = events.filter((event, i) =>
+      store.add(event, { idempotencyKey: key, size: sizes[i] })
+    );
     const counts = { accepted: accepted.length, duplicates: events.length - accepted.length };
     // RFC 7240: a client that does not read the echo can ask for the counts alone.
     if (/\breturn=minimal\b/.test(c.req.header("prefer") ?? "")) return c.json(counts);

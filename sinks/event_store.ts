@@ -91,6 +91,12 @@ export interface AddOptions {
    * @default {false}
    */
   own?: boolean;
+  /**
+   * The event's size as the store counts it, where the caller has measured
+   * it already (the echo server's check does); otherwise the store does.
+   * @default {undefined}
+   */
+  size?: number;
 }
 
 /** Options of {@link EventStore.subscribe}. */
@@ -200,9 +206,10 @@ class BoundedSet {
     return this.#set.has(key);
   }
 
-  add(key: string): void {
-    if (this.#set.has(key)) return;
-    this.#set.add(key);
+  /** Adds `key` unless it is here; whether it was new (one lookup of the set either way). */
+  add(key: string): boolean {
+    const size = this.#set.size;
+    if (this.#set.add(key).size === size) return false;
     this.#order.push(key);
     this.#chars += key.length;
     while (this.#set.size > this.max || (this.#chars > this.maxChars && this.#set.size > 1)) {
@@ -210,6 +217,7 @@ class BoundedSet {
       this.#set.delete(oldest);
       this.#chars -= oldest.length;
     }
+    return true;
   }
 }
 
@@ -229,7 +237,7 @@ interface Entry {
  * About the length of `event` as JSON, counted without serializing it: the
  * store sizes every event it keeps, the server sink's at simulation speed.
  */
-function approximateSize(event: SessionState): number {
+export function approximateSize(event: SessionState): number {
   // A loop over the keys, not Object.entries: no array of pairs for every event.
   const record = event as unknown as Record<string, unknown>;
   let size = 2;
@@ -320,17 +328,16 @@ export class EventStore {
     if (!own) {
       const key = options.idempotencyKey;
       if (
-        this.#eventIds.has(event.eventId) || (key !== undefined && this.#idempotencyKeys.has(key))
+        (key !== undefined && this.#idempotencyKeys.has(key)) || !this.#eventIds.add(event.eventId)
       ) {
         this.#duplicates++;
         return false;
       }
-      this.#eventIds.add(event.eventId);
       if (key !== undefined) this.#idempotencyKeys.add(key);
     }
     const seq = ++this.#accepted;
     this.#byType[event.type]++;
-    if ("sessionId" in event) this.#track(event, seq, own);
+    if ("sessionId" in event) this.#track(event, seq, own, options.size);
     for (const listener of this.#listeners) {
       try {
         listener(event, seq);
@@ -423,9 +430,8 @@ export class EventStore {
     return this.#clients;
   }
 
-  #track(event: SessionState, stamp: number, own: boolean): void {
+  #track(event: SessionState, stamp: number, own: boolean, size: number | undefined): void {
     const previous = this.#sessions.get(event.sessionId);
-    let size: number | undefined;
     if (previous) {
       const before = previous.event!;
       // A late, older event (a retry, say) does not replace what is newer.

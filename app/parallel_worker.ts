@@ -17,8 +17,8 @@ import type { Model } from "../core/model.ts";
 import type { Charger, Network } from "../core/network.ts";
 import type { RunPlan } from "../core/plan.ts";
 import { warmUp } from "../core/run.ts";
-import { heapKeeper } from "./heap.ts";
 import { Simulation, type SimulationStats } from "../core/simulation.ts";
+import { heapKeeper } from "./heap.ts";
 import { META } from "./parallel_merge.ts";
 
 /** What a worker is given to start. */

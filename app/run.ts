@@ -23,7 +23,6 @@ import { getLogger } from "@logtape/logtape";
 import type { Config, OcppConfig } from "../core/config.ts";
 import { describePlan, type RunPlan } from "../core/plan.ts";
 import { type Progress, type RunEnd, runSimulation, warmUp } from "../core/run.ts";
-import { heapKeeper } from "./heap.ts";
 import type { Shard } from "../core/shard.ts";
 import { newSimulationStats, Simulation, type SimulationStats } from "../core/simulation.ts";
 import { fanOut, type Sink, type SinkStats } from "../core/sink.ts";
@@ -31,6 +30,7 @@ import { formatResumedSummary, formatSinkStats, formatSummary } from "../core/su
 import { getLogSink } from "../sinks/log.ts";
 import type { MetricsServer, MetricsSink } from "../sinks/metrics.ts";
 import { createSinks, type ResolvedSink } from "../sinks/registry.ts";
+import { heapKeeper } from "./heap.ts";
 import { configBaseDir, loadRunInputs, type RunInputs, type RunInputsOptions } from "./inputs.ts";
 import {
   checkOcppPlan,

@@ -9,9 +9,9 @@ import { type Clock, systemClock } from "./clock.ts";
 import type { CommandInbox } from "./command.ts";
 import type { SimEvent } from "./event.ts";
 import { newSimulationStats, type Simulation } from "./simulation.ts";
+import type { Sink } from "./sink.ts";
 
 const DAY_MS = 86_400_000;
-import type { Sink } from "./sink.ts";
 
 /** Progress of a run, for a status line. */
 export interface Progress {

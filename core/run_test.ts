@@ -176,6 +176,26 @@ Deno.test("warmUp() leaves a busy network whose counters, energy too, start at i
   assert.ok(Math.abs(total - taken) / taken < 0.05, `${total} vs ${taken}`);
 });
 
+Deno.test("warmUp() calls between after each whole day, and leaves the same network as one advance", () => {
+  const DAY = 86_400_000;
+  const from = START - 3 * DAY - 5 * HOUR;
+  const newWarmSim = () => new Simulation({ seed: 1, start: from, network, model: defaults.model });
+  const stepped = newWarmSim();
+  const times: number[] = [];
+  warmUp(stepped, START, () => times.push(stepped.now));
+  assert.deepEqual(times, [1, 2, 3].map((d) => from + d * DAY));
+  const plain = newWarmSim();
+  warmUp(plain, START);
+  assert.equal(stepped.seq, plain.seq);
+  assert.equal(stepped.pluggedInEnergyKwh(), plain.pluggedInEnergyKwh());
+  const next = (sim: Simulation) => {
+    const out: SimEvent[] = [];
+    while (out.length < 200) sim.step(out);
+    return JSON.stringify(out);
+  };
+  assert.equal(next(stepped), next(plain));
+});
+
 Deno.test("runSimulation() applies a command at the simulated time it comes, waking from a wait", async () => {
   const charger = network.chargers[0];
   const sim = new Simulation({

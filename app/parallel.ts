@@ -1,18 +1,18 @@
 /**
- * A backfill to stdout on several cores: this thread loads the run's inputs
+ * A backfill to stdout or files on several cores: this thread loads the run's inputs
  * and cuts the network into slices of whole stations; each worker
  * (`parallel_worker.ts`) simulates a slice and serializes its events; this thread
  * merges them into the whole run's order (`parallel_merge.ts`) and writes
- * them. The bytes are those of the same run on one thread: every charger
+ * them to each sink. The bytes are those of the same run on one thread: every charger
  * draws from its own random stream, a slice's chargers run their steps in
  * the order the whole network's run does, and the merge takes the slices'
  * events in that order (step key, then charger), numbering them.
  *
  * Only a run whose events need nothing but their serialized lines can: a
- * backfill whose one sink is stdout, without a state file, OCPP, metrics,
- * session logging or plugins other than the shipped ones (a plugin's models
- * might share state between chargers). {@link parallelObstacle} says what
- * keeps a run on one thread.
+ * backfill whose sinks all take lines (stdout and file: `SinkType.lines`),
+ * without a state file, OCPP, metrics, session logging or plugins other than
+ * the shipped ones (a plugin's models might share state between chargers).
+ * {@link parallelObstacle} says what keeps a run on one thread.
  *
  * @module
  */
@@ -26,7 +26,7 @@ import { shardOf } from "../core/shard.ts";
 import { newSimulationStats, type SimulationStats } from "../core/simulation.ts";
 import { KINDS } from "../core/simulation_snapshot.ts";
 import { shippedPlugins } from "../plugins/mod.ts";
-import { getStdoutSink, stdoutSinkType } from "../sinks/stdout.ts";
+import { createSinks } from "../sinks/registry.ts";
 import { type LineChunk, mergeLines } from "./parallel_merge.ts";
 import type { WorkerMessage, WorkerStart } from "./parallel_worker.ts";
 import type { RunInputs } from "./inputs.ts";
@@ -49,9 +49,9 @@ export function parallelObstacle(prepared: PreparedRun): string | undefined {
   if (state) return "a state file";
   if (ocpp) return "OCPP charge points";
   if (options.metrics) return "a metrics server";
-  if (sinks.length !== 1 || sinks[0].registered.type !== stdoutSinkType) {
-    return "sinks other than stdout";
-  }
+  if (sinks.length === 0) return "no sinks";
+  const one = sinks.find((s) => !s.registered.type.lines);
+  if (one) return `the ${one.name} sink (only stdout and file sinks take lines)`;
   const modules = [...config.plugins.map((p) => p.module), ...(options.plugins ?? [])];
   const foreign = modules.find((m) => !Object.hasOwn(shippedPlugins, m));
   if (foreign) return `the plugin ${foreign}`;
@@ -179,18 +179,35 @@ function sum(stats: SimulationStats[]): SimulationStats {
 }
 
 /**
- * Runs `prepared` on `workers` workers into stdout (see {@link parallelObstacle}
- * for the runs that can). The result is that of the same run on one thread;
- * a run stopped early counts the events it wrote, and the other counters as
- * far as the workers had simulated.
+ * Runs `prepared` on `workers` workers into its sinks, which all take lines
+ * (see {@link parallelObstacle} for the runs that can). The result is that of
+ * the same run on one thread; a run stopped early counts the events it wrote,
+ * and the other counters as far as the workers had simulated.
  */
 export async function runParallel(
   prepared: PreparedRun,
   workers: number,
   options: RunPreparedOptions = {},
 ): Promise<RunResult> {
-  const { plan, inputs } = prepared;
+  const { plan, inputs, config } = prepared;
   const controller = new AbortController();
+  let closed = false;
+  // Each isolated, as on one thread: a failing sink is counted and logged, never stops the run.
+  const outputs = await createSinks(prepared.sinks, {
+    chargers: inputs.network.chargers,
+    backfill: true,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    shutdown: controller.signal,
+    env: prepared.options.env ?? ((name) => Deno.env.get(name)),
+    stopRun: () => {
+      closed = true;
+      controller.abort();
+    },
+  });
+  const writers = outputs.map((sink) => sink.writeLines!);
+  const write = writers.length === 1 ? writers[0] : async (bytes: Uint8Array, lines: number) => {
+    await Promise.all(writers.map((w) => w(bytes, lines)));
+  };
   const stop = () => controller.abort();
   options.signal?.addEventListener("abort", stop, { once: true });
   if (options.signal?.aborted) stop();
@@ -201,13 +218,6 @@ export async function runParallel(
   }
   logger.info("Simulating {plan} on {workers} workers", { plan: describePlan(plan), workers });
 
-  let closed = false;
-  const stdout = getStdoutSink({
-    onClosed: () => {
-      closed = true;
-      controller.abort();
-    },
-  });
   const threads: Worker[] = [];
   const lanes: Lane[] = [];
   for (const [index, slice] of slices(inputs, workers).entries()) {
@@ -235,7 +245,7 @@ export async function runParallel(
       started = performance.now();
       let lastProgress = started;
       const { onProgress } = options;
-      events = await mergeLines(lanes, (bytes, lines) => stdout.writeLines(bytes, lines), {
+      events = await mergeLines(lanes, write, {
         seq: seqs.reduce((a, b) => a + b, 0),
         signal: controller.signal,
         onProgress: onProgress && ((key, events) => {
@@ -255,7 +265,7 @@ export async function runParallel(
     options.onEnd?.(end);
   } finally {
     for (const worker of threads) worker.terminate();
-    await stdout[Symbol.asyncDispose]();
+    for (const sink of outputs) await sink[Symbol.asyncDispose]();
     options.signal?.removeEventListener("abort", stop);
   }
   const stats = { ...sum(lanes.map((l) => l.stats)), events };
@@ -263,8 +273,8 @@ export async function runParallel(
     plan,
     end: closed ? "closed" : end,
     stats,
-    sinks: [stdout.stats],
-    delivery: deliveryCounts([stdout]),
+    sinks: outputs.flatMap((o) => (o.stats ? [o.stats] : [])),
+    delivery: deliveryCounts(outputs),
     elapsedMs: performance.now() - started,
   };
 }

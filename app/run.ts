@@ -79,10 +79,11 @@ export interface PrepareRunOptions extends Omit<RunInputsOptions, "seed"> {
    */
   ocpp?: OcppFlags;
   /**
-   * Threads a backfill to stdout may simulate on, each a slice of the stations
-   * (`app/parallel.ts`), with the same bytes out: `"auto"` takes one per core,
-   * up to 4. A run that cannot (another sink, a state file, OCPP, metrics, a
-   * plugin not shipped with evsim) runs on one thread.
+   * Threads a backfill to stdout or files may simulate on, each a slice of
+   * the stations (`app/parallel.ts`), with the same bytes out: `"auto"` takes
+   * one per core, up to 4. A run that cannot (a sink that sends events one by
+   * one, a state file, OCPP, metrics, a plugin not shipped with evsim) runs on
+   * one thread.
    * @default {1}
    */
   workers?: number | "auto";

@@ -59,10 +59,9 @@ ${INDENT}addition to them); repeatable: ${sinkSpecUsage().replace(", http", `,\n
 ${INDENT}plugin's name, a path, or an npm: specifier`,
   shard: `    --shard I/N              run slice I (0 … N−1) of N disjoint slices of the chargers;
 ${INDENT}N machines with the same seed make the whole run together`,
-  workers:
-    `    --workers N|auto         backfill to stdout: simulate on N threads, each a slice of the
-${INDENT}stations, same bytes out (default auto: one per core, up to 4;
-${INDENT}1: one thread)`,
+  workers: `    --workers N|auto         backfill to stdout or files: simulate on N threads, each a
+${INDENT}slice of the stations, same bytes out (default auto: one per core,
+${INDENT}up to 4; 1: one thread)`,
   state: `    --state FILE             run: save the whole simulation to FILE every 30 s and on
 ${INDENT}exit, and continue from it when started again`,
   "state-interval": "    --state-interval S       seconds of wall time between saves (default 30)",

@@ -19,6 +19,14 @@ export type Sink = ((event: SimEvent) => void | Promise<void>) & {
    * settled by `flush`.
    */
   checkpoint?: () => Promise<void>;
+  /**
+   * Takes whole NDJSON lines serialized and encoded elsewhere, `lines` of
+   * them (each event's `JSON.stringify` and a newline), after what came
+   * before: the sinks of a type that declares `lines` (`core/sink_type.ts`) have it,
+   * and a parallel backfill writes its merged lines through it. `bytes` must
+   * stay unchanged until the next call, `flush()` or dispose returns.
+   */
+  writeLines?: (bytes: Uint8Array, lines: number) => Promise<void>;
   /** Delivery counters, for the end-of-run summary and metrics. */
   readonly stats?: SinkStats;
 };
@@ -174,6 +182,9 @@ export function isolate(sink: Sink, onError: (error: unknown) => void): Disposab
   };
   if (sink.flush) safe.flush = () => sink.flush!().catch(onError);
   if (sink.checkpoint) safe.checkpoint = () => sink.checkpoint!().catch(onError);
+  if (sink.writeLines) {
+    safe.writeLines = (bytes, lines) => sink.writeLines!(bytes, lines).catch(onError);
+  }
   return Object.defineProperties(safe, {
     stats: { get: () => sink.stats },
     [Symbol.asyncDispose]: {

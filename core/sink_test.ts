@@ -70,6 +70,24 @@ Deno.test("isolate() passes the sink's stats through", () => {
   assert.equal(isolate(inner, () => {}).stats, stats);
 });
 
+Deno.test("isolate() passes writeLines through, its failures to onError, and adds none", async () => {
+  const errors: unknown[] = [];
+  const written: number[] = [];
+  const lines: Sink = Object.assign(() => {}, {
+    writeLines: (bytes: Uint8Array, count: number) => {
+      if (count === 0) return Promise.reject(new Error("write failure"));
+      written.push(bytes.length, count);
+      return Promise.resolve();
+    },
+  });
+  const safe = isolate(lines, (e) => errors.push(e));
+  await safe.writeLines!(new Uint8Array(7), 2);
+  await safe.writeLines!(new Uint8Array(1), 0);
+  assert.deepEqual(written, [7, 2]);
+  assert.deepEqual(errors.map((e) => (e as Error).message), ["write failure"]);
+  assert.equal(isolate(() => {}, () => {}).writeLines, undefined);
+});
+
 Deno.test("recordLatency() and latencyQuantile() summarize without keeping samples", () => {
   const stats = newSinkStats("x").latency;
   for (const ms of [0.5, 3, 3, 4, 40, 900]) recordLatency(stats, ms);

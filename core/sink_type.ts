@@ -95,6 +95,12 @@ export interface SinkType<S = unknown> {
   shorthand?: { usage: string; parse(spec: string): Record<string, unknown> | undefined };
   /** What a sink with these options reaches: checked before the run starts. @default {nothing} */
   needs?(options: S): SinkAccess[];
+  /**
+   * Its sinks write each event as a JSON line and also take lines serialized
+   * elsewhere (`Sink.writeLines`), so a backfill to them alone may run on
+   * several threads (`--workers`). @default {false}
+   */
+  lines?: boolean;
   /** Makes the sink from its validated options. */
   create(options: S, context: SinkTypeContext): DisposableSink | Promise<DisposableSink>;
 }

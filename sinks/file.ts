@@ -37,6 +37,7 @@ export const fileSinkType = defineSinkType({
     parse: (spec) => spec.startsWith("file:") ? { path: spec.slice(5) } : undefined,
   },
   needs: (options: FileSinkConfig) => [{ rotatingFile: options.path, option: "path" }],
+  lines: true,
   async create(options: FileSinkConfig, context) {
     // With --state, go back to the saved position first (file_resume.ts).
     const onPosition = context.positions &&

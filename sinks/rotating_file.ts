@@ -61,6 +61,8 @@ export interface RotatingFilePosition {
   tail: string;
 }
 
+const NEWLINE = 10;
+
 /** How many bytes at the end of a file its {@link RotatingFilePosition} digests. */
 export const TAIL_BYTES = 4096;
 
@@ -113,6 +115,12 @@ export interface RotatingFileSinkOptions {
 export type RotatingFileSink = DisposableSink & {
   flush(): Promise<void>;
   checkpoint(): Promise<void>;
+  /**
+   * Writes whole lines serialized and encoded elsewhere (a parallel
+   * backfill's), after those before, into the same files as the same events
+   * one by one would go; resolves once it no longer needs `bytes`.
+   */
+  writeLines(bytes: Uint8Array, lines: number): Promise<void>;
   readonly stats: SinkStats;
 };
 
@@ -246,13 +254,8 @@ export function getRotatingFileSink(
     await current?.close();
   }
 
-  async function write(): Promise<void> {
-    if (used === 0) return;
-    await open();
-    const bytes = buffer.subarray(0, used);
-    const count = lines;
-    used = 0;
-    lines = 0;
+  /** Appends `bytes`, `count` lines, to the open file, and counts them. */
+  async function append(bytes: Uint8Array, count: number): Promise<void> {
     try {
       await file!.write(bytes);
     } catch (error) {
@@ -262,6 +265,16 @@ export function getRotatingFileSink(
     }
     stats.sent += count;
     stats.bytes += bytes.length;
+  }
+
+  async function write(): Promise<void> {
+    if (used === 0) return;
+    await open();
+    const bytes = buffer.subarray(0, used);
+    const count = lines;
+    used = 0;
+    lines = 0;
+    await append(bytes, count);
     if (buffer.length > capacity) buffer = new Uint8Array(capacity);
   }
 
@@ -296,18 +309,33 @@ export function getRotatingFileSink(
     if (used >= bufferSize) await write();
   }
 
+  /** Makes room for `bytes` more in the buffer. */
+  function reserve(bytes: number): void {
+    if (buffer.length - used >= bytes) return;
+    const grown = new Uint8Array(Math.max(buffer.length * 2, used + bytes));
+    grown.set(buffer.subarray(0, used));
+    buffer = grown;
+  }
+
   /**
    * Gathers `line` into the buffer, with the file open and nothing pending.
    * Returns the file operation this calls for, if any.
    */
   function take(line: string): (() => Promise<void>) | undefined {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-    if (buffer.length - used < line.length * 3) {
-      const grown = new Uint8Array(Math.max(buffer.length * 2, used + line.length * 3));
-      grown.set(buffer.subarray(0, used));
-      buffer = grown;
-    }
-    const n = encoder.encodeInto(line, buffer.subarray(used)).written;
+    reserve(line.length * 3);
+    return taken(encoder.encodeInto(line, buffer.subarray(used)).written);
+  }
+
+  /** {@link take} for a line encoded elsewhere. */
+  function takeBytes(line: Uint8Array): (() => Promise<void>) | undefined {
+    reserve(line.length);
+    buffer.set(line, used);
+    return taken(line.length);
+  }
+
+  /** Keeps the line of `n` bytes just put after the buffer's `used`, or rotates before it. */
+  function taken(n: number): (() => Promise<void>) | undefined {
     if (size > 0 && size + n > maxBytes) {
       const bytes = buffer.slice(used, used + n);
       return () => rotateWith(bytes);
@@ -334,6 +362,34 @@ export function getRotatingFileSink(
 
   function flush(): Promise<void> {
     return pending === 0 && used === 0 ? Promise.resolve() : enqueue(write);
+  }
+
+  function writeLines(bytes: Uint8Array, count: number): Promise<void> {
+    if (closed) return Promise.resolve();
+    stats.received += count;
+    return enqueue(async () => {
+      await open();
+      if (size + bytes.length <= maxBytes) {
+        // All of them fit in this file (the common case): gathered, or written as they are.
+        if (used + bytes.length <= bufferSize) {
+          buffer.set(bytes, used);
+          used += bytes.length;
+          size += bytes.length;
+          lines += count;
+          return;
+        }
+        await write();
+        await append(bytes, count);
+        size += bytes.length;
+        return;
+      }
+      // A rotation falls among them: line by line, as events one by one would go.
+      for (let from = 0; from < bytes.length;) {
+        const end = bytes.indexOf(NEWLINE, from) + 1 || bytes.length;
+        await takeBytes(bytes.subarray(from, end))?.();
+        from = end;
+      }
+    });
   }
 
   /** The position of the files now: the newest file of the set that holds bytes. */
@@ -393,5 +449,11 @@ export function getRotatingFileSink(
     });
   }
 
-  return Object.assign(sink, { flush, checkpoint, stats, [Symbol.asyncDispose]: dispose });
+  return Object.assign(sink, {
+    flush,
+    checkpoint,
+    writeLines,
+    stats,
+    [Symbol.asyncDispose]: dispose,
+  });
 }

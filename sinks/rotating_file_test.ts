@@ -546,6 +546,55 @@ Deno.test("getRotatingFileSink() keeps sizes, whole lines, backups and order for
   );
 });
 
+Deno.test("getRotatingFileSink() writeLines() puts lines encoded elsewhere where the same events one by one go", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        old: fc.integer({ min: 0, max: 200 }),
+        groups: fc.array(
+          fc.record({
+            pads: fc.array(fc.string({ unit: "binary", maxLength: 80 }), { maxLength: 12 }),
+            asLines: fc.boolean(),
+          }),
+          { maxLength: 12 },
+        ),
+        maxBytes: fc.integer({ min: 1, max: 600 }),
+        backups: fc.integer({ min: 0, max: 4 }),
+        bufferSize: fc.integer({ min: 0, max: 400 }),
+        slow: fc.boolean(),
+      }),
+      async ({ old, groups, maxBytes, backups, bufferSize, slow }) => {
+        // A file left by an earlier run, within maxBytes (the sink only rotates before a write).
+        const start = old >= 20 && old <= maxBytes ? lineOf(sized(0, old)) : "";
+        const driver = new MemoryDriver(start ? { out: start } : {});
+        driver.slow = slow;
+        const sink = getRotatingFileSink("out", { driver, maxBytes, backups, bufferSize });
+        const events: SimEvent[] = [];
+        for (const { pads, asLines } of groups) {
+          const group = pads.map((pad) => ({ seq: events.length + 1, pad }) as unknown as SimEvent);
+          events.push(...group);
+          if (!asLines) {
+            for (const event of group) await sink(event);
+            continue;
+          }
+          const bytes = encoder.encode(group.map(lineOf).join(""));
+          await sink.writeLines(bytes, group.length);
+          // The sink no longer needs them once it has resolved.
+          bytes.fill(0);
+        }
+        await sink[Symbol.asyncDispose]();
+        const lines = events.map(lineOf);
+        assert.deepEqual(driver.contents(), expectedFiles("out", start, lines, maxBytes, backups));
+        assert.equal(driver.openHandles, 0);
+        assert.equal(sink.stats.received, events.length);
+        assert.equal(sink.stats.sent, events.length);
+        assert.equal(sink.stats.bytes, byteLength(lines.join("")));
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
 Deno.test("getRotatingFileSink() with the Deno driver rotates files on disk", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "evsim_rotating_file_test_" });
   try {

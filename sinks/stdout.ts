@@ -16,5 +16,6 @@ export function getStdoutSink(options: NdjsonSinkOptions = {}): NdjsonSink {
 export const stdoutSinkType = defineSinkType({
   schema: v.strictObject({}),
   shorthand: { usage: "stdout", parse: (spec) => spec === "stdout" ? {} : undefined },
+  lines: true,
   create: (_options, context) => getStdoutSink({ onClosed: context.stopRun }),
 });

@@ -17,7 +17,6 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import { fileURLToPath } from "node:url";
 import type { DemandProfile } from "../core/arrivals.ts";
 import { type Charger, cityOf } from "../core/network.ts";
 import { describePlan } from "../core/plan.ts";
@@ -56,17 +55,17 @@ export function parallelObstacle(prepared: PreparedRun): string | undefined {
   const foreign = modules.find((m) => !Object.hasOwn(shippedPlugins, m));
   if (foreign) return `the plugin ${foreign}`;
   if (logger.isEnabledFor("debug")) return "sessions logged at debug level";
-  if (!workerModuleExists()) return "no worker module in this build";
+  if (!workerModuleExists()) return "a build without its worker module (a bundle)";
   return undefined;
 }
 
+/**
+ * Whether the worker module is beside this one: not in a bundle, where this
+ * module is part of the bundle's file (its URL the bundle's) and no worker
+ * module was written. Told from the URL alone, without reading any file.
+ */
 function workerModuleExists(): boolean {
-  if (WORKER_URL.protocol !== "file:") return true;
-  try {
-    return Deno.statSync(fileURLToPath(WORKER_URL)).isFile;
-  } catch {
-    return false;
-  }
+  return import.meta.url.endsWith("/parallel.ts");
 }
 
 /** How many workers a run of `prepared` gets for its `workers` option: 1 is this thread alone. */

@@ -25,12 +25,11 @@ import { shardOf } from "../core/shard.ts";
 import { newSimulationStats, type SimulationStats } from "../core/simulation.ts";
 import { KINDS } from "../core/simulation_snapshot.ts";
 import { shippedPlugins } from "../plugins/mod.ts";
-import { createSinks } from "../sinks/registry.ts";
 import { type LineChunk, mergeLines } from "./parallel_merge.ts";
 import type { WorkerMessage, WorkerStart } from "./parallel_worker.ts";
 import type { RunInputs } from "./inputs.ts";
 import type { PreparedRun, RunPreparedOptions, RunResult } from "./run.ts";
-import { deliveryCounts } from "./sinks.ts";
+import { createRunSinks, deliveryCounts } from "./sinks.ts";
 
 const logger = getLogger(["evsim"]);
 
@@ -188,16 +187,11 @@ export async function runParallel(
   workers: number,
   options: RunPreparedOptions = {},
 ): Promise<RunResult> {
-  const { plan, inputs, config } = prepared;
+  const { plan, inputs } = prepared;
   const controller = new AbortController();
   let closed = false;
-  // Each isolated, as on one thread: a failing sink is counted and logged, never stops the run.
-  const outputs = await createSinks(prepared.sinks, {
-    chargers: inputs.network.chargers,
-    backfill: true,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
+  const outputs = await createRunSinks(prepared, {
     shutdown: controller.signal,
-    env: prepared.options.env ?? ((name) => Deno.env.get(name)),
     stopRun: () => {
       closed = true;
       controller.abort();

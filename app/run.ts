@@ -29,7 +29,7 @@ import { fanOut, type Sink, type SinkStats } from "../core/sink.ts";
 import { formatResumedSummary, formatSinkStats, formatSummary } from "../core/summary.ts";
 import { getLogSink } from "../sinks/log.ts";
 import type { MetricsServer, MetricsSink } from "../sinks/metrics.ts";
-import { createSinks, type ResolvedSink } from "../sinks/registry.ts";
+import type { ResolvedSink } from "../sinks/registry.ts";
 import { heapKeeper } from "./heap.ts";
 import { configBaseDir, loadRunInputs, type RunInputs, type RunInputsOptions } from "./inputs.ts";
 import {
@@ -42,7 +42,7 @@ import {
 } from "./ocpp.ts";
 import { runParallel, workersFor } from "./parallel.ts";
 import { shardNetwork } from "./shard.ts";
-import { type DeliveryCounts, deliveryCounts, resolveRunSinks } from "./sinks.ts";
+import { createRunSinks, type DeliveryCounts, deliveryCounts, resolveRunSinks } from "./sinks.ts";
 import { openRunState, type RunState } from "./state_file.ts";
 
 const logger = getLogger(["evsim"]);
@@ -284,13 +284,8 @@ export async function runPrepared(
   let closed = false;
   // prom-client is loaded only for a run that serves metrics: a plain run does not pay for it.
   const metricsModule = metrics ? await import("../sinks/metrics.ts") : undefined;
-  const outputs: Sink[] = await createSinks(prepared.sinks, {
-    chargers: inputs.network.chargers,
-    positions: state?.positions,
-    backfill: plan.mode === "backfill",
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
+  const outputs: Sink[] = await createRunSinks(prepared, {
     shutdown: controller.signal,
-    env,
     stopRun: () => {
       closed = true;
       controller.abort();

@@ -5,9 +5,10 @@
  * @module
  */
 import type { Config } from "../core/config.ts";
-import type { Sink } from "../core/sink.ts";
+import type { DisposableSink, Sink } from "../core/sink.ts";
 import {
   builtInSinkTypes,
+  createSinks,
   parseSinkSpec,
   type PlacedSinkEntry,
   type ResolvedSink,
@@ -15,6 +16,7 @@ import {
   sinkConfigs,
   type SinkTypes,
 } from "../sinks/registry.ts";
+import type { PreparedRun } from "./run.ts";
 
 /** Options of {@link chooseSinks}. */
 export interface SinkChoiceOptions {
@@ -71,6 +73,33 @@ export function builtInSinks(config: Config, options: SinkChoiceOptions = {}): R
   } catch {
     return [];
   }
+}
+
+/** What a run's sinks get from the run itself, besides its prepared inputs. */
+export interface RunSinkHooks {
+  /** Aborted when the run is told to stop. */
+  shutdown: AbortSignal;
+  /** Stops the run: a sink's output went away. */
+  stopRun: () => void;
+}
+
+/**
+ * The sinks of `prepared`, made by their types, each isolated (its failures
+ * counted and logged, never stopping the run): on one thread or several.
+ */
+export function createRunSinks(
+  prepared: PreparedRun,
+  hooks: RunSinkHooks,
+): Promise<DisposableSink[]> {
+  const { config, plan, inputs, state, options } = prepared;
+  return createSinks(prepared.sinks, {
+    ...hooks,
+    chargers: inputs.network.chargers,
+    positions: state?.positions,
+    backfill: plan.mode === "backfill",
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    env: options.env ?? ((name) => Deno.env.get(name)),
+  });
 }
 
 /** What the sinks did with the events, in the counts that decide a run's exit code. */

@@ -370,14 +370,7 @@ export function getRotatingFileSink(
     return enqueue(async () => {
       await open();
       if (size + bytes.length <= maxBytes) {
-        // All of them fit in this file (the common case): gathered, or written as they are.
-        if (used + bytes.length <= bufferSize) {
-          buffer.set(bytes, used);
-          used += bytes.length;
-          size += bytes.length;
-          lines += count;
-          return;
-        }
+        // All of them fit in this file (the common case): written as they are, after the buffer.
         await write();
         await append(bytes, count);
         size += bytes.length;
